@@ -1,0 +1,376 @@
+"""Typed scenario settings, loaded from TOML and validated.
+
+A scenario file has one table per section below.  Every key is typed and
+range-checked on load; an unknown key, a wrong type or an out-of-range value
+raises :class:`~hotspot_sim.errors.ConfigError` naming the file, the key and the
+value.  Defaults that come from the research cite their source (see
+``shared/REFERENCE.md`` and ``docs/parameters.md``).
+
+Data paths in a scenario are relative to the data root, the folder named by the
+``HOTSPOT_SIM_DATA`` environment variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DATA_ENV_VAR = "HOTSPOT_SIM_DATA"
+
+
+def _opt(default: Any, doc: str, lo: float | None = None, hi: float | None = None,
+         choices: tuple | None = None) -> Any:
+    """A dataclass field with documentation and a valid range."""
+    meta = {"doc": doc, "min": lo, "max": hi, "choices": choices}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ScenarioMeta:
+    name: str = _opt("unnamed", "Short name used for run folders.")
+    description: str = _opt("", "One line saying what the scenario is.")
+    seed: int = _opt(12345, "Root seed: one seed gives identical outputs.", 0, 2**63 - 1)
+    start: str = _opt("2021-11-01T00:00", "Simulated calendar start (ISO date-time, local time).")
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    osm_file: str | None = _opt(None, "OSM XML (.osm or .osm.bz2), relative to the data root.")
+    place: str | None = _opt(None, "Place name for OSMnx download (needs internet).")
+    bbox: list[float] | None = _opt(None, "Download box [west, south, east, north] in lon/lat.")
+    network_type: str = _opt("drive", "OSMnx network type for downloads.",
+                             choices=("drive", "drive_service", "walk", "bike", "all", "all_public"))
+    # Hot spots in the trials are 100-150 m across (Ariel et al. 2016: 150 m
+    # radius); splitting edges at about 50 m puts several nodes in each.
+    max_node_spacing_m: float = _opt(50.0, "Split edges so adjacent nodes are at most this far "
+                                     "apart (0 = do not split).", 0.0, 10_000.0)
+
+
+@dataclass(frozen=True)
+class CrimeSettings:
+    police_uk_dir: str = _opt("police_uk", "Folder of police.uk bulk CSVs, relative to the data root.")
+    force: str = _opt("hertfordshire", "Force name in the police.uk file names.")
+    first_month: str = _opt("2021-01", "First month (YYYY-MM) of observed crime.")
+    last_month: str = _opt("2021-10", "Last month (YYYY-MM) of observed crime.")
+    study_area: list[float] | None = _opt(None, "Study-area box [west, south, east, north] in "
+                                          "lon/lat; default: the network's extent.")
+    max_snap_distance_m: float = _opt(150.0, "Crimes further than this from any street node are "
+                                      "dropped (and counted).", 1.0, 5000.0)
+    # Cambridge Crime Harm Index gives ASB no weight (incidents, not crimes);
+    # Sherman, Neyroud & Neyroud 2016.
+    asb_weight: float = _opt(0.0, "CHI days given to one ASB incident.", 0.0, 10_000.0)
+    asb_weight_in_index: float = _opt(1.0, "Weight of an ASB incident in the composite "
+                                      "LSOA harm index (Hertfordshire plan).", 0.0, 10_000.0)
+    harm_table: str | None = _opt(None, "CSV of CHI weights per crime type (default: shipped).")
+
+
+@dataclass(frozen=True)
+class OfficerSettings:
+    count: int = _opt(20, "Officers on the roster.", 0, 10_000)
+    # REFERENCE.md (Operations): shifts 8-10 hours; foot patrol about 5 km/h,
+    # car in town about 30 km/h.
+    shift_hours: float = _opt(8.0, "Length of a shift in hours.", 1.0, 24.0)
+    shift_starts: list[int] = _opt([7, 15, 23], "Hours at which shifts begin; officers are "
+                                   "spread evenly over them.")
+    mode: str = _opt("foot", "Patrol mode.", choices=("foot", "car"))
+    foot_speed_kmh: float = _opt(5.0, "Foot patrol speed.", 0.5, 20.0)
+    car_speed_kmh: float = _opt(30.0, "Car speed in town.", 5.0, 120.0)
+    # Ariel, Weinborn & Sherman (2016) logged GPS every minute.
+    gps_interval_min: int = _opt(1, "Minutes between GPS pings.", 1, 1440)
+
+
+@dataclass(frozen=True)
+class OffenderSettings:
+    count: int = _opt(300, "Motivated offenders.", 0, 1_000_000)
+    activity_nodes: int = _opt(4, "Places in each offender's awareness space.", 1, 64)
+    attractors: int = _opt(400, "Candidate activity places: the nodes with most observed crime.",
+                           1, 100_000)
+    home_places: int = _opt(200, "Distinct home places offenders are drawn from.", 1, 100_000)
+    activity_distance_m: float = _opt(2000.0, "Distance scale of the pull of activity places "
+                                      "near home (exp(-d/scale)).", 10.0, 100_000.0)
+    trips_per_day: float = _opt(2.0, "Mean trips from home a day (time-of-day profile applies).",
+                                0.0, 100.0)
+    dwell_minutes: float = _opt(45.0, "Mean minutes spent at an activity place.", 1.0, 1440.0)
+    speed_kmh: float = _opt(5.0, "Walking speed.", 0.5, 50.0)
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    base_rate: float = _opt(0.02, "Mean baseline attractiveness A0 per offender-minute at a "
+                            "node with observed crime (scaled by observed counts).", 0.0, 100.0)
+    background_share: float = _opt(0.05, "Share of A0 spread evenly over all nodes so places "
+                                   "without recorded crime are not immune.", 0.0, 1.0)
+    smoothing_radius_m: float = _opt(100.0, "Radius of the kernel that smooths observed counts.",
+                                     0.0, 5000.0)
+    # Near repeats (Bowers, Johnson & Pease 2004; Johnson et al. 2007): raised
+    # risk within about 200-400 m for about 2 weeks to 2 months, highest next
+    # door in the first week.
+    near_repeat_radius_m: float = _opt(400.0, "Radius of the near-repeat boost.", 0.0, 5000.0)
+    near_repeat_distance_m: float = _opt(100.0, "Distance scale of the boost (1/(1+d/scale)).",
+                                         1.0, 5000.0)
+    near_repeat_boost: float = _opt(0.5, "Boost B added at the crime node, as a multiple of its "
+                                    "A0 (theta in Short et al. 2008).", 0.0, 100.0)
+    near_repeat_decay_days: float = _opt(14.0, "e-folding time of the boost in days.", 0.01, 365.0)
+
+
+@dataclass(frozen=True)
+class DeterrenceSettings:
+    # Trial hot spots are 100-150 m across; Bland et al. 2021 found no
+    # displacement into 100 m buffers.
+    radius_m: float = _opt(100.0, "An officer deters offending within this distance.", 0.0, 2000.0)
+    presence_effect: float = _opt(0.9, "Share of attempts deterred while an officer is present.",
+                                  0.0, 1.0)
+    # Koper (1995): a stop needs about 10 minutes to lengthen the crime-free
+    # time after police leave; best about 11-15 minutes, diminishing after 15.
+    onset_minutes: float = _opt(11.0, "Stay at which residual deterrence reaches half its peak "
+                                "(Koper 1995).", 0.0, 600.0)
+    onset_width_minutes: float = _opt(1.5, "Steepness of the Koper curve (logistic width).",
+                                      0.1, 600.0)
+    residual_peak: float = _opt(0.75, "Residual deterrence right after a long enough visit.",
+                                0.0, 1.0)
+    # Koper (1995): chance of crime within 30 minutes after leaving ~15% after a
+    # drive-through, ~4% after a 10-16 minute stop; practice: revisit every ~2 h.
+    short_decay_minutes: float = _opt(90.0, "e-folding time of residual deterrence after the "
+                                      "officer leaves (minutes to hours).", 1.0, 100_000.0)
+    # Barnes et al. (2020): residual deterrence lasted about 4 days after the
+    # last patrol day, then ended abruptly.
+    long_effect: float = _opt(0.3, "Deterrence carried over between patrol days.", 0.0, 1.0)
+    long_hold_days: float = _opt(4.0, "Days the carry-over lasts after the last patrol day "
+                                 "(Barnes et al. 2020).", 0.0, 365.0)
+    long_decay_days: float = _opt(0.5, "e-folding time of its abrupt end after the hold.",
+                                  0.01, 365.0)
+    long_min_daily_minutes: float = _opt(10.0, "Minutes of presence in a day that make it a "
+                                         "patrol day for the carry-over.", 0.0, 1440.0)
+    # Braga et al. (2019): diffusion of benefits to the surroundings was more
+    # common than displacement.
+    diffusion_radius_m: float = _opt(200.0, "Residual deterrence spreads to nodes within this "
+                                     "distance, weighted exp(-d/radius_m).", 0.0, 5000.0)
+    displacement_probability: float = _opt(0.2, "Chance a deterred offender tries a nearby node.",
+                                           0.0, 1.0)
+    displacement_radius_m: float = _opt(200.0, "How far a displaced attempt may move.", 0.0, 5000.0)
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    # Poisson arrivals per day in the study area by grade (1 immediate,
+    # 2 priority, 3 scheduled).  Volumes are an assumption scaled to the area.
+    grade1_per_day: float = _opt(4.0, "Grade 1 (immediate) calls a day.", 0.0, 10_000.0)
+    grade2_per_day: float = _opt(8.0, "Grade 2 (priority) calls a day.", 0.0, 10_000.0)
+    grade3_per_day: float = _opt(8.0, "Grade 3 (scheduled) calls a day.", 0.0, 10_000.0)
+    service_minutes: list[float] = _opt([45.0, 40.0, 30.0], "Mean minutes on scene by grade.")
+    # REFERENCE.md (Operations): grade 1 within ~15 minutes urban, grade 2
+    # within about an hour.
+    target_minutes: list[float] = _opt([15.0, 60.0, 1440.0], "Response targets by grade.")
+    pull_hotspot_officers: bool = _opt(True, "May hot-spot officers be pulled off patrol "
+                                       "for calls?")
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    name: str = _opt("random", "Registered policy name, or 'module.path:ClassName'.")
+    params: dict = _opt({}, "Policy parameters (checked by the policy).")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario: one frozen dataclass per TOML table."""
+
+    scenario: ScenarioMeta = field(default_factory=ScenarioMeta)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    crime: CrimeSettings = field(default_factory=CrimeSettings)
+    officers: OfficerSettings = field(default_factory=OfficerSettings)
+    offenders: OffenderSettings = field(default_factory=OffenderSettings)
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    deterrence: DeterrenceSettings = field(default_factory=DeterrenceSettings)
+    calls: CallSettings = field(default_factory=CallSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    source: str = "<defaults>"
+
+    @property
+    def start_datetime(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.scenario.start)
+
+    def replace(self, overrides: dict[str, Any]) -> Scenario:
+        """A copy with ``{"section.key": value}`` overrides, validated like a file."""
+        nested = self.to_dict()
+        for dotted, value in overrides.items():
+            section, _, key = dotted.partition(".")
+            if not key:
+                raise ConfigError(f"{self.source}: override {dotted!r} must be 'section.key'")
+            nested.setdefault(section, {})[key] = value
+        return scenario_from_dict(nested, source=f"{self.source} (with overrides)")
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {s.name: dataclasses.asdict(getattr(self, s.name))
+                for s in dataclasses.fields(self) if s.name != "source"}
+
+
+SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(Scenario)
+                             if f.name != "source"}
+
+
+def data_root(required: bool = True) -> Path | None:
+    """The data folder named by ``HOTSPOT_SIM_DATA``.
+
+    Raises
+    ------
+    ConfigError
+        If the variable is unset or names a missing folder and ``required``.
+    """
+    value = os.environ.get(DATA_ENV_VAR)
+    if not value:
+        if required:
+            raise ConfigError(f"{DATA_ENV_VAR} is not set: point it at the folder holding osm/ "
+                              "and police_uk/ (e.g. export HOTSPOT_SIM_DATA=../shared/data)")
+        return None
+    root = Path(value).expanduser()
+    if not root.is_dir():
+        raise ConfigError(f"{DATA_ENV_VAR}={value!r} is not a folder")
+    return root
+
+
+def resolve_data_path(relative: str) -> Path:
+    """Resolve a scenario data path: absolute paths as they are, others under the data root."""
+    path = Path(relative).expanduser()
+    return path if path.is_absolute() else data_root() / path
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and key when the file is missing, is not TOML or holds an
+        invalid key or value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"scenario file {path} does not exist")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return scenario_from_dict(raw, source=str(path))
+
+
+def scenario_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Build a validated :class:`Scenario` from nested dicts (one per section)."""
+    sections = {}
+    for name, table in raw.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"{source}: unknown section [{name}]; known sections: "
+                              f"{', '.join(SECTIONS)}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: [{name}] must be a table, got {table!r}")
+        sections[name] = build_section(SECTIONS[name], table, f"{source} [{name}]")
+    scenario = Scenario(**sections, source=source)
+    check_scenario(scenario)
+    return scenario
+
+
+def build_section(cls: type, table: dict[str, Any], where: str) -> Any:
+    """Check one TOML table against dataclass ``cls`` and build it."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r}; known keys: {', '.join(known)}")
+        values[key] = check_value(value, hints[key], known[key].metadata, f"{where} {key}")
+    return cls(**values)
+
+
+def check_value(value: Any, hint: Any, meta: dict, where: str) -> Any:
+    """Type- and range-check one value; ints are accepted where floats are expected."""
+    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if value is None and type(None) in allowed:
+        return None
+    base = next(a for a in allowed if a is not type(None))
+    origin = typing.get_origin(base) or base
+    ok = (isinstance(value, origin) and not (origin in (int, float) and isinstance(value, bool))) \
+        or (origin is float and isinstance(value, int) and not isinstance(value, bool))
+    if not ok:
+        raise ConfigError(f"{where} = {value!r}: expected {getattr(origin, '__name__', origin)}")
+    if origin is float:
+        value = float(value)
+    if origin is list:
+        item = (typing.get_args(base) or (object,))[0]
+        for v in value:
+            if item is float and isinstance(v, (int, float)) and not isinstance(v, bool):
+                continue
+            if not isinstance(v, item) or isinstance(v, bool):
+                raise ConfigError(f"{where} = {value!r}: every item must be {item.__name__}")
+        value = [float(v) for v in value] if item is float else list(value)
+    lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        raise ConfigError(f"{where} = {value!r}: must be between {lo} and {hi}")
+    if choices and value not in choices:
+        raise ConfigError(f"{where} = {value!r}: must be one of {', '.join(choices)}")
+    return value
+
+
+def check_scenario(s: Scenario) -> None:
+    """Checks that involve more than one key."""
+    where = s.source
+    try:
+        s.start_datetime
+    except ValueError:
+        raise ConfigError(f"{where} [scenario] start = {s.scenario.start!r}: not an ISO "
+                          "date-time such as 2021-11-01T00:00") from None
+    net = s.network
+    if sum(x is not None for x in (net.osm_file, net.place, net.bbox)) != 1:
+        raise ConfigError(f"{where} [network]: give exactly one of osm_file, place or bbox")
+    for key, box in (("[network] bbox", net.bbox), ("[crime] study_area", s.crime.study_area)):
+        if box is not None:
+            check_lonlat_box(box, f"{where} {key}")
+    for h in s.officers.shift_starts:
+        if not 0 <= h < 24:
+            raise ConfigError(f"{where} [officers] shift_starts: hour {h} is not in 0..23")
+    for key in ("service_minutes", "target_minutes"):
+        vals = getattr(s.calls, key)
+        if len(vals) != 3 or min(vals) <= 0:
+            raise ConfigError(f"{where} [calls] {key} = {vals!r}: need 3 positive values "
+                              "(grades 1, 2, 3)")
+    if s.crime.first_month > s.crime.last_month:
+        raise ConfigError(f"{where} [crime]: first_month {s.crime.first_month} is after "
+                          f"last_month {s.crime.last_month}")
+
+
+def check_lonlat_box(box: list[float], where: str) -> None:
+    if len(box) != 4:
+        raise ConfigError(f"{where} = {box!r}: need [west, south, east, north]")
+    west, south, east, north = box
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ConfigError(f"{where} = {box!r}: not a lon/lat box [west, south, east, north] "
+                          "with west < east and south < north")
+
+
+def describe_settings() -> str:
+    """Markdown table of every setting, its default and its meaning (for docs and --help)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for section, cls in SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            lines.append(f"| `{section}.{f.name}` | `{default!r}` | {f.metadata.get('doc', '')} |")
+    return "\n".join(lines)

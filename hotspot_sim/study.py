@@ -1,0 +1,123 @@
+"""The observed study area: a scenario's street network with its real crime on it.
+
+This is the first step of the one-way flow ``data -> network -> model``: it
+reads police.uk crime for the scenario's months, cleans it (every dropped row
+counted by reason), snaps it to the prepared street network and aggregates it
+per node and per LSOA.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import data
+from .data import DropReport
+from .network import StreetNetwork, load_network
+from .settings import Scenario, resolve_data_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Study:
+    """Network + observed crime for one scenario.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    network : StreetNetwork
+    crimes : pandas.DataFrame
+        Cleaned, snapped police.uk rows (``node``, ``x``, ``y``, ``harm``, ...).
+    drops : DropReport
+        Rows dropped and why.
+    harm_table : pandas.DataFrame
+        CHI weight per police.uk crime type.
+    months : list of str
+    """
+
+    scenario: Scenario
+    network: StreetNetwork
+    crimes: pd.DataFrame
+    drops: DropReport
+    harm_table: pd.DataFrame
+    months: list[str]
+
+    @cached_property
+    def crime_types(self) -> list[str]:
+        return list(self.harm_table.index)
+
+    @cached_property
+    def by_node(self) -> pd.DataFrame:
+        return data.aggregate_by_node(self.crimes, self.network.n_nodes, self.crime_types)
+
+    @cached_property
+    def by_lsoa(self) -> pd.DataFrame:
+        return data.aggregate_by_lsoa(self.crimes, self.scenario.crime.asb_weight_in_index)
+
+    def node_type_counts(self) -> np.ndarray:
+        """(n_nodes, n_types) observed counts, types in ``crime_types`` order."""
+        return self.by_node[self.crime_types].to_numpy(dtype=np.float64)
+
+
+def study_area_bng(scenario: Scenario, network: StreetNetwork) -> tuple[float, float, float, float]:
+    """The study-area box in BNG metres: the scenario's lon/lat box, or the network's extent."""
+    box = scenario.crime.study_area
+    if box is None:
+        return network.bounds
+    west, south, east, north = box
+    xs, ys = data.to_bng(np.array([west, east, west, east]), np.array([south, south, north, north]))
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Study:
+    """Load network and crime for a scenario (network from cache when possible)."""
+    network = network or load_network(scenario.network)
+    c = scenario.crime
+    months = data.month_range(c.first_month, c.last_month)
+    raw = data.read_police_uk(resolve_data_path(c.police_uk_dir), months, c.force)
+    harm_path = resolve_data_path(c.harm_table) if c.harm_table else None
+    harm = data.load_harm_weights(harm_path, asb_weight=c.asb_weight)
+    crimes, report = data.clean_crimes(raw, study_area_bng(scenario, network), harm)
+    crimes = data.snap_to_nodes(crimes, network.x, network.y, c.max_snap_distance_m, report)
+    log.info("%s", report)
+    return Study(scenario=scenario, network=network, crimes=crimes.reset_index(drop=True),
+                 drops=report, harm_table=harm, months=months)
+
+
+def summarise(study: Study, top: int = 10) -> dict:
+    """Everything ``hotspot-sim data summary`` prints, as plain data."""
+    crimes = study.crimes
+    by_node = study.by_node
+    harm_by_node = by_node["harm"].to_numpy()
+    counts = (by_node["crimes"] + by_node["asb"]).to_numpy()
+    places = by_node[harm_by_node > 0].sort_values("harm", ascending=False).head(top)
+    is_asb = crimes["is_asb"].to_numpy(bool)
+    return {
+        "scenario": study.scenario.scenario.name,
+        "months": [study.months[0], study.months[-1]],
+        "network": study.network.summary(),
+        "rows": study.drops.as_dict(),
+        "crimes_by_type": crimes["Crime type"].value_counts().to_dict(),
+        "harm": {"total_chi_days": round(float(crimes["harm"].sum()), 1),
+                 "by_type": crimes.groupby("Crime type")["harm"].sum().round(1)
+                 .sort_values(ascending=False).to_dict(),
+                 "crimes": int((~is_asb).sum()), "asb_incidents": int(is_asb.sum())},
+        "top_places": [
+            {"node": int(i), "x": round(float(study.network.x[i])), "y": round(float(study.network.y[i])),
+             "location": r["location"], "lsoa": r["lsoa"], "crimes": int(r["crimes"]),
+             "asb": int(r["asb"]), "harm": round(float(r["harm"]), 1)}
+            for i, r in places.iterrows()],
+        "concentration": {
+            "share_of_places_with_crime_holding_50pct_harm":
+                data.concentration(harm_by_node[counts > 0], 0.5),
+            "share_of_all_nodes_holding_50pct_harm": data.concentration(harm_by_node, 0.5),
+            "share_of_all_nodes_holding_50pct_incidents": data.concentration(counts, 0.5),
+            "places_with_any_incident": int((counts > 0).sum()),
+        },
+        "top_lsoas": study.by_lsoa.head(5).reset_index().to_dict(orient="records"),
+    }

@@ -1,0 +1,84 @@
+"""Scenario loading and validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotspot_sim.errors import ConfigError
+from hotspot_sim.settings import load_scenario, scenario_from_dict
+
+from .conftest import SCENARIOS
+
+
+def write(tmp_path, text):
+    p = tmp_path / "s.toml"
+    p.write_text(text)
+    return p
+
+
+BASE = '[network]\nosm_file = "osm/x.osm"\n'
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.toml")))
+def test_shipped_scenarios_validate(name):
+    s = load_scenario(SCENARIOS / name)
+    assert s.scenario.name == name.removesuffix(".toml")
+
+
+def test_unknown_key_names_key_and_file(tmp_path):
+    p = write(tmp_path, BASE + "[officers]\ncont = 3\n")
+    with pytest.raises(ConfigError, match=r"s\.toml \[officers\]: unknown key 'cont'"):
+        load_scenario(p)
+
+
+def test_unknown_section(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown section \[oficers\]"):
+        load_scenario(write(tmp_path, BASE + "[oficers]\ncount = 3\n"))
+
+
+def test_wrong_type_names_value(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[officers\] count = 'ten': expected int"):
+        load_scenario(write(tmp_path, BASE + '[officers]\ncount = "ten"\n'))
+
+
+def test_out_of_range(tmp_path):
+    with pytest.raises(ConfigError, match=r"presence_effect = 1.5: must be between 0.0 and 1.0"):
+        load_scenario(write(tmp_path, BASE + "[deterrence]\npresence_effect = 1.5\n"))
+
+
+def test_bool_is_not_a_number(tmp_path):
+    with pytest.raises(ConfigError, match="expected int"):
+        load_scenario(write(tmp_path, BASE + "[officers]\ncount = true\n"))
+
+
+def test_choices(tmp_path):
+    with pytest.raises(ConfigError, match="must be one of foot, car"):
+        load_scenario(write(tmp_path, BASE + '[officers]\nmode = "horse"\n'))
+
+
+def test_network_source_exactly_one():
+    with pytest.raises(ConfigError, match="exactly one of osm_file, place or bbox"):
+        scenario_from_dict({"network": {"osm_file": "a.osm", "place": "Watford"}})
+
+
+def test_bad_boxes_and_months():
+    with pytest.raises(ConfigError, match="study_area"):
+        scenario_from_dict({"network": {"place": "x"}, "crime": {"study_area": [1, 2, 0, 3]}})
+    with pytest.raises(ConfigError, match="first_month 2021-05 is after last_month 2021-01"):
+        scenario_from_dict({"network": {"place": "x"},
+                            "crime": {"first_month": "2021-05", "last_month": "2021-01"}})
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_scenario(write(tmp_path, "[network\n"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_overrides_are_validated():
+    s = load_scenario(SCENARIOS / "welwyn_hatfield.toml")
+    t = s.replace({"officers.count": 5})
+    assert t.officers.count == 5 and s.officers.count == 20
+    with pytest.raises(ConfigError, match="count = -1"):
+        s.replace({"officers.count": -1})
