@@ -423,11 +423,17 @@ class DropReport:
         return self.total_in - self.dropped
 
     def as_dict(self) -> dict:
-        """Plain dict of all counts (for JSON/YAML output)."""
-        out = {"total_in": self.total_in}
-        out.update({r: getattr(self, r) for r in self.REASONS})
-        out.update(kept=self.kept, unknown_types=dict(self.unknown_types))
-        return out
+        """Plain dict for JSON output.
+
+        ``{"total_in": n, "dropped": {reason: n, ...}, "kept": n,
+        "unknown_crime_types": {name: n, ...}}``.
+        """
+        return {
+            "total_in": self.total_in,
+            "dropped": {r: getattr(self, r) for r in self.REASONS},
+            "kept": self.kept,
+            "unknown_crime_types": dict(self.unknown_types),
+        }
 
     def __str__(self) -> str:
         labels = ["rows in", *(f"dropped: {r}" for r in self.REASONS), "kept"]
@@ -628,8 +634,9 @@ def aggregate_by_node(crimes: pd.DataFrame, n_nodes: int, crime_types: list[str]
     -------
     pandas.DataFrame
         Index ``node``; columns ``crimes`` (non-ASB rows), ``asb``, ``harm``
-        (CHI days), one count per crime type, and the most common
-        ``Location`` and ``LSOA code`` at the node (missing if no rows).
+        (CHI days), one count per crime type, and ``location`` / ``lsoa``:
+        the most common police.uk ``Location`` text and ``LSOA code`` at the
+        node (ties: alphabetically first; missing if the node has no rows).
     """
     _require(crimes, ("node", "is_asb", "harm", "Crime type", "Location", "LSOA code"), "aggregate_by_node")
     node = crimes["node"].to_numpy(dtype=np.int64)
@@ -647,8 +654,8 @@ def aggregate_by_node(crimes: pd.DataFrame, n_nodes: int, crime_types: list[str]
     per_type = crimes.groupby(["node", "Crime type"]).size().unstack(fill_value=0)
     per_type = per_type.reindex(index=out.index, columns=list(crime_types), fill_value=0)
     out = out.join(per_type.fillna(0).astype(np.int64))
-    for col in ("Location", "LSOA code"):
-        out[col] = _most_common(crimes, "node", col).reindex(out.index)
+    out["location"] = _most_common(crimes, "node", "Location").reindex(out.index)
+    out["lsoa"] = _most_common(crimes, "node", "LSOA code").reindex(out.index)
     return out
 
 

@@ -1,0 +1,56 @@
+"""The command line: help, data summary, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hotspot_sim.cli import main
+
+from .conftest import SCENARIOS
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("data", "params", "HOTSPOT_SIM_DATA"):
+        assert cmd in out
+
+
+def test_params_table(capsys):
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert "`deterrence.onset_minutes`" in out and "Koper" in out
+
+
+def test_bad_scenario_is_one_clear_line(tmp_path, capsys):
+    p = tmp_path / "bad.toml"
+    p.write_text('[network]\nosm_file = "x.osm"\n[officers]\ncount = -2\n')
+    assert main(["data", "summary", "--scenario", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml [officers] count = -2" in err and "Traceback" not in err
+
+
+@pytest.mark.realdata
+def test_data_summary_json(real_data, capsys):
+    assert main(["data", "summary", "--scenario", str(SCENARIOS / "welwyn_hatfield.toml"),
+                 "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["network"]["nodes"] > 10_000
+    assert s["rows"]["dropped"]["no_coordinates"] > 0
+    assert sum(s["crimes_by_type"].values()) == s["rows"]["kept"]
+    assert len(s["top_places"]) == 10
+    harms = [p["harm"] for p in s["top_places"]]
+    assert harms == sorted(harms, reverse=True)
+    assert all(p["location"].startswith("On or near") for p in s["top_places"])
+    assert 0 < s["concentration"]["share_of_all_nodes_holding_50pct_harm"] < 0.1
+
+
+@pytest.mark.realdata
+def test_data_summary_text(real_data, capsys):
+    assert main(["data", "summary"]) == 0
+    out = capsys.readouterr().out
+    assert "Top 10 places by harm" in out and "outside study area" in out
