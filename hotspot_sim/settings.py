@@ -107,7 +107,7 @@ class OffenderSettings:
 
 @dataclass(frozen=True)
 class RiskSettings:
-    base_rate: float = _opt(0.02, "Mean baseline attractiveness A0 per offender-minute at a "
+    base_rate: float = _opt(1e-4, "Mean baseline attractiveness A0 per offender-minute at a "
                             "node with observed crime (scaled by observed counts).", 0.0, 100.0)
     background_share: float = _opt(0.05, "Share of A0 spread evenly over all nodes so places "
                                    "without recorded crime are not immune.", 0.0, 1.0)
@@ -119,7 +119,7 @@ class RiskSettings:
     near_repeat_radius_m: float = _opt(400.0, "Radius of the near-repeat boost.", 0.0, 5000.0)
     near_repeat_distance_m: float = _opt(100.0, "Distance scale of the boost (1/(1+d/scale)).",
                                          1.0, 5000.0)
-    near_repeat_boost: float = _opt(0.5, "Boost B added at the crime node, as a multiple of its "
+    near_repeat_boost: float = _opt(0.1, "Boost B added at the crime node, as a multiple of its "
                                     "A0 (theta in Short et al. 2008).", 0.0, 100.0)
     near_repeat_decay_days: float = _opt(14.0, "e-folding time of the boost in days.", 0.01, 365.0)
 

@@ -1,0 +1,595 @@
+"""The hot loop: movement, offending, near-repeat risk and residual deterrence.
+
+Every function here is written once in plain, numba-compatible Python and built
+twice by :func:`build_kernels`: compiled with ``numba.njit`` (what the model
+uses) and left as plain Python (the *reference*, ~100x slower, used by tests
+to check that compilation changes nothing).  Both draw random numbers only with
+``np.random.random()`` after ``np.random.seed(seed)``; numba's generator is
+the same Mersenne Twister as NumPy's legacy one, so the two agree draw for draw.
+
+State lives in flat arrays grouped in small named tuples (see ``model.py`` for
+how they are built).  Costs are proportional to what happens, never to
+(all nodes x every tick):
+
+- risk ``A = A0(node, hour of week) + B`` is evaluated only where an offender
+  is; the near-repeat boost ``B`` is stored with the tick it was set and decays
+  lazily (Short et al. 2008: B decays, spreads to neighbours, jumps after a crime);
+- deterrence is stored the same way and changes only when an officer arrives at
+  or leaves a node's neighbourhood, or once a day for the patrol-day carry-over.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+MINUTES_PER_DAY = 1440
+MINUTES_PER_WEEK = 7 * 1440
+
+# --- indices into the float parameter vector P
+P_PRESENCE = 0          # deterrence while an officer is within the radius
+P_ONSET = 1             # Koper curve: stay (min) at half the residual peak
+P_WIDTH = 2             # Koper curve: logistic width (min)
+P_RES_PEAK = 3          # residual deterrence after a long visit
+P_TAU_SHORT = 4         # e-folding of residual deterrence (min)
+P_LONG = 5              # patrol-day carry-over deterrence
+P_LONG_HOLD = 6         # minutes the carry-over holds after the last patrol day
+P_LONG_TAU = 7          # e-folding of its end (min)
+P_NR_UNIT = 8           # near-repeat boost at distance 0 (absolute A units)
+P_TAU_B = 9             # e-folding of the boost (min)
+P_DISP_PROB = 10        # chance a deterred attempt is displaced
+P_OFF_SPEED = 11        # offender speed (m/min)
+P_OFF_DWELL = 12        # mean dwell at an activity place (min)
+P_OFC_SPEED = 13        # officer speed (m/min)
+P_GPS_EVERY = 14        # minutes between GPS pings
+P_WEEK0 = 15            # minute of the week at tick 0 (Monday 00:00 = 0)
+P_TRIP_WEEK = 16        # expected trips per offender per week (cumulative hazard)
+P_GO_HOME = 17          # chance to go home after an activity (else another activity)
+P_DAY0 = 18             # minute of the day at tick 0
+N_PARAMS = 19
+
+# Residual deterrence below this is not recorded: a passing officer (a stay of
+# a few minutes) leaves almost none on the Koper curve, and skipping it keeps
+# random patrols cheap.
+MIN_RESIDUAL = 0.01
+
+# --- officer modes and statuses
+MODE_OFF, MODE_WALK, MODE_TRAVEL, MODE_DWELL, MODE_IDLE = 0, 1, 2, 3, 4
+STATUS_NAMES = ("off_duty", "patrolling", "travelling", "at_hotspot", "answering_call", "available")
+OFF_DUTY, PATROLLING, TRAVELLING, AT_HOTSPOT, ON_CALL, AVAILABLE = range(6)
+N_STATUS = len(STATUS_NAMES)
+
+# --- order kinds (officer queues)
+ORDER_VISIT, ORDER_WALK, ORDER_HOLD = 0, 1, 2
+
+# --- decision flags set by the kernel for Python
+FLAG_IDLE = 1       # queue exhausted
+FLAG_ARRIVED = 2    # arrived at a destination whose order asked to be told
+
+# --- offender states
+OFF_HOME, OFF_TRAVEL, OFF_DWELL = 0, 1, 2
+
+# --- attempt outcomes
+COMMITTED, DETERRED, DISPLACED = 0, 1, 2
+OUTCOME_NAMES = ("committed", "deterred", "displaced")
+
+# --- why a kernel call returned
+STOP_END, STOP_DECISION, STOP_LOG_FULL = 0, 1, 2
+
+
+class Net(NamedTuple):
+    """Static arrays: the street graph, neighbourhoods, risk and routing."""
+
+    indptr: np.ndarray      # CSR adjacency (int64)
+    indices: np.ndarray     # (int32)
+    elen: np.ndarray        # edge lengths, m
+    x: np.ndarray
+    y: np.ndarray
+    det_ptr: np.ndarray     # nodes an officer at node k is present at (radius)
+    det_idx: np.ndarray
+    dif_ptr: np.ndarray     # nodes residual deterrence spreads to, with weights
+    dif_idx: np.ndarray
+    dif_w: np.ndarray
+    nr_ptr: np.ndarray      # near-repeat neighbourhood with weights
+    nr_idx: np.ndarray
+    nr_w: np.ndarray
+    disp_ptr: np.ndarray    # displacement candidates
+    disp_idx: np.ndarray
+    base: np.ndarray        # A0 per node at time factor 1
+    time_factor: np.ndarray  # (168,) risk multiplier by hour of week
+    type_cum: np.ndarray    # (n_nodes, n_types) cumulative crime-type mix
+    trip_cum: np.ndarray    # (10081,) cumulative trip hazard over a week
+    koper: np.ndarray       # residual deterrence by whole minutes of stay (koper_curve)
+    hop: np.ndarray         # (rows, n_nodes) next hop toward a destination (int32)
+
+
+class NodeState(NamedTuple):
+    cover: np.ndarray        # officers present (int32)
+    cover_start: np.ndarray  # tick the current presence began
+    res_level: np.ndarray    # residual deterrence at res_t
+    res_t: np.ndarray
+    day_min: np.ndarray      # presence minutes today
+    last_pday: np.ndarray    # last patrol day (day index) or -1
+    b_level: np.ndarray      # near-repeat boost at b_t
+    b_t: np.ndarray
+
+
+class Movers(NamedTuple):
+    """Position of moving agents: at ``node`` and ``prog`` metres toward ``nxt`` (-1: at node)."""
+
+    node: np.ndarray
+    nxt: np.ndarray
+    prog: np.ndarray
+    elen: np.ndarray
+
+
+class Offenders(NamedTuple):
+    pos: Movers
+    state: np.ndarray
+    dest_row: np.ndarray
+    dest_node: np.ndarray
+    wake: np.ndarray
+    home_row: np.ndarray
+    home_node: np.ndarray
+    aw_row: np.ndarray       # (m, K) awareness-space destination rows
+    aw_node: np.ndarray
+    aw_cum: np.ndarray       # (m, K) cumulative choice probabilities
+
+
+class Officers(NamedTuple):
+    pos: Movers
+    prev: np.ndarray         # node before the current one (random walks avoid going back)
+    mode: np.ndarray
+    status: np.ndarray
+    cover_node: np.ndarray   # node whose neighbourhood the officer is present at, or -1
+    remaining: np.ndarray    # minutes left of the current walk/dwell
+    dest_row: np.ndarray
+    dest_node: np.ndarray
+    q_kind: np.ndarray       # (k, Q) order queue
+    q_row: np.ndarray
+    q_node: np.ndarray
+    q_minutes: np.ndarray
+    q_tstat: np.ndarray
+    q_dstat: np.ndarray
+    q_notify: np.ndarray
+    q_len: np.ndarray
+    q_pos: np.ndarray
+    flags: np.ndarray
+    arrived_tick: np.ndarray
+    status_min: np.ndarray   # (k, N_STATUS) minutes by status since last reset
+
+
+class Logs(NamedTuple):
+    counts: np.ndarray       # [attempts, pings]
+    a_tick: np.ndarray
+    a_node: np.ndarray
+    a_origin: np.ndarray
+    a_offender: np.ndarray
+    a_type: np.ndarray
+    a_outcome: np.ndarray
+    g_tick: np.ndarray
+    g_officer: np.ndarray
+    g_node: np.ndarray
+    g_x: np.ndarray
+    g_y: np.ndarray
+    g_status: np.ndarray
+
+
+def koper_curve(stay, onset, width, peak):
+    """Residual deterrence left by a stay of ``stay`` minutes (0 at 0 minutes).
+
+    A logistic curve in stay length, rescaled to start at zero: little before
+    about 10 minutes, most by about 15 (Koper 1995).
+    """
+    l0 = 1.0 / (1.0 + math.exp(onset / width))
+    ls = 1.0 / (1.0 + math.exp(-(stay - onset) / width))
+    return peak * max(0.0, (ls - l0) / (1.0 - l0))
+
+
+def koper_table(onset, width, peak, max_minutes=24 * 60):
+    """``koper_curve`` at 0, 1, ..., max_minutes (stays are whole ticks)."""
+    return np.array([koper_curve(float(m), onset, width, peak) for m in range(max_minutes + 1)])
+
+
+def long_term(last_pday, t, P):
+    """Patrol-day carry-over (Barnes et al. 2020): holds, then ends abruptly."""
+    if last_pday < 0:
+        return 0.0
+    day_end = (last_pday + 1) * MINUTES_PER_DAY - P[P_DAY0]
+    gap = t - day_end
+    if gap < 0:
+        gap = 0.0
+    if gap <= P[P_LONG_HOLD]:
+        return P[P_LONG]
+    return P[P_LONG] * math.exp(-(gap - P[P_LONG_HOLD]) / P[P_LONG_TAU])
+
+
+def build_kernels(jit: bool = True) -> dict:
+    """Build the kernels, compiled (``jit=True``) or as the pure-Python reference."""
+    # Entry points are compiled functions; helpers are inlined into them, since a
+    # call that passes these tuples of arrays costs a reference count per array.
+    entry = numba.njit(cache=True, nogil=True) if jit else (lambda f: f)
+    dec = numba.njit(cache=True, nogil=True, inline="always") if jit else (lambda f: f)
+    koper = dec(koper_curve)
+    longterm = dec(long_term)
+
+    @dec
+    def deterrence(ns, i, t, P):
+        """Share of attempts deterred at node ``i`` at tick ``t``."""
+        present = P[P_PRESENCE] if ns.cover[i] > 0 else 0.0
+        res = 0.0
+        if ns.res_level[i] > 0.0:  # most nodes never see an officer: skip the exp
+            res = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
+        lt = longterm(ns.last_pday[i], t, P) if ns.last_pday[i] >= 0 else 0.0
+        return 1.0 - (1.0 - present) * (1.0 - res) * (1.0 - lt)
+
+    @dec
+    def risk(net, ns, i, t, P):
+        """Attractiveness A = A0(node, hour of week) + B (Short et al. 2008)."""
+        hour = int(((t + P[P_WEEK0]) % MINUTES_PER_WEEK) // 60)
+        a = net.base[i] * net.time_factor[hour]
+        if ns.b_level[i] > 0.0:
+            a += ns.b_level[i] * math.exp(-(t - ns.b_t[i]) / P[P_TAU_B])
+        return a
+
+    @dec
+    def edge_len(net, u, v):
+        for e in range(net.indptr[u], net.indptr[u + 1]):
+            if net.indices[e] == v:
+                return net.elen[e]
+        return 0.0
+
+    @dec
+    def log_attempt(logs, t, node, origin, offender, ctype, outcome):
+        n = logs.counts[0]
+        logs.a_tick[n] = t
+        logs.a_node[n] = node
+        logs.a_origin[n] = origin
+        logs.a_offender[n] = offender
+        logs.a_type[n] = ctype
+        logs.a_outcome[n] = outcome
+        logs.counts[0] = n + 1
+
+    @dec
+    def commit(net, ns, logs, P, t, node, origin, offender, outcome):
+        """Record a crime, draw its type from the local mix, raise near-repeat risk."""
+        u = np.random.random()
+        ctype = 0
+        ntypes = net.type_cum.shape[1]
+        while ctype < ntypes - 1 and net.type_cum[node, ctype] <= u:
+            ctype += 1
+        log_attempt(logs, t, node, origin, offender, ctype, outcome)
+        for e in range(net.nr_ptr[node], net.nr_ptr[node + 1]):
+            j = net.nr_idx[e]
+            decayed = ns.b_level[j] * math.exp(-(t - ns.b_t[j]) / P[P_TAU_B])
+            ns.b_level[j] = decayed + P[P_NR_UNIT] * net.nr_w[e]
+            ns.b_t[j] = t
+
+    @dec
+    def attempt(net, ns, logs, P, t, node, offender):
+        """One offending opportunity at ``node``: motivated, deterred, displaced or committed."""
+        a = risk(net, ns, node, t, P)
+        if np.random.random() >= 1.0 - math.exp(-a):
+            return
+        if np.random.random() >= deterrence(ns, node, t, P):
+            commit(net, ns, logs, P, t, node, -1, offender, COMMITTED)
+            return
+        lo, hi = net.disp_ptr[node] + 1, net.disp_ptr[node + 1]  # first entry is the node itself
+        if hi > lo and np.random.random() < P[P_DISP_PROB]:
+            j = net.disp_idx[lo + int(np.random.random() * (hi - lo))]
+            if np.random.random() >= deterrence(ns, j, t, P):
+                commit(net, ns, logs, P, t, j, node, offender, DISPLACED)
+                return
+        log_attempt(logs, t, node, -1, offender, -1, DETERRED)
+
+    @dec
+    def next_trip(net, P, t):
+        """Tick of the next trip from home: inverse of the weekly cumulative hazard."""
+        week_pos = (t + P[P_WEEK0]) % MINUTES_PER_WEEK
+        week_start = t - week_pos
+        total = P[P_TRIP_WEEK]
+        if total <= 0:
+            return np.int64(2**62)
+        target = net.trip_cum[int(week_pos)] - math.log(1.0 - np.random.random())
+        weeks = math.floor(target / total)
+        rem = target - weeks * total
+        pos = np.searchsorted(net.trip_cum, rem)
+        when = np.int64(week_start + weeks * MINUTES_PER_WEEK + pos)
+        return when if when > t else np.int64(t + 1)
+
+    @dec
+    def choose_activity(of, i):
+        u = np.random.random()
+        k = 0
+        K = of.aw_cum.shape[1]
+        while k < K - 1 and of.aw_cum[i, k] <= u:
+            k += 1
+        return k
+
+    @dec
+    def move_offender(net, ns, logs, P, of, i, t):
+        """Walk offender ``i`` one minute toward its destination, offending on the way."""
+        pos = of.pos
+        budget = P[P_OFF_SPEED]
+        while budget > 0.0:
+            node = pos.node[i]
+            if pos.nxt[i] < 0:
+                if node == of.dest_node[i]:
+                    return True
+                nxt = net.hop[of.dest_row[i], node]
+                pos.nxt[i] = nxt
+                pos.elen[i] = edge_len(net, node, nxt)
+                pos.prog[i] = 0.0
+            left = pos.elen[i] - pos.prog[i]
+            if budget < left:
+                pos.prog[i] += budget
+                return False
+            budget -= left
+            pos.node[i] = pos.nxt[i]
+            pos.nxt[i] = -1
+            pos.prog[i] = 0.0
+            attempt(net, ns, logs, P, t, pos.node[i], i)
+        return pos.nxt[i] < 0 and pos.node[i] == of.dest_node[i]
+
+    @dec
+    def step_offenders(net, ns, logs, P, of, t):
+        for i in range(of.state.shape[0]):
+            s = of.state[i]
+            if s == OFF_HOME:
+                if t < of.wake[i]:
+                    continue
+                k = choose_activity(of, i)
+                of.dest_row[i] = of.aw_row[i, k]
+                of.dest_node[i] = of.aw_node[i, k]
+                of.state[i] = OFF_TRAVEL
+                s = OFF_TRAVEL
+            elif s == OFF_DWELL:
+                attempt(net, ns, logs, P, t, of.pos.node[i], i)
+                if t < of.wake[i]:
+                    continue
+                if np.random.random() < P[P_GO_HOME]:
+                    of.dest_row[i] = of.home_row[i]
+                    of.dest_node[i] = of.home_node[i]
+                else:
+                    k = choose_activity(of, i)
+                    of.dest_row[i] = of.aw_row[i, k]
+                    of.dest_node[i] = of.aw_node[i, k]
+                of.state[i] = OFF_TRAVEL
+                s = OFF_TRAVEL
+            if s == OFF_TRAVEL and move_offender(net, ns, logs, P, of, i, t):
+                if of.dest_node[i] == of.home_node[i]:
+                    of.state[i] = OFF_HOME
+                    of.wake[i] = next_trip(net, P, t)
+                else:
+                    of.state[i] = OFF_DWELL
+                    of.wake[i] = t + 1 + int(-math.log(1.0 - np.random.random()) * P[P_OFF_DWELL])
+
+    # ----------------------------------------------------------------- officers' presence
+
+    @entry
+    def presence_begin_py(net, ns, k, t):
+        presence_begin(net, ns, k, t)
+
+    @entry
+    def presence_end_py(net, ns, P, k, t, day_start):
+        presence_end(net, ns, P, k, t, day_start)
+
+    @dec
+    def presence_begin(net, ns, k, t):
+        for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
+            j = net.det_idx[e]
+            ns.cover[j] += 1
+            if ns.cover[j] == 1:
+                ns.cover_start[j] = t
+
+    @dec
+    def presence_end(net, ns, P, k, t, day_start):
+        """Officer leaves node k's neighbourhood: nodes left uncovered keep residual deterrence."""
+        for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
+            j = net.det_idx[e]
+            ns.cover[j] -= 1
+            if ns.cover[j] > 0:
+                continue
+            stay = t - ns.cover_start[j]
+            ns.day_min[j] += t - max(ns.cover_start[j], day_start)
+            g = net.koper[min(stay, net.koper.shape[0] - 1)]
+            if g < MIN_RESIDUAL:  # a drive-by leaves (almost) nothing; skip the spreading
+                continue
+            for f in range(net.dif_ptr[j], net.dif_ptr[j + 1]):
+                i = net.dif_idx[f]
+                lvl = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
+                new = g * net.dif_w[f]
+                ns.res_level[i] = new if new > lvl else lvl
+                ns.res_t[i] = t
+
+    @dec
+    def officer_arrive(net, ns, P, oc, k, t, day_start):
+        """Officer k reached a node: presence moves there (new first, so shared nodes stay covered)."""
+        node = oc.pos.node[k]
+        old = oc.cover_node[k]
+        if old == node:
+            return
+        presence_begin(net, ns, node, t)
+        if old >= 0:
+            presence_end(net, ns, P, old, t, day_start)
+        oc.cover_node[k] = node
+
+    @dec
+    def start_next_order(net, ns, P, oc, k, t, day_start):
+        """Pop officer k's next order; flag Python when the queue is empty."""
+        while True:
+            p = oc.q_pos[k] + 1
+            oc.q_pos[k] = p
+            if p >= oc.q_len[k]:
+                oc.mode[k] = MODE_IDLE
+                oc.status[k] = AVAILABLE
+                oc.flags[k] |= FLAG_IDLE
+                return
+            kind = oc.q_kind[k, p]
+            if kind == ORDER_WALK:
+                oc.mode[k] = MODE_WALK
+                oc.status[k] = oc.q_dstat[k, p]
+                oc.remaining[k] = oc.q_minutes[k, p]
+                return
+            if kind == ORDER_HOLD:
+                oc.mode[k] = MODE_DWELL
+                oc.status[k] = oc.q_dstat[k, p]
+                oc.remaining[k] = oc.q_minutes[k, p]
+                return
+            oc.dest_row[k] = oc.q_row[k, p]
+            oc.dest_node[k] = oc.q_node[k, p]
+            if oc.pos.nxt[k] < 0 and oc.pos.node[k] == oc.dest_node[k]:
+                if arrive_at_destination(oc, k, t):
+                    return
+                continue  # zero-minute visit: straight to the next order
+            oc.mode[k] = MODE_TRAVEL
+            oc.status[k] = oc.q_tstat[k, p]
+            return
+
+    @dec
+    def arrive_at_destination(oc, k, t):
+        """Begin the dwell of the current visit; False if it has no dwell."""
+        p = oc.q_pos[k]
+        oc.arrived_tick[k] = t
+        if oc.q_notify[k, p]:
+            oc.flags[k] |= FLAG_ARRIVED
+        if oc.q_minutes[k, p] <= 0:
+            return False
+        oc.mode[k] = MODE_DWELL
+        oc.status[k] = oc.q_dstat[k, p]
+        oc.remaining[k] = oc.q_minutes[k, p]
+        return True
+
+    @dec
+    def move_officer(net, ns, P, oc, k, t, day_start, walk):
+        """Move officer k one minute: toward its destination, or a random walk."""
+        pos = oc.pos
+        budget = P[P_OFC_SPEED]
+        while budget > 0.0:
+            node = pos.node[k]
+            if pos.nxt[k] < 0:
+                if not walk:
+                    if node == oc.dest_node[k]:
+                        return True
+                    nxt = net.hop[oc.dest_row[k], node]
+                else:
+                    lo, hi = net.indptr[node], net.indptr[node + 1]
+                    nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
+                    if nxt == oc.prev[k] and hi - lo > 1:  # do not turn back unless a dead end
+                        nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
+                pos.nxt[k] = nxt
+                pos.elen[k] = edge_len(net, node, nxt)
+                pos.prog[k] = 0.0
+            left = pos.elen[k] - pos.prog[k]
+            if budget < left:
+                pos.prog[k] += budget
+                return False
+            budget -= left
+            oc.prev[k] = node
+            pos.node[k] = pos.nxt[k]
+            pos.nxt[k] = -1
+            pos.prog[k] = 0.0
+            officer_arrive(net, ns, P, oc, k, t, day_start)
+        return (not walk) and pos.nxt[k] < 0 and pos.node[k] == oc.dest_node[k]
+
+    @dec
+    def gps_ping(net, logs, oc, k, t):
+        n = logs.counts[1]
+        pos = oc.pos
+        node = pos.node[k]
+        x, y = net.x[node], net.y[node]
+        if pos.nxt[k] >= 0 and pos.elen[k] > 0:
+            f = pos.prog[k] / pos.elen[k]
+            x += f * (net.x[pos.nxt[k]] - x)
+            y += f * (net.y[pos.nxt[k]] - y)
+        logs.g_tick[n] = t
+        logs.g_officer[n] = k
+        logs.g_node[n] = node
+        logs.g_x[n] = x
+        logs.g_y[n] = y
+        logs.g_status[n] = oc.status[k]
+        logs.counts[1] = n + 1
+
+    @dec
+    def step_officers(net, ns, logs, P, oc, t, day_start):
+        ping = (t % int(P[P_GPS_EVERY])) == 0
+        for k in range(oc.mode.shape[0]):
+            m = oc.mode[k]
+            if m == MODE_OFF:
+                continue
+            if m == MODE_IDLE and oc.q_pos[k] + 1 < oc.q_len[k]:  # new orders from Python
+                start_next_order(net, ns, P, oc, k, t, day_start)
+                m = oc.mode[k]
+            oc.status_min[k, oc.status[k]] += 1
+            if ping:
+                gps_ping(net, logs, oc, k, t)
+            if m == MODE_WALK:
+                move_officer(net, ns, P, oc, k, t, day_start, True)
+                oc.remaining[k] -= 1
+                if oc.remaining[k] <= 0:
+                    start_next_order(net, ns, P, oc, k, t, day_start)
+            elif m == MODE_TRAVEL:
+                if move_officer(net, ns, P, oc, k, t, day_start, False):
+                    if not arrive_at_destination(oc, k, t):
+                        start_next_order(net, ns, P, oc, k, t, day_start)
+            elif m == MODE_DWELL:
+                oc.remaining[k] -= 1
+                if oc.remaining[k] <= 0:
+                    start_next_order(net, ns, P, oc, k, t, day_start)
+
+    @entry
+    def run_ticks(net, ns, of, oc, logs, P, t0, t1, seed, day_start):
+        """Advance every agent from tick ``t0`` up to ``t1`` (exclusive).
+
+        Returns ``(t, reason)``: the first tick not yet simulated and why it
+        stopped (end reached, an officer needs a decision, or a log is full).
+        """
+        np.random.seed(seed)
+        m = of.state.shape[0]
+        k = oc.mode.shape[0]
+        room_a = logs.a_tick.shape[0] - 8 * (m + 1)
+        room_g = logs.g_tick.shape[0] - (k + 1)
+        t = t0
+        while t < t1:
+            if logs.counts[0] > room_a or logs.counts[1] > room_g:
+                return t, STOP_LOG_FULL
+            step_offenders(net, ns, logs, P, of, t)
+            step_officers(net, ns, logs, P, oc, t, day_start)
+            t += 1
+            for j in range(k):
+                if oc.flags[j] != 0:
+                    return t, STOP_DECISION
+        return t, STOP_END
+
+    @entry
+    def close_day(ns, P, day, t, day_start, min_minutes):
+        """At midnight: nodes with enough presence today become patrol days (one pass a day)."""
+        for j in range(ns.cover.shape[0]):
+            if ns.cover[j] > 0:
+                ns.day_min[j] += t - max(ns.cover_start[j], day_start)
+            if ns.day_min[j] >= min_minutes and ns.day_min[j] > 0:
+                ns.last_pday[j] = day
+            ns.day_min[j] = 0.0
+
+    return {"run_ticks": run_ticks, "close_day": close_day, "deterrence": deterrence,
+            "risk": risk, "presence_begin": presence_begin_py, "presence_end": presence_end_py,
+            "attempt": attempt, "next_trip": next_trip, "koper_curve": koper}
+
+
+_COMPILED: dict | None = None
+_REFERENCE: dict | None = None
+
+
+def kernels(reference: bool = False) -> dict:
+    """The compiled kernels (built once per process), or the pure-Python reference."""
+    global _COMPILED, _REFERENCE
+    if reference:
+        if _REFERENCE is None:
+            _REFERENCE = build_kernels(jit=False)
+        return _REFERENCE
+    if _COMPILED is None:
+        _COMPILED = build_kernels(jit=True)
+    return _COMPILED

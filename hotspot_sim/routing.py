@@ -1,0 +1,71 @@
+"""Shortest-path routing tables for the kernels.
+
+Agents only ever travel to a limited set of destinations (activity places,
+homes, hot spots, call locations, the station).  For each destination we keep
+one shortest-path tree computed by scipy's Dijkstra: ``hop[row, v]`` is the
+next node from ``v`` toward the destination and ``dist[row, v]`` the distance in
+metres.  Trees are computed in batches when a destination is first needed and
+cached, so nothing searches a path in the simulation loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from .network import StreetNetwork
+
+
+class Router:
+    """Next-hop and distance tables toward a growing set of destination nodes."""
+
+    def __init__(self, network: StreetNetwork, capacity: int = 64):
+        self.network = network
+        self._graph = network.csgraph()
+        n = network.n_nodes
+        self.hop = np.full((capacity, n), -1, dtype=np.int32)
+        self.dist = np.full((capacity, n), np.inf, dtype=np.float32)
+        self.rows: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def rows_for(self, nodes) -> np.ndarray:
+        """Row of each node's tree, computing the missing trees in one batch."""
+        nodes = np.asarray(nodes, dtype=np.int64).ravel()
+        missing = [int(v) for v in dict.fromkeys(nodes.tolist()) if v not in self.rows]
+        if missing:
+            self._add(missing)
+        return np.array([self.rows[int(v)] for v in nodes], dtype=np.int32)
+
+    def row(self, node: int) -> int:
+        return int(self.rows_for([node])[0])
+
+    def distance(self, dest: int, sources) -> np.ndarray:
+        """Network distance (m) from each source node to ``dest``."""
+        return self.dist[self.row(dest), np.asarray(sources, dtype=np.int64)]
+
+    def path(self, source: int, dest: int) -> list[int]:
+        """The node sequence the kernels follow from ``source`` to ``dest``."""
+        r = self.row(dest)
+        out = [int(source)]
+        while out[-1] != dest:
+            out.append(int(self.hop[r, out[-1]]))
+        return out
+
+    def _add(self, nodes: list[int]) -> None:
+        need = len(self.rows) + len(nodes)
+        if need > self.hop.shape[0]:
+            cap = max(need, 2 * self.hop.shape[0])
+            self.hop = np.vstack([self.hop, np.full((cap - self.hop.shape[0], self.hop.shape[1]),
+                                                    -1, np.int32)])
+            self.dist = np.vstack([self.dist, np.full((cap - self.dist.shape[0],
+                                                       self.dist.shape[1]), np.inf, np.float32)])
+        dist, pred = dijkstra(self._graph, directed=False, indices=nodes, return_predecessors=True)
+        start = len(self.rows)
+        # On an undirected graph the predecessor of v in the tree rooted at the
+        # destination is the next hop from v toward it.
+        self.hop[start:start + len(nodes)] = pred
+        self.dist[start:start + len(nodes)] = dist
+        for i, v in enumerate(nodes):
+            self.rows[v] = start + i
