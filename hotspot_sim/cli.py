@@ -164,8 +164,89 @@ def cmd_params(args) -> int:
     return 0
 
 
-# Later modules add their commands here (run, target, track, experiment, ...).
-_EXTRA_COMMANDS: list = []
+# --------------------------------------------------------------------------- run
+
+
+def add_run_command(sub) -> None:
+    p = sub.add_parser(
+        "run", help="simulate one policy for N days and write the run folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the patrol model once: officers and offenders on the scenario's "
+                    "street network, in 1-minute ticks, with calls for service and the chosen "
+                    "patrol policy. Writes every table as parquet (crimes and deterred or "
+                    "displaced attempts, GPS pings, officer status minutes, calls and response "
+                    "times, daily totals) with the scenario and seed, and prints a summary.",
+        epilog="policies: none (officers wait for calls), random (random patrol between calls),\n"
+               "or 'package.module:ClassName' for your own (see hotspot_sim/policies/base.py).\n"
+               "Same scenario + seed => identical outputs.")
+    add_scenario_arg(p)
+    p.add_argument("--policy", "-p", help="policy name (default: the scenario's)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="policy parameter, e.g. --param leg_minutes=120 (repeatable)")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override a scenario value, e.g. --set officers.count=10 (repeatable)")
+    p.add_argument("--days", type=float, default=30.0, help="simulated days (default 30)")
+    p.add_argument("--seed", type=int, help="override the scenario seed")
+    p.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-"
+                                            "<policy>-<days>d-seed<seed>)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_run)
+
+
+def parse_assignments(items: list[str], what: str) -> dict:
+    """``["a.b=3", "c=x"]`` -> ``{"a.b": 3, "c": "x"}`` with TOML-like values."""
+    import tomllib
+
+    from .errors import ConfigError
+
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{what} {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = text
+    return out
+
+
+def cmd_run(args) -> int:
+    import time
+
+    from .model import PatrolModel
+    from .outputs import format_summary, write_run
+    from .settings import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    overrides = parse_assignments(args.set, "--set")
+    if args.seed is not None:
+        overrides["scenario.seed"] = args.seed
+    if overrides:
+        scenario = scenario.replace(overrides)
+    params = parse_assignments(args.param, "--param") if args.param else None
+    started = time.perf_counter()
+    model = PatrolModel(scenario, policy=args.policy, policy_params=params)
+    out = args.out or Path("results") / "runs" / (
+        f"{scenario.scenario.name}-{model.policy_name}-{args.days:g}d-seed{scenario.scenario.seed}")
+    minutes = int(round(args.days * 1440))
+    with progress_bar(minutes, "simulating", unit="min", quiet=args.quiet) as bar:
+        model.run_days(args.days, progress=lambda done: bar.update(done - bar.n))
+    manifest = write_run(model, out, wall_seconds=time.perf_counter() - started)
+    print(format_summary(manifest))
+    print(f"  written to {out}/")
+    return 0
+
+
+def progress_bar(total: int, desc: str, unit: str = "it", quiet: bool = False):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=quiet or None, leave=False,
+                dynamic_ncols=True)
+
+
+# Later modules add their commands here (target, track, experiment, ...).
+_EXTRA_COMMANDS: list = [add_run_command]
 
 
 # --------------------------------------------------------------------------- target

@@ -121,3 +121,31 @@ def summarise(study: Study, top: int = 10) -> dict:
         },
         "top_lsoas": study.by_lsoa.head(5).reset_index().to_dict(orient="records"),
     }
+
+
+def synthetic_study(scenario: Scenario, network: StreetNetwork, crime_nodes, types=None,
+                    seed: int = 0) -> Study:
+    """A study on a made-up network with crimes at given nodes (tests, scaling benchmarks).
+
+    Parameters
+    ----------
+    crime_nodes
+        Node index of each recorded crime (repeat a node for several crimes).
+    types
+        Crime type of each crime (default: violence and ASB alternating).
+    """
+    harm = data.load_harm_weights(asb_weight=scenario.crime.asb_weight)
+    nodes = np.asarray(crime_nodes, dtype=np.int64)
+    if types is None:
+        types = np.where(np.arange(len(nodes)) % 2 == 0, "Violence and sexual offences",
+                         "Anti-social behaviour")
+    types = np.asarray(types, dtype=object)
+    crimes = pd.DataFrame({
+        "node": nodes, "x": network.x[nodes], "y": network.y[nodes], "Crime type": types,
+        "harm": harm.loc[types, "chi_days"].to_numpy(float),
+        "is_asb": types == "Anti-social behaviour", "Month": "2021-01",
+        "Location": "On or near Test Street", "LSOA code": "E01000000",
+        "LSOA name": "Test 001A", "snap_distance_m": 0.0})
+    report = DropReport(total_in=len(crimes))
+    return Study(scenario=scenario, network=network, crimes=crimes, drops=report,
+                 harm_table=harm, months=["2021-01"])
