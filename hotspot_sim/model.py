@@ -394,14 +394,24 @@ class PatrolModel(mesa.Model):
         free = [a.index for a in self.officer_agents if self._dispatchable(a)]
         if not free:
             return None
-        d = self.router.distance(call.node, self.officers.pos.node[free])
+        d = self.travel_distance(call.node, free)
         return int(free[int(np.argmin(d))])
+
+    def travel_distance(self, dest: int, officers) -> np.ndarray:
+        """Street distance (m) officers must cover to reach ``dest``: an officer part-way
+        along an edge first finishes it, as the kernel does."""
+        pos = self.officers.pos
+        k = np.asarray(officers, dtype=np.int64)
+        row = self.router.row(dest)
+        on_edge = pos.nxt[k] >= 0
+        ahead = np.where(on_edge, pos.nxt[k], pos.node[k])
+        return self.router.dist[row, ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
 
     def _assign_call(self, k: int, call) -> None:
         a = self.officer_agents[k]
         a.on_call = call
         call.dispatched = float(self.tick)
-        call.travel_m = float(self.router.distance(call.node, [self.officers.pos.node[k]])[0])
+        call.travel_m = float(self.travel_distance(call.node, [k])[0])
         # arrival time is read from arrived_tick when the call ends (no extra stop)
         self.give_orders(a, [Visit(call.node, call.service_minutes, K.ON_CALL, K.ON_CALL)])
 
