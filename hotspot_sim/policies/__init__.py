@@ -12,6 +12,7 @@ import importlib
 from ..errors import ConfigError
 from .base import EVENTS, Hold, Order, Policy, Visit, Walk
 from .basic import NoPatrol, RandomPatrol
+from .hotspot import HotspotKoper, HotspotStatic
 
 REGISTRY: dict[str, type[Policy]] = {}
 
@@ -22,7 +23,7 @@ def register(cls: type[Policy]) -> type[Policy]:
     return cls
 
 
-for _cls in (NoPatrol, RandomPatrol):
+for _cls in (NoPatrol, RandomPatrol, HotspotKoper, HotspotStatic):
     register(_cls)
 
 
