@@ -12,7 +12,7 @@ import importlib
 from ..errors import ConfigError
 from .base import EVENTS, Hold, Order, Policy, Visit, Walk
 from .basic import NoPatrol, RandomPatrol
-from .hotspot import HotspotKoper, HotspotStatic
+from .hotspot import CrossoverDaily, HarmWeighted, HotspotKoper, HotspotStatic, Predictive
 
 REGISTRY: dict[str, type[Policy]] = {}
 
@@ -23,7 +23,8 @@ def register(cls: type[Policy]) -> type[Policy]:
     return cls
 
 
-for _cls in (NoPatrol, RandomPatrol, HotspotKoper, HotspotStatic):
+for _cls in (NoPatrol, RandomPatrol, HotspotKoper, HotspotStatic, CrossoverDaily, Predictive,
+             HarmWeighted):
     register(_cls)
 
 

@@ -1,30 +1,25 @@
-"""Targeted hot spot patrol policies (the Koper curve in practice).
+"""Targeted hot spot patrol policies.
 
-Hot spots are chosen with :func:`hotspot_sim.target.target` from the observed
-crime harm (the *Target* step); these policies then decide where officers go.
+Hot spots are chosen with :func:`hotspot_sim.target.target` from observed crime
+harm (the *Target* step).  Every visit a policy orders is recorded as planned
+dose (``dose_plan`` table: day, hot spot, planned minutes, treated), so that
+:mod:`hotspot_sim.track` can compare it with the dose the GPS log shows was
+delivered.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from ..kernels import AT_HOTSPOT, TRAVELLING
 from .base import DAY_START, Hold, Policy, Visit
 
 
-class HotspotKoper(Policy):
-    """Random-order visits to the hot spots, ``dwell_minutes`` each, about every 2 hours.
+class HotspotPolicy(Policy):
+    """Shared machinery: choose hot spots, share them out, record the planned dose."""
 
-    Koper (1995): a stop needs about 10 minutes to lengthen the crime-free time
-    after police leave, best about 11-15 minutes; practice advice: random visits
-    of 10-15 minutes about every 2 hours.  Each officer works through the hot
-    spots assigned to them in a fresh random order each round, and waits
-    (available for calls) when a round finishes early, so that each hot spot is
-    revisited about every ``revisit_minutes``.
-    """
-
-    name = "hotspot_koper"
-    defaults = {"k": 20, "dwell_minutes": 15, "revisit_minutes": 120, "rank_by": "harm",
-                "min_separation_m": 300.0}
+    defaults = {"k": 20, "rank_by": "harm", "min_separation_m": 300.0}
 
     def setup(self) -> None:
         from ..target import TargetSettings, target
@@ -32,10 +27,20 @@ class HotspotKoper(Policy):
         p = self.params
         settings = TargetSettings(k=int(p["k"]), rank_by=p["rank_by"],
                                   min_separation_m=float(p["min_separation_m"]))
-        self.hotspots = target(self.model.study, settings)
+        self.hotspots = target(self.model.study, settings).reset_index(drop=True)
         self.nodes = self.hotspots["node"].to_numpy(np.int64)
+        self.ids = self.hotspots["hotspot_id"].to_numpy()
+        self.index_of = {int(n): i for i, n in enumerate(self.nodes)}
         self.model.router.rows_for(self.nodes)
-        self.rng = np.random.default_rng(self.model.rng.integers(2**63 - 1))
+        self.rng = np.random.default_rng(int(self.model.rng.integers(2**63 - 1)))
+        self.plan_rows: list[tuple] = []
+
+    def visit(self, node: int, minutes: int, treated: bool = True) -> Visit:
+        """A visit order, recorded as planned dose for today."""
+        day = self.model.day_index(self.model.tick)
+        self.plan_rows.append((day, self.ids[self.index_of[int(node)]], int(node),
+                               float(minutes), treated))
+        return Visit(int(node), int(minutes), TRAVELLING, AT_HOTSPOT)
 
     def assigned(self, officer) -> np.ndarray:
         """Hot spots shared out among the officers of one shift (round robin)."""
@@ -45,29 +50,175 @@ class HotspotKoper(Policy):
         mine = self.nodes[slot::len(on_shift)]
         return mine if len(mine) else self.nodes
 
+    def dose_plan(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.plan_rows, columns=["day", "hotspot_id", "node",
+                                                   "planned_minutes", "treated"])
+        df = df.groupby(["day", "hotspot_id", "node"], as_index=False).agg(
+            planned_minutes=("planned_minutes", "sum"), treated=("treated", "max"))
+        df["date"] = [self.model.datetime_at(d * 1440 - self.model.minute_of_day0).date()
+                      for d in df["day"]]
+        return df
+
+    def outputs(self) -> dict:
+        return {"hotspots": self.hotspots, "dose_plan": self.dose_plan()}
+
+
+class HotspotKoper(HotspotPolicy):
+    """Random-order visits to the hot spots, ``dwell_minutes`` each, about every 2 hours.
+
+    Koper (1995): a stop needs about 10 minutes to lengthen the crime-free time
+    after police leave, best about 11-15 minutes; practice advice: random visits
+    of 10-15 minutes about every 2 hours.  Each officer works through the hot
+    spots assigned to them in a fresh random order each round and waits
+    (available for calls) when a round finishes early, so that each hot spot is
+    revisited about every ``revisit_minutes``.
+    """
+
+    name = "hotspot_koper"
+    defaults = {**HotspotPolicy.defaults, "dwell_minutes": 15, "revisit_minutes": 120}
+
+    def round_nodes(self, officer) -> np.ndarray:
+        return self.rng.permutation(self.assigned(officer))
+
     def decide(self, officer, event):
         if event == DAY_START:
             return None  # keep the current round
-        nodes = self.rng.permutation(self.assigned(officer))[:31]
         dwell = int(self.params["dwell_minutes"])
-        orders = [Visit(int(n), dwell) for n in nodes]
-        spare = int(self.params["revisit_minutes"]) - len(orders) * (dwell + 10)
+        orders = [self.visit(n, dwell) for n in self.round_nodes(officer)[:31]]
+        travel_guess = 10  # minutes between hot spots on foot, for pacing only
+        spare = int(self.params["revisit_minutes"]) - len(orders) * (dwell + travel_guess)
         if spare > 0:
             orders.append(Hold(spare))
         return orders
 
-    def outputs(self) -> dict:
-        return {"hotspots": self.hotspots}
+
+class HarmWeighted(HotspotKoper):
+    """Like ``hotspot_koper``, but visits are drawn with probability proportional to harm."""
+
+    name = "harm_weighted"
+
+    def round_nodes(self, officer):
+        mine = self.assigned(officer)
+        harm = self.hotspots.set_index("node").loc[mine, "harm"].to_numpy(float) + 1e-9
+        return self.rng.choice(mine, size=len(mine), replace=True, p=harm / harm.sum())
 
 
-class HotspotStatic(HotspotKoper):
+class HotspotStatic(HotspotPolicy):
     """Officers stay at their assigned hot spot for the whole shift (between calls)."""
 
     name = "hotspot_static"
-    defaults = {"k": 20, "rank_by": "harm", "min_separation_m": 300.0}
 
     def decide(self, officer, event):
         if event == DAY_START:
             return None
-        node = int(self.assigned(officer)[0])
-        return [Visit(node, 24 * 60)]
+        shift_left = 24 * 60 - (self.model.tick + self.model.minute_of_day0) % 1440
+        return [self.visit(int(self.assigned(officer)[0]), max(1, shift_left))]
+
+
+class CrossoverDaily(HotspotPolicy):
+    """Daily randomisation of each hot spot to patrol or no patrol (a crossover trial).
+
+    Each day exactly ``round(treat_share * k)`` hot spots are drawn to be treated
+    (blocked randomisation, as in Bland et al. 2021: 7 of 21 each day; Basford et
+    al. 2021: 720 of 1,800 place-days, 40%); each treated spot gets ``visits``
+    visits of ``dose_minutes`` (Basford: one 15-20 minute patrol a day; Barnes
+    et al. 2020: about 13 minutes), at random times within the patrol window.
+    Control spots get no dedicated visit.  The assignment table is an output.
+    """
+
+    name = "crossover_daily"
+    defaults = {**HotspotPolicy.defaults, "treat_share": 0.4, "dose_minutes": 15, "visits": 1,
+                "window_start_hour": 10, "window_end_hour": 22}
+
+    def setup(self) -> None:
+        super().setup()
+        if not 0 <= self.params["treat_share"] <= 1:
+            from ..errors import ConfigError
+            raise ConfigError(f"policy crossover_daily: treat_share = "
+                              f"{self.params['treat_share']} must be between 0 and 1")
+        self.assignments: list[tuple] = []
+        self.pending: list[tuple[int, int]] = []  # (due tick, node)
+        self.on_day_start(self.model.day_index(self.model.tick))
+
+    def on_day_start(self, day: int) -> None:
+        n = len(self.nodes)
+        n_treated = int(round(self.params["treat_share"] * n))
+        treated = np.zeros(n, bool)
+        treated[self.rng.choice(n, size=n_treated, replace=False)] = True
+        for i in range(n):
+            self.assignments.append((day, self.ids[i], int(self.nodes[i]), bool(treated[i])))
+        midnight = day * 1440 - self.model.minute_of_day0
+        lo = midnight + 60 * int(self.params["window_start_hour"])
+        hi = midnight + 60 * int(self.params["window_end_hour"]) - int(self.params["dose_minutes"])
+        due = [(int(self.rng.integers(lo, max(lo + 1, hi))), int(node))
+               for node in self.nodes[treated] for _ in range(int(self.params["visits"]))]
+        self.pending = sorted(d for d in due if d[0] >= self.model.tick)
+
+    def decide(self, officer, event):
+        if event == DAY_START:
+            return None
+        now = self.model.tick
+        if self.pending and self.pending[0][0] <= now + 30:
+            due, node = self.pending.pop(0)
+            return [self.visit(node, int(self.params["dose_minutes"]))]
+        wait = (self.pending[0][0] - 30 - now) if self.pending else 60
+        return [Hold(int(max(1, min(60, wait))))]
+
+    def assignment_table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.assignments, columns=["day", "hotspot_id", "node", "treated"])
+
+    def outputs(self) -> dict:
+        return {**super().outputs(), "assignments": self.assignment_table()}
+
+
+class Predictive(HotspotKoper):
+    """Follow the highest forecast risk, refreshed each day from crimes observed so far.
+
+    The forecast is prospective hotspotting (Bowers, Johnson & Pease 2004):
+    each crime of the last ``horizon_days`` adds ``1/((1 + d/distance_m)(1 + age/7 days))``
+    to nodes within 400 m, on top of the police.uk history scaled by
+    ``history_weight``.  The top ``k`` separated places are visited Koper-style.
+    """
+
+    name = "predictive"
+    defaults = {**HotspotKoper.defaults, "horizon_days": 56, "distance_m": 50.0,
+                "history_weight": 0.02}
+
+    def setup(self) -> None:
+        super().setup()
+        self.history = self.model.observed_intensity / max(len(self.model.study.months), 1)
+
+    def forecast(self) -> np.ndarray:
+        from ..model import neighbourhood
+
+        m, net = self.model, self.model.network
+        crimes = m.crimes_table()
+        recent = crimes[crimes["tick"] >= m.tick - 1440 * int(self.params["horizon_days"])]
+        indptr, idx, dist = neighbourhood(net, 400.0)
+        score = self.params["history_weight"] * self.history.astype(float)
+        if len(recent):
+            src = recent["node"].to_numpy(np.int64)
+            age_weeks = (m.tick - recent["tick"].to_numpy()) / (7 * 1440)
+            counts = np.diff(indptr)[src]
+            rows = np.repeat(np.arange(len(src)), counts)
+            pos = np.concatenate([np.arange(indptr[s], indptr[s + 1]) for s in src])
+            w = 1.0 / ((1 + dist[pos] / self.params["distance_m"]) * (1 + age_weeks[rows]))
+            np.add.at(score, idx[pos], w)
+        return score
+
+    def on_day_start(self, day: int) -> None:
+        from ..target import greedy_separated
+
+        score = self.forecast()
+        net = self.model.network
+        chosen = greedy_separated(score, net.x, net.y, int(self.params["k"]),
+                                  float(self.params["min_separation_m"]))
+        new = np.asarray(chosen, dtype=np.int64)
+        if len(new) == 0:
+            return
+        self.nodes = new
+        for n in new:
+            if int(n) not in self.index_of:
+                self.index_of[int(n)] = len(self.ids)
+                self.ids = np.append(self.ids, f"P{len(self.ids):03d}")
+        self.model.router.rows_for(self.nodes)
