@@ -20,11 +20,16 @@ how they are built).  Costs are proportional to what happens, never to
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
 from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic, overload
+from numba.np.arrayobj import make_array
 
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * 1440
@@ -178,6 +183,54 @@ class Logs(NamedTuple):
     g_status: np.ndarray
 
 
+# ------------------------------------------------------------------ borrowed views
+# Why this exists: every array in the state tuples is reference counted, and
+# numba increments and decrements the count (an atomic instruction, ~20
+# cycles each) of *every array in a tuple* whenever the tuple is bound to a
+# parameter of an inlined helper.  ``move_officer(net, ns, P, oc, ...)`` alone
+# binds 53 arrays, so each helper call cost ~100 atomic operations.  Numba's
+# reference-count pruning removes such incref/decref pairs only when they are
+# close together (same block or a simple diamond); across the loops and
+# branches of these large inlined kernels it keeps them.  That, not the
+# arithmetic, made a tick cost ~0.9 us per on-duty officer even when the
+# officer did nothing (profiled: the time was in NRT_incref/NRT_decref).
+#
+# ``run_ticks`` therefore first swaps its tuples for *borrowed* views: the same
+# arrays (same data, shape, strides) with no owner (NULL meminfo), for which
+# incref/decref are no-ops.  This is safe because the caller keeps the original
+# arrays alive for the whole call and the views never escape it (run_ticks
+# returns two integers).  In the pure-Python reference ``borrow`` is the identity.
+
+def _borrow_value(context, builder, ty, val):
+    if isinstance(ty, types.Array):
+        ary = make_array(ty)(context, builder, value=val)
+        ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
+        ary.parent = cgutils.get_null_value(ary.parent.type)
+        return ary._getvalue()
+    if isinstance(ty, types.BaseTuple):  # (named) tuples, nested ones included
+        for i, item_ty in enumerate(ty.types):
+            item = _borrow_value(context, builder, item_ty, builder.extract_value(val, i))
+            val = builder.insert_value(val, item, i)
+    return val  # scalars are passed through
+
+
+@intrinsic
+def _borrow(typingctx, tup):
+    def codegen(context, builder, sig, args):
+        return _borrow_value(context, builder, sig.args[0], args[0])
+    return tup(tup), codegen
+
+
+def borrow(tup):
+    """``tup`` unchanged; compiled: the same arrays without reference counting (see above)."""
+    return tup
+
+
+@overload(borrow, jit_options={"cache": True})
+def _borrow_overload(tup):
+    return lambda tup: _borrow(tup)
+
+
 def koper_curve(stay, onset, width, peak):
     """Residual deterrence left by a stay of ``stay`` minutes (0 at 0 minutes).
 
@@ -207,389 +260,449 @@ def long_term(last_pday, t, P):
     return P[P_LONG] * math.exp(-(gap - P[P_LONG_HOLD]) / P[P_LONG_TAU])
 
 
-def build_kernels(jit: bool = True) -> dict:
-    """Build the kernels, compiled (``jit=True``) or as the pure-Python reference."""
-    # Entry points are compiled functions; helpers are inlined into them, since a
-    # call that passes these tuples of arrays costs a reference count per array.
-    entry = numba.njit(cache=True, nogil=True) if jit else (lambda f: f)
-    dec = numba.njit(cache=True, nogil=True, inline="always") if jit else (lambda f: f)
-    koper = dec(koper_curve)
-    longterm = dec(long_term)
+# ------------------------------------------------------------------ the kernels
+# This file is imported twice: as ``hotspot_sim.kernels`` (compiled with numba)
+# and, by :func:`kernels` with ``reference=True``, as
+# ``hotspot_sim.kernels_reference`` (the same source left as plain Python).
+# Module-level functions (not closures) let numba cache the compiled code on
+# disk, so a new process loads it instead of compiling for ~20 s.
+REFERENCE = __name__.endswith("_reference")
+if REFERENCE:
+    def helper(f):
+        return f
+    entry = helper
+else:
+    # Entry points are compiled functions; helpers are inlined into them at the
+    # numba level (inline="always"): a real call would pass each tuple as its
+    # flattened fields (~7 words per array, ~500 words for a helper taking
+    # net, ns, P, oc), which measured as slow as the reference counting that
+    # borrow() removes.
+    entry = numba.njit(cache=True, nogil=True)
+    helper = numba.njit(cache=True, nogil=True, inline="always")
 
-    @dec
-    def deterrence(ns, i, t, P):
-        """Share of attempts deterred at node ``i`` at tick ``t``."""
-        present = P[P_PRESENCE] if ns.cover[i] > 0 else 0.0
-        res = 0.0
-        if ns.res_level[i] > 0.0:  # most nodes never see an officer: skip the exp
-            res = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
-        lt = longterm(ns.last_pday[i], t, P) if ns.last_pday[i] >= 0 else 0.0
-        return 1.0 - (1.0 - present) * (1.0 - res) * (1.0 - lt)
+longterm = helper(long_term)
 
-    @dec
-    def risk(net, ns, i, t, P):
-        """Attractiveness A = A0(node, hour of week) + B (Short et al. 2008)."""
-        hour = int(((t + P[P_WEEK0]) % MINUTES_PER_WEEK) // 60)
-        a = net.base[i] * net.time_factor[hour]
-        if ns.b_level[i] > 0.0:
-            a += ns.b_level[i] * math.exp(-(t - ns.b_t[i]) / P[P_TAU_B])
-        return a
 
-    @dec
-    def edge_len(net, u, v):
-        for e in range(net.indptr[u], net.indptr[u + 1]):
-            if net.indices[e] == v:
-                return net.elen[e]
-        return 0.0
+@helper
+def deterrence(ns, i, t, P):
+    """Share of attempts deterred at node ``i`` at tick ``t``."""
+    present = P[P_PRESENCE] if ns.cover[i] > 0 else 0.0
+    res = 0.0
+    if ns.res_level[i] > 0.0:  # most nodes never see an officer: skip the exp
+        res = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
+    lt = longterm(ns.last_pday[i], t, P) if ns.last_pday[i] >= 0 else 0.0
+    return 1.0 - (1.0 - present) * (1.0 - res) * (1.0 - lt)
 
-    @dec
-    def log_attempt(logs, t, node, origin, offender, ctype, outcome):
-        n = logs.counts[0]
-        logs.a_tick[n] = t
-        logs.a_node[n] = node
-        logs.a_origin[n] = origin
-        logs.a_offender[n] = offender
-        logs.a_type[n] = ctype
-        logs.a_outcome[n] = outcome
-        logs.counts[0] = n + 1
+@helper
+def risk(net, ns, i, t, P):
+    """Attractiveness A = A0(node, hour of week) + B (Short et al. 2008)."""
+    hour = int(((t + P[P_WEEK0]) % MINUTES_PER_WEEK) // 60)
+    a = net.base[i] * net.time_factor[hour]
+    if ns.b_level[i] > 0.0:
+        a += ns.b_level[i] * math.exp(-(t - ns.b_t[i]) / P[P_TAU_B])
+    return a
 
-    @dec
-    def commit(net, ns, logs, P, t, node, origin, offender, outcome):
-        """Record a crime, draw its type from the local mix, raise near-repeat risk."""
-        u = np.random.random()
-        ctype = 0
-        ntypes = net.type_cum.shape[1]
-        while ctype < ntypes - 1 and net.type_cum[node, ctype] <= u:
-            ctype += 1
-        log_attempt(logs, t, node, origin, offender, ctype, outcome)
-        for e in range(net.nr_ptr[node], net.nr_ptr[node + 1]):
-            j = net.nr_idx[e]
-            decayed = ns.b_level[j] * math.exp(-(t - ns.b_t[j]) / P[P_TAU_B])
-            ns.b_level[j] = decayed + P[P_NR_UNIT] * net.nr_w[e]
-            ns.b_t[j] = t
+@helper
+def edge_len(net, u, v):
+    for e in range(net.indptr[u], net.indptr[u + 1]):
+        if net.indices[e] == v:
+            return net.elen[e]
+    return 0.0
 
-    @dec
-    def attempt(net, ns, logs, P, t, node, offender):
-        """One offending opportunity at ``node``: motivated, deterred, displaced or committed."""
-        a = risk(net, ns, node, t, P)
-        if np.random.random() >= 1.0 - math.exp(-a):
+@helper
+def log_attempt(logs, t, node, origin, offender, ctype, outcome):
+    n = logs.counts[0]
+    logs.a_tick[n] = t
+    logs.a_node[n] = node
+    logs.a_origin[n] = origin
+    logs.a_offender[n] = offender
+    logs.a_type[n] = ctype
+    logs.a_outcome[n] = outcome
+    logs.counts[0] = n + 1
+
+@helper
+def commit(net, ns, logs, P, t, node, origin, offender, outcome):
+    """Record a crime, draw its type from the local mix, raise near-repeat risk."""
+    u = np.random.random()
+    ctype = 0
+    ntypes = net.type_cum.shape[1]
+    while ctype < ntypes - 1 and net.type_cum[node, ctype] <= u:
+        ctype += 1
+    log_attempt(logs, t, node, origin, offender, ctype, outcome)
+    for e in range(net.nr_ptr[node], net.nr_ptr[node + 1]):
+        j = net.nr_idx[e]
+        decayed = ns.b_level[j] * math.exp(-(t - ns.b_t[j]) / P[P_TAU_B])
+        ns.b_level[j] = decayed + P[P_NR_UNIT] * net.nr_w[e]
+        ns.b_t[j] = t
+
+@helper
+def attempt(net, ns, logs, P, t, node, offender):
+    """One offending opportunity at ``node``: motivated, deterred, displaced or committed."""
+    a = risk(net, ns, node, t, P)
+    if np.random.random() >= 1.0 - math.exp(-a):
+        return
+    if np.random.random() >= deterrence(ns, node, t, P):
+        commit(net, ns, logs, P, t, node, -1, offender, COMMITTED)
+        return
+    lo, hi = net.disp_ptr[node] + 1, net.disp_ptr[node + 1]  # first entry is the node itself
+    if hi > lo and np.random.random() < P[P_DISP_PROB]:
+        j = net.disp_idx[lo + int(np.random.random() * (hi - lo))]
+        if np.random.random() >= deterrence(ns, j, t, P):
+            commit(net, ns, logs, P, t, j, node, offender, DISPLACED)
             return
-        if np.random.random() >= deterrence(ns, node, t, P):
-            commit(net, ns, logs, P, t, node, -1, offender, COMMITTED)
-            return
-        lo, hi = net.disp_ptr[node] + 1, net.disp_ptr[node + 1]  # first entry is the node itself
-        if hi > lo and np.random.random() < P[P_DISP_PROB]:
-            j = net.disp_idx[lo + int(np.random.random() * (hi - lo))]
-            if np.random.random() >= deterrence(ns, j, t, P):
-                commit(net, ns, logs, P, t, j, node, offender, DISPLACED)
-                return
-        log_attempt(logs, t, node, -1, offender, -1, DETERRED)
+    log_attempt(logs, t, node, -1, offender, -1, DETERRED)
 
-    @dec
-    def next_trip(net, P, t):
-        """Tick of the next trip from home: inverse of the weekly cumulative hazard."""
-        week_pos = (t + P[P_WEEK0]) % MINUTES_PER_WEEK
-        week_start = t - week_pos
-        total = P[P_TRIP_WEEK]
-        if total <= 0:
-            return np.int64(2**62)
-        target = net.trip_cum[int(week_pos)] - math.log(1.0 - np.random.random())
-        weeks = math.floor(target / total)
-        rem = target - weeks * total
-        pos = np.searchsorted(net.trip_cum, rem)
-        when = np.int64(week_start + weeks * MINUTES_PER_WEEK + pos)
-        return when if when > t else np.int64(t + 1)
+@helper
+def next_trip(net, P, t):
+    """Tick of the next trip from home: inverse of the weekly cumulative hazard."""
+    week_pos = (t + P[P_WEEK0]) % MINUTES_PER_WEEK
+    week_start = t - week_pos
+    total = P[P_TRIP_WEEK]
+    if total <= 0:
+        return np.int64(2**62)
+    target = net.trip_cum[int(week_pos)] - math.log(1.0 - np.random.random())
+    weeks = math.floor(target / total)
+    rem = target - weeks * total
+    pos = np.searchsorted(net.trip_cum, rem)
+    when = np.int64(week_start + weeks * MINUTES_PER_WEEK + pos)
+    return when if when > t else np.int64(t + 1)
 
-    @dec
-    def choose_activity(of, i):
-        u = np.random.random()
-        k = 0
-        K = of.aw_cum.shape[1]
-        while k < K - 1 and of.aw_cum[i, k] <= u:
-            k += 1
-        return k
+@helper
+def choose_activity(of, i):
+    u = np.random.random()
+    k = 0
+    K = of.aw_cum.shape[1]
+    while k < K - 1 and of.aw_cum[i, k] <= u:
+        k += 1
+    return k
 
-    @dec
-    def move_offender(net, ns, logs, P, of, i, t):
-        """Walk offender ``i`` one minute toward its destination, offending on the way."""
-        pos = of.pos
-        budget = P[P_OFF_SPEED]
-        while budget > 0.0:
-            node = pos.node[i]
-            if pos.nxt[i] < 0:
-                if node == of.dest_node[i]:
-                    return True
-                nxt = net.hop[of.dest_row[i], node]
-                pos.nxt[i] = nxt
-                pos.elen[i] = edge_len(net, node, nxt)
-                pos.prog[i] = 0.0
-            left = pos.elen[i] - pos.prog[i]
-            if budget < left:
-                pos.prog[i] += budget
-                return False
-            budget -= left
-            pos.node[i] = pos.nxt[i]
-            pos.nxt[i] = -1
+@helper
+def move_offender(net, ns, logs, P, of, i, t):
+    """Walk offender ``i`` one minute toward its destination, offending on the way."""
+    pos = of.pos
+    budget = P[P_OFF_SPEED]
+    while budget > 0.0:
+        node = pos.node[i]
+        if pos.nxt[i] < 0:
+            if node == of.dest_node[i]:
+                return True
+            nxt = net.hop[of.dest_row[i], node]
+            pos.nxt[i] = nxt
+            pos.elen[i] = edge_len(net, node, nxt)
             pos.prog[i] = 0.0
-            attempt(net, ns, logs, P, t, pos.node[i], i)
-        return pos.nxt[i] < 0 and pos.node[i] == of.dest_node[i]
+        left = pos.elen[i] - pos.prog[i]
+        if budget < left:
+            pos.prog[i] += budget
+            return False
+        budget -= left
+        pos.node[i] = pos.nxt[i]
+        pos.nxt[i] = -1
+        pos.prog[i] = 0.0
+        attempt(net, ns, logs, P, t, pos.node[i], i)
+    return pos.nxt[i] < 0 and pos.node[i] == of.dest_node[i]
 
-    @dec
-    def step_offenders(net, ns, logs, P, of, t):
-        for i in range(of.state.shape[0]):
-            s = of.state[i]
-            if s == OFF_HOME:
-                if t < of.wake[i]:
-                    continue
+@helper
+def step_offenders(net, ns, logs, P, of, t):
+    for i in range(of.state.shape[0]):
+        s = of.state[i]
+        if s == OFF_HOME:
+            if t < of.wake[i]:
+                continue
+            k = choose_activity(of, i)
+            of.dest_row[i] = of.aw_row[i, k]
+            of.dest_node[i] = of.aw_node[i, k]
+            of.state[i] = OFF_TRAVEL
+            s = OFF_TRAVEL
+        elif s == OFF_DWELL:
+            attempt(net, ns, logs, P, t, of.pos.node[i], i)
+            if t < of.wake[i]:
+                continue
+            if np.random.random() < P[P_GO_HOME]:
+                of.dest_row[i] = of.home_row[i]
+                of.dest_node[i] = of.home_node[i]
+            else:
                 k = choose_activity(of, i)
                 of.dest_row[i] = of.aw_row[i, k]
                 of.dest_node[i] = of.aw_node[i, k]
-                of.state[i] = OFF_TRAVEL
-                s = OFF_TRAVEL
-            elif s == OFF_DWELL:
-                attempt(net, ns, logs, P, t, of.pos.node[i], i)
-                if t < of.wake[i]:
-                    continue
-                if np.random.random() < P[P_GO_HOME]:
-                    of.dest_row[i] = of.home_row[i]
-                    of.dest_node[i] = of.home_node[i]
-                else:
-                    k = choose_activity(of, i)
-                    of.dest_row[i] = of.aw_row[i, k]
-                    of.dest_node[i] = of.aw_node[i, k]
-                of.state[i] = OFF_TRAVEL
-                s = OFF_TRAVEL
-            if s == OFF_TRAVEL and move_offender(net, ns, logs, P, of, i, t):
-                if of.dest_node[i] == of.home_node[i]:
-                    of.state[i] = OFF_HOME
-                    of.wake[i] = next_trip(net, P, t)
-                else:
-                    of.state[i] = OFF_DWELL
-                    of.wake[i] = t + 1 + int(-math.log(1.0 - np.random.random()) * P[P_OFF_DWELL])
+            of.state[i] = OFF_TRAVEL
+            s = OFF_TRAVEL
+        if s == OFF_TRAVEL and move_offender(net, ns, logs, P, of, i, t):
+            if of.dest_node[i] == of.home_node[i]:
+                of.state[i] = OFF_HOME
+                of.wake[i] = next_trip(net, P, t)
+            else:
+                of.state[i] = OFF_DWELL
+                of.wake[i] = t + 1 + int(-math.log(1.0 - np.random.random()) * P[P_OFF_DWELL])
 
-    # ----------------------------------------------------------------- officers' presence
+# ----------------------------------------------------------------- officers' presence
 
-    @entry
-    def presence_begin_py(net, ns, k, t):
-        presence_begin(net, ns, k, t)
+@entry
+def presence_begin_py(net, ns, k, t):
+    presence_begin(net, ns, k, t)
 
-    @entry
-    def presence_end_py(net, ns, P, k, t, day_start):
-        presence_end(net, ns, P, k, t, day_start)
+@entry
+def presence_end_py(net, ns, P, k, t, day_start):
+    presence_end(net, ns, P, k, t, day_start)
 
-    @dec
-    def presence_begin(net, ns, k, t):
-        for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
-            j = net.det_idx[e]
-            ns.cover[j] += 1
-            if ns.cover[j] == 1:
-                ns.cover_start[j] = t
+@helper
+def presence_begin(net, ns, k, t):
+    for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
+        j = net.det_idx[e]
+        ns.cover[j] += 1
+        if ns.cover[j] == 1:
+            ns.cover_start[j] = t
 
-    @dec
-    def presence_end(net, ns, P, k, t, day_start):
-        """Officer leaves node k's neighbourhood: nodes left uncovered keep residual deterrence."""
-        for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
-            j = net.det_idx[e]
-            ns.cover[j] -= 1
-            if ns.cover[j] > 0:
-                continue
-            stay = t - ns.cover_start[j]
-            ns.day_min[j] += t - max(ns.cover_start[j], day_start)
-            g = net.koper[min(stay, net.koper.shape[0] - 1)]
-            if g < MIN_RESIDUAL:  # a drive-by leaves (almost) nothing; skip the spreading
-                continue
-            for f in range(net.dif_ptr[j], net.dif_ptr[j + 1]):
-                i = net.dif_idx[f]
-                lvl = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
-                new = g * net.dif_w[f]
-                ns.res_level[i] = new if new > lvl else lvl
-                ns.res_t[i] = t
+@helper
+def presence_end(net, ns, P, k, t, day_start):
+    """Officer leaves node k's neighbourhood: nodes left uncovered keep residual deterrence."""
+    for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
+        j = net.det_idx[e]
+        ns.cover[j] -= 1
+        if ns.cover[j] > 0:
+            continue
+        stay = t - ns.cover_start[j]
+        ns.day_min[j] += t - max(ns.cover_start[j], day_start)
+        g = net.koper[min(stay, net.koper.shape[0] - 1)]
+        if g < MIN_RESIDUAL:  # a drive-by leaves (almost) nothing; skip the spreading
+            continue
+        for f in range(net.dif_ptr[j], net.dif_ptr[j + 1]):
+            i = net.dif_idx[f]
+            lvl = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
+            new = g * net.dif_w[f]
+            ns.res_level[i] = new if new > lvl else lvl
+            ns.res_t[i] = t
 
-    @dec
-    def officer_arrive(net, ns, P, oc, k, t, day_start):
-        """Officer k reached a node: presence moves there (new first, so shared nodes stay covered)."""
-        node = oc.pos.node[k]
-        old = oc.cover_node[k]
-        if old == node:
+@helper
+def officer_arrive(net, ns, P, oc, k, t, day_start):
+    """Officer k reached a node: presence moves there (new first, so shared nodes stay covered)."""
+    node = oc.pos.node[k]
+    old = oc.cover_node[k]
+    if old == node:
+        return
+    presence_begin(net, ns, node, t)
+    if old >= 0:
+        presence_end(net, ns, P, old, t, day_start)
+    oc.cover_node[k] = node
+
+@helper
+def start_next_order(net, ns, P, oc, k, t, day_start):
+    """Pop officer k's next order; flag Python when the queue is empty."""
+    while True:
+        p = oc.q_pos[k] + 1
+        oc.q_pos[k] = p
+        if p >= oc.q_len[k]:
+            oc.mode[k] = MODE_IDLE
+            oc.status[k] = AVAILABLE
+            oc.flags[k] |= FLAG_IDLE
             return
-        presence_begin(net, ns, node, t)
-        if old >= 0:
-            presence_end(net, ns, P, old, t, day_start)
-        oc.cover_node[k] = node
-
-    @dec
-    def start_next_order(net, ns, P, oc, k, t, day_start):
-        """Pop officer k's next order; flag Python when the queue is empty."""
-        while True:
-            p = oc.q_pos[k] + 1
-            oc.q_pos[k] = p
-            if p >= oc.q_len[k]:
-                oc.mode[k] = MODE_IDLE
-                oc.status[k] = AVAILABLE
-                oc.flags[k] |= FLAG_IDLE
-                return
-            kind = oc.q_kind[k, p]
-            if kind == ORDER_WALK:
-                oc.mode[k] = MODE_WALK
-                oc.status[k] = oc.q_dstat[k, p]
-                oc.remaining[k] = oc.q_minutes[k, p]
-                return
-            if kind == ORDER_HOLD:
-                oc.mode[k] = MODE_DWELL
-                oc.status[k] = oc.q_dstat[k, p]
-                oc.remaining[k] = oc.q_minutes[k, p]
-                return
-            oc.dest_row[k] = oc.q_row[k, p]
-            oc.dest_node[k] = oc.q_node[k, p]
-            if oc.pos.nxt[k] < 0 and oc.pos.node[k] == oc.dest_node[k]:
-                if arrive_at_destination(oc, k, t):
-                    return
-                continue  # zero-minute visit: straight to the next order
-            oc.mode[k] = MODE_TRAVEL
-            oc.status[k] = oc.q_tstat[k, p]
+        kind = oc.q_kind[k, p]
+        if kind == ORDER_WALK:
+            oc.mode[k] = MODE_WALK
+            oc.status[k] = oc.q_dstat[k, p]
+            oc.remaining[k] = oc.q_minutes[k, p]
             return
+        if kind == ORDER_HOLD:
+            oc.mode[k] = MODE_DWELL
+            oc.status[k] = oc.q_dstat[k, p]
+            oc.remaining[k] = oc.q_minutes[k, p]
+            return
+        oc.dest_row[k] = oc.q_row[k, p]
+        oc.dest_node[k] = oc.q_node[k, p]
+        if oc.pos.nxt[k] < 0 and oc.pos.node[k] == oc.dest_node[k]:
+            if arrive_at_destination(oc, k, t):
+                return
+            continue  # zero-minute visit: straight to the next order
+        oc.mode[k] = MODE_TRAVEL
+        oc.status[k] = oc.q_tstat[k, p]
+        return
 
-    @dec
-    def arrive_at_destination(oc, k, t):
-        """Begin the dwell of the current visit; False if it has no dwell."""
-        p = oc.q_pos[k]
-        oc.arrived_tick[k] = t
-        if oc.q_notify[k, p]:
-            oc.flags[k] |= FLAG_ARRIVED
-        if oc.q_minutes[k, p] <= 0:
-            return False
-        oc.mode[k] = MODE_DWELL
-        oc.status[k] = oc.q_dstat[k, p]
-        oc.remaining[k] = oc.q_minutes[k, p]
-        return True
+@helper
+def arrive_at_destination(oc, k, t):
+    """Begin the dwell of the current visit; False if it has no dwell."""
+    p = oc.q_pos[k]
+    oc.arrived_tick[k] = t
+    if oc.q_notify[k, p]:
+        oc.flags[k] |= FLAG_ARRIVED
+    if oc.q_minutes[k, p] <= 0:
+        return False
+    oc.mode[k] = MODE_DWELL
+    oc.status[k] = oc.q_dstat[k, p]
+    oc.remaining[k] = oc.q_minutes[k, p]
+    return True
 
-    @dec
-    def move_officer(net, ns, P, oc, k, t, day_start, walk):
-        """Move officer k one minute: toward its destination, or a random walk."""
-        pos = oc.pos
-        budget = P[P_OFC_SPEED]
-        while budget > 0.0:
-            node = pos.node[k]
-            if pos.nxt[k] < 0:
-                if not walk:
-                    if node == oc.dest_node[k]:
-                        return True
-                    nxt = net.hop[oc.dest_row[k], node]
-                else:
-                    lo, hi = net.indptr[node], net.indptr[node + 1]
-                    nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
-                    if nxt == oc.prev[k] and hi - lo > 1:  # do not turn back unless a dead end
-                        nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
-                pos.nxt[k] = nxt
-                pos.elen[k] = edge_len(net, node, nxt)
-                pos.prog[k] = 0.0
-            left = pos.elen[k] - pos.prog[k]
-            if budget < left:
-                pos.prog[k] += budget
-                return False
-            budget -= left
-            oc.prev[k] = node
-            pos.node[k] = pos.nxt[k]
-            pos.nxt[k] = -1
-            pos.prog[k] = 0.0
-            officer_arrive(net, ns, P, oc, k, t, day_start)
-        return (not walk) and pos.nxt[k] < 0 and pos.node[k] == oc.dest_node[k]
-
-    @dec
-    def gps_ping(net, logs, oc, k, t):
-        n = logs.counts[1]
-        pos = oc.pos
+@helper
+def move_officer(net, ns, P, oc, k, t, day_start, walk):
+    """Move officer k one minute: toward its destination, or a random walk."""
+    pos = oc.pos
+    budget = P[P_OFC_SPEED]
+    while budget > 0.0:
         node = pos.node[k]
-        x, y = net.x[node], net.y[node]
-        if pos.nxt[k] >= 0 and pos.elen[k] > 0:
-            f = pos.prog[k] / pos.elen[k]
-            x += f * (net.x[pos.nxt[k]] - x)
-            y += f * (net.y[pos.nxt[k]] - y)
-        logs.g_tick[n] = t
-        logs.g_officer[n] = k
-        logs.g_node[n] = node
-        logs.g_x[n] = x
-        logs.g_y[n] = y
-        logs.g_status[n] = oc.status[k]
-        logs.counts[1] = n + 1
+        if pos.nxt[k] < 0:
+            if not walk:
+                if node == oc.dest_node[k]:
+                    return True
+                nxt = net.hop[oc.dest_row[k], node]
+            else:
+                lo, hi = net.indptr[node], net.indptr[node + 1]
+                nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
+                if nxt == oc.prev[k] and hi - lo > 1:  # do not turn back unless a dead end
+                    nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
+            pos.nxt[k] = nxt
+            pos.elen[k] = edge_len(net, node, nxt)
+            pos.prog[k] = 0.0
+        left = pos.elen[k] - pos.prog[k]
+        if budget < left:
+            pos.prog[k] += budget
+            return False
+        budget -= left
+        oc.prev[k] = node
+        pos.node[k] = pos.nxt[k]
+        pos.nxt[k] = -1
+        pos.prog[k] = 0.0
+        officer_arrive(net, ns, P, oc, k, t, day_start)
+    return (not walk) and pos.nxt[k] < 0 and pos.node[k] == oc.dest_node[k]
 
-    @dec
-    def step_officers(net, ns, logs, P, oc, t, day_start):
-        ping = (t % int(P[P_GPS_EVERY])) == 0
-        for k in range(oc.mode.shape[0]):
+@helper
+def gps_ping(net, logs, oc, k, t):
+    n = logs.counts[1]
+    pos = oc.pos
+    node = pos.node[k]
+    x, y = net.x[node], net.y[node]
+    if pos.nxt[k] >= 0 and pos.elen[k] > 0:
+        f = pos.prog[k] / pos.elen[k]
+        x += f * (net.x[pos.nxt[k]] - x)
+        y += f * (net.y[pos.nxt[k]] - y)
+    logs.g_tick[n] = t
+    logs.g_officer[n] = k
+    logs.g_node[n] = node
+    logs.g_x[n] = x
+    logs.g_y[n] = y
+    logs.g_status[n] = oc.status[k]
+    logs.counts[1] = n + 1
+
+@helper
+def step_officers(net, ns, logs, P, oc, t, day_start):
+    ping = (t % int(P[P_GPS_EVERY])) == 0
+    for k in range(oc.mode.shape[0]):
+        m = oc.mode[k]
+        if m == MODE_OFF:
+            continue
+        if m == MODE_IDLE and oc.q_pos[k] + 1 < oc.q_len[k]:  # new orders from Python
+            start_next_order(net, ns, P, oc, k, t, day_start)
             m = oc.mode[k]
-            if m == MODE_OFF:
-                continue
-            if m == MODE_IDLE and oc.q_pos[k] + 1 < oc.q_len[k]:  # new orders from Python
+        oc.status_min[k, oc.status[k]] += 1
+        if ping:
+            gps_ping(net, logs, oc, k, t)
+        if m == MODE_WALK:
+            move_officer(net, ns, P, oc, k, t, day_start, True)
+            oc.remaining[k] -= 1
+            if oc.remaining[k] <= 0:
                 start_next_order(net, ns, P, oc, k, t, day_start)
-                m = oc.mode[k]
-            oc.status_min[k, oc.status[k]] += 1
-            if ping:
-                gps_ping(net, logs, oc, k, t)
-            if m == MODE_WALK:
-                move_officer(net, ns, P, oc, k, t, day_start, True)
-                oc.remaining[k] -= 1
-                if oc.remaining[k] <= 0:
+        elif m == MODE_TRAVEL:
+            if move_officer(net, ns, P, oc, k, t, day_start, False):
+                if not arrive_at_destination(oc, k, t):
                     start_next_order(net, ns, P, oc, k, t, day_start)
-            elif m == MODE_TRAVEL:
-                if move_officer(net, ns, P, oc, k, t, day_start, False):
-                    if not arrive_at_destination(oc, k, t):
-                        start_next_order(net, ns, P, oc, k, t, day_start)
-            elif m == MODE_DWELL:
-                oc.remaining[k] -= 1
-                if oc.remaining[k] <= 0:
-                    start_next_order(net, ns, P, oc, k, t, day_start)
+        elif m == MODE_DWELL:
+            oc.remaining[k] -= 1
+            if oc.remaining[k] <= 0:
+                start_next_order(net, ns, P, oc, k, t, day_start)
 
-    @entry
+@entry
+def run_ticks(net, ns, of, oc, logs, P, t0, t1, seed, day_start):
+    """Advance every agent from tick ``t0`` up to ``t1`` (exclusive).
+
+    Returns ``(t, reason)``: the first tick not yet simulated and why it
+    stopped (end reached, an officer needs a decision, or a log is full).
+    """
+    np.random.seed(seed)
+    # Without this, reference counting was ~80% of the run time: see borrow().
+    net, ns, of, oc, logs, P = borrow((net, ns, of, oc, logs, P))
+    m = of.state.shape[0]
+    k = oc.mode.shape[0]
+    room_a = logs.a_tick.shape[0] - 8 * (m + 1)
+    room_g = logs.g_tick.shape[0] - (k + 1)
+    t = t0
+    while t < t1:
+        if logs.counts[0] > room_a or logs.counts[1] > room_g:
+            return t, STOP_LOG_FULL
+        step_offenders(net, ns, logs, P, of, t)
+        step_officers(net, ns, logs, P, oc, t, day_start)
+        t += 1
+        for j in range(k):
+            if oc.flags[j] != 0:
+                return t, STOP_DECISION
+    return t, STOP_END
+
+@entry
+def close_day(ns, P, day, t, day_start, min_minutes):
+    """At midnight: nodes with enough presence today become patrol days (one pass a day)."""
+    for j in range(ns.cover.shape[0]):
+        if ns.cover[j] > 0:
+            ns.day_min[j] += t - max(ns.cover_start[j], day_start)
+        if ns.day_min[j] >= min_minutes and ns.day_min[j] > 0:
+            ns.last_pday[j] = day
+        ns.day_min[j] = 0.0
+
+
+def exports() -> dict:
+    """This module's kernels by name (run_ticks wrapped to skip re-dispatch when compiled)."""
+    return {"run_ticks": run_ticks if REFERENCE else _skip_dispatch(run_ticks),
+            "close_day": close_day, "deterrence": deterrence, "risk": risk,
+            "presence_begin": presence_begin_py, "presence_end": presence_end_py,
+            "attempt": attempt, "next_trip": next_trip}
+
+
+def _skip_dispatch(dispatcher):
+    """``dispatcher`` (run_ticks), minus numba's type resolution when the state is unchanged.
+
+    Why: a call resolves the numba type of every argument before unboxing, ~10
+    us for our ~70 arrays in nested named tuples, paid on every kernel call (the
+    model calls run_ticks at every event).  The model passes the same state
+    tuples each time, and a tuple cannot change which arrays it holds, so when
+    the six state objects are the very ones of the previous call we go straight
+    to the compiled entry point found then (which still unboxes and checks each
+    argument).  Anything else goes through the dispatcher as usual.  The
+    ``dispatcher`` attribute gives the numba function (signatures, inspect_llvm).
+    """
+    last_state, last_entry = None, None
+
     def run_ticks(net, ns, of, oc, logs, P, t0, t1, seed, day_start):
-        """Advance every agent from tick ``t0`` up to ``t1`` (exclusive).
+        nonlocal last_state, last_entry
+        s = last_state  # identity checks only: the previous state is kept alive here, so ids cannot be reused
+        if (s is not None and s[0] is net and s[1] is ns and s[2] is of and s[3] is oc
+                and s[4] is logs and s[5] is P):
+            return last_entry(net, ns, of, oc, logs, P, t0, t1, seed, day_start)
+        args = (net, ns, of, oc, logs, P, t0, t1, seed, day_start)
+        result = dispatcher(*args)
+        last_state, last_entry = None, None
+        sig = tuple(dispatcher.typeof_pyval(a) for a in args)
+        cres = dispatcher.overloads.get(sig)
+        if cres is not None and all(isinstance(a, (int, np.integer)) for a in args[6:]):
+            last_state, last_entry = args[:6], cres.entry_point
+        return result
 
-        Returns ``(t, reason)``: the first tick not yet simulated and why it
-        stopped (end reached, an officer needs a decision, or a log is full).
-        """
-        np.random.seed(seed)
-        m = of.state.shape[0]
-        k = oc.mode.shape[0]
-        room_a = logs.a_tick.shape[0] - 8 * (m + 1)
-        room_g = logs.g_tick.shape[0] - (k + 1)
-        t = t0
-        while t < t1:
-            if logs.counts[0] > room_a or logs.counts[1] > room_g:
-                return t, STOP_LOG_FULL
-            step_offenders(net, ns, logs, P, of, t)
-            step_officers(net, ns, logs, P, oc, t, day_start)
-            t += 1
-            for j in range(k):
-                if oc.flags[j] != 0:
-                    return t, STOP_DECISION
-        return t, STOP_END
-
-    @entry
-    def close_day(ns, P, day, t, day_start, min_minutes):
-        """At midnight: nodes with enough presence today become patrol days (one pass a day)."""
-        for j in range(ns.cover.shape[0]):
-            if ns.cover[j] > 0:
-                ns.day_min[j] += t - max(ns.cover_start[j], day_start)
-            if ns.day_min[j] >= min_minutes and ns.day_min[j] > 0:
-                ns.last_pday[j] = day
-            ns.day_min[j] = 0.0
-
-    return {"run_ticks": run_ticks, "close_day": close_day, "deterrence": deterrence,
-            "risk": risk, "presence_begin": presence_begin_py, "presence_end": presence_end_py,
-            "attempt": attempt, "next_trip": next_trip, "koper_curve": koper}
+    run_ticks.dispatcher = dispatcher
+    run_ticks.__doc__ = dispatcher.py_func.__doc__
+    return run_ticks
 
 
-_COMPILED: dict | None = None
-_REFERENCE: dict | None = None
+_EXPORTS: dict = {}
 
 
 def kernels(reference: bool = False) -> dict:
-    """The compiled kernels (built once per process), or the pure-Python reference."""
-    global _COMPILED, _REFERENCE
-    if reference:
-        if _REFERENCE is None:
-            _REFERENCE = build_kernels(jit=False)
-        return _REFERENCE
-    if _COMPILED is None:
-        _COMPILED = build_kernels(jit=True)
-    return _COMPILED
+    """The compiled kernels, or the pure-Python reference (same source, loaded once)."""
+    key = "reference" if reference else "compiled"
+    if key not in _EXPORTS:
+        _EXPORTS[key] = (reference_module() if reference else sys.modules[__name__]).exports()
+    return _EXPORTS[key]
+
+
+def reference_module():
+    """This file imported again as plain Python (``hotspot_sim.kernels_reference``)."""
+    name = __name__ + "_reference" if not REFERENCE else __name__
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, __file__)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
