@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernels import AT_HOTSPOT, TRAVELLING
-from .base import DAY_START, Hold, Policy, Visit
+from .base import DAY_START, Hold, Policy, Visit, Walk
 
 
 class HotspotPolicy(Policy):
@@ -87,8 +87,8 @@ class HotspotKoper(HotspotPolicy):
         orders = [self.visit(n, dwell) for n in self.round_nodes(officer)[:31]]
         travel_guess = 10  # minutes between hot spots on foot, for pacing only
         spare = int(self.params["revisit_minutes"]) - len(orders) * (dwell + travel_guess)
-        if spare > 0:
-            orders.append(Hold(spare))
+        if spare > 0:  # back to general patrol until the next round, not loitering at a spot
+            orders.append(Walk(spare))
         return orders
 
 
