@@ -251,7 +251,8 @@ def measure_run(model, hotspots: pd.DataFrame, radius_m: float, rings_m) -> tupl
     xy = np.column_stack([hotspots["x"], hotspots["y"]])
     dist, nearest = cKDTree(xy).query(np.column_stack([crimes["x"], crimes["y"]])) if len(crimes) \
         else (np.zeros(0), np.zeros(0, int))
-    edges = [0.0, radius_m] + list(np.cumsum([radius_m] + list(rings_m))[1:])
+    # zones: the hot spot (0..radius), rings out to radius + each ring distance, elsewhere
+    edges = [0.0, radius_m] + [radius_m + float(r) for r in rings_m]
     zone = np.digitize(dist, edges[1:])  # 0 = hot spot, 1.. = rings, last = elsewhere
     names = ["hotspots"] + [f"ring{int(edges[i])}_{int(edges[i + 1])}" for i in range(1, len(edges) - 1)] + ["elsewhere"]
     harm = crimes["harm"].to_numpy(float)
