@@ -125,7 +125,10 @@ def load_experiment(path: str | Path) -> Experiment:
     if exp.control is not None and exp.control not in names:
         raise ConfigError(f"{where} [experiment] control = {exp.control!r}: not an arm "
                           f"({', '.join(names)})")
-    scenario_for(exp, exp.arms[0], {})  # fail now, not in a worker, on a bad scenario or key
+    for arm in exp.arms:  # fail now, not in a worker, on a bad scenario, key or policy
+        for point in exp.grid_points():
+            scenario_for(exp, arm, point)
+        check_policy(exp, arm)
     return exp
 
 
@@ -179,6 +182,22 @@ def scenario_for(exp: Experiment, arm: Arm, point: dict):
     overrides = {**arm.overrides, **{k: v for k, v in point.items() if not k.startswith("policy.")}}
     try:
         return scenario.replace(overrides) if overrides else scenario
+    except ConfigError as exc:
+        raise ConfigError(f"{exp.source} arm {arm.name!r}: {exc}") from None
+
+
+def check_policy(exp: Experiment, arm: Arm) -> None:
+    from .policies import get_policy
+
+    try:
+        cls = get_policy(arm.policy)
+        grid_params = {k.removeprefix("policy.") for k in exp.grid if k.startswith("policy.")}
+        cls.check_params({**arm.params, **{k: cls.defaults[k] for k in grid_params
+                                           if k in cls.defaults}})
+        unknown = grid_params - set(cls.defaults)
+        if unknown:
+            raise ConfigError(f"[grid] policy.{sorted(unknown)[0]}: not a parameter of "
+                              f"policy {arm.policy!r}")
     except ConfigError as exc:
         raise ConfigError(f"{exp.source} arm {arm.name!r}: {exc}") from None
 

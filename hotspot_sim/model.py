@@ -620,7 +620,17 @@ class PatrolModel(mesa.Model):
         return df
 
     def status_table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.status_rows)
+        """Minutes per officer per day in each status, the current (partial) day included."""
+        rows = list(self.status_rows)
+        oc = self.officers
+        if oc.status_min.any():
+            day = self.day_index(self.tick)
+            date = self.datetime_at(day * 1440 - self.minute_of_day0).date()
+            for k in range(oc.mode.shape[0]):
+                row = {"day": day, "date": date, "officer": k}
+                row.update({n: int(oc.status_min[k, s]) for s, n in enumerate(K.STATUS_NAMES)})
+                rows.append(row)
+        return pd.DataFrame(rows, columns=["day", "date", "officer", *K.STATUS_NAMES])
 
     def daily_table(self) -> pd.DataFrame:
         return pd.DataFrame(self.daily_rows)

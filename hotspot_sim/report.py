@@ -78,11 +78,12 @@ def change_table(runs: pd.DataFrame, control: str) -> pd.DataFrame:
     if control not in set(runs["arm"]):
         raise ConfigError(f"control arm {control!r} is not in the results "
                           f"({', '.join(sorted(set(runs['arm'])))})")
-    ctl = runs[runs["arm"] == control].set_index(["grid_index", "replication"])
+    ctl = runs[runs["arm"] == control].set_index(["grid_index", "replication"])[
+        ["crimes"] + [f"crimes_{p}" for p in place_columns(runs)]]
     rows = []
     for (arm, gi), g in runs[runs["arm"] != control].groupby(["arm", "grid_index"], sort=False):
-        g = g.set_index(["grid_index", "replication"])
-        pair = g.join(ctl, rsuffix="_ctl", how="inner")
+        pair = g.merge(ctl.reset_index(), on=["grid_index", "replication"],
+                       suffixes=("", "_ctl"))
         for place in ("all",) + tuple(place_columns(runs)):
             col = "crimes" if place == "all" else f"crimes_{place}"
             logs = np.log((pair[col] + 0.5) / (pair[f"{col}_ctl"] + 0.5))
@@ -111,8 +112,11 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str]) -> pd.DataFra
         b = base.loc[r["grid_index"]]
         A_a, B_a, C_a = r["crimes_hotspots"], r[f"crimes_{ring}"], r["crimes_elsewhere"]
         A_b, B_b, C_b = b["crimes_hotspots"], b[f"crimes_{ring}"], b["crimes_elsewhere"]
-        denom = A_a / C_a - A_b / C_b if C_a and C_b else math.nan
-        wdq = (B_a / C_a - B_b / C_b) / denom if denom else math.nan
+        if not (C_a and C_b):  # no crime in the control area: the quotient is undefined
+            denom = wdq = math.nan
+        else:
+            denom = A_a / C_a - A_b / C_b
+            wdq = (B_a / C_a - B_b / C_b) / denom if denom else math.nan
         rows.append({"arm": r["arm"], "grid_index": r["grid_index"], "buffer": ring, "wdq": wdq,
                      "reading": "diffusion of benefits" if wdq > 0 and denom < 0 else
                      "displacement" if wdq < 0 and denom < 0 else "no reduction at hot spots"})
