@@ -382,6 +382,116 @@ def cmd_power(args) -> int:
 _EXTRA_COMMANDS: list = [add_run_command, add_experiment_commands]
 
 
+# --------------------------------------------------------------------------- calibrate
+
+
+def add_calibrate_command(sub) -> None:
+    p = sub.add_parser(
+        "calibrate", help="fit risk parameters to the observed police.uk crime",
+        description="Fit risk.base_rate, risk.background_share and risk.smoothing_radius_m with "
+                    "Nelder-Mead so that a run with no dedicated patrol matches the observed data: "
+                    "monthly volume per crime type (+-10%%), the share of places holding 50%% of "
+                    "incidents (+-20%% relative) and the rank correlation of incidents per 125 m "
+                    "place. Writes a calibrated scenario TOML (use it with --scenario) and the fit "
+                    "statistics as JSON.")
+    add_scenario_arg(p)
+    p.add_argument("--days", type=float, default=60.0, help="simulated days per evaluation")
+    p.add_argument("--evaluations", type=int, default=40, help="most model runs to try")
+    p.add_argument("--out", type=Path, default=Path("scenarios/calibrated"),
+                   help="folder for <scenario>.toml and <scenario>_fit.json")
+    p.set_defaults(handler=cmd_calibrate)
+
+
+def cmd_calibrate(args) -> int:
+    from .calibrate import calibrate, format_fit, write_fit
+    from .settings import load_scenario
+    from .study import load_study
+
+    scenario = load_scenario(args.scenario)
+    study = load_study(scenario)
+    with progress_bar(args.evaluations, "calibrating", unit="run") as bar:
+        def progress(n, value):
+            bar.update(1)
+            bar.set_postfix(loss=f"{value:.3f}")
+        fit = calibrate(scenario, study, days=args.days, max_evaluations=args.evaluations,
+                        progress=progress)
+    toml_path, json_path = write_fit(fit, scenario, args.out)
+    print(format_fit(fit))
+    print(f"\ncalibrated scenario: {toml_path}\nfit statistics: {json_path}")
+    return 0
+
+
+_EXTRA_COMMANDS.append(add_calibrate_command)
+
+
+# --------------------------------------------------------------------------- validate, sensitivity
+
+
+def add_validate_commands(sub) -> None:
+    p = sub.add_parser(
+        "validate", help="compare the model with the published evidence (pass/fail report)",
+        description="Run small experiments (no patrol, random, Koper; Koper dwell 2-30 minutes; a "
+                    "daily crossover) and compare the model with the research in REFERENCE.md: "
+                    "patrol effect against control, diffusion or displacement, best visit length, "
+                    "how long deterrence lasts, concentration, out-of-sample targeting. Each row "
+                    "has a tolerance, PASS/FAIL and an explanation where the model differs. Writes "
+                    "validation.md, validation.html and validation.csv.")
+    add_scenario_arg(p)
+    p.add_argument("--days", type=float, default=30.0, help="simulated days per run")
+    p.add_argument("--replications", type=int, default=4)
+    p.add_argument("--workers", "-j", type=int, default=1)
+    p.add_argument("--quick", action="store_true", help="3 days, 1 replication (a smoke test)")
+    p.add_argument("--out", type=Path, default=Path("results/validation"))
+    p.set_defaults(handler=cmd_validate)
+
+    q = sub.add_parser(
+        "sensitivity", help="does 'Koper beats random' hold across uncertain parameters?",
+        description="Morris elementary-effects screening (SALib) over deterrence decay, carry-over "
+                    "days, displacement, presence effect and offender numbers: at each design point "
+                    "random patrol and hotspot_koper run with the same seed. Prints the Morris "
+                    "indices and the share of points where Koper beats random; writes CSV and "
+                    "sensitivity.png.")
+    add_scenario_arg(q)
+    q.add_argument("--trajectories", type=int, default=4, help="Morris trajectories (default 4)")
+    q.add_argument("--days", type=float, default=14.0)
+    q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--out", type=Path, default=Path("results/sensitivity"))
+    q.set_defaults(handler=cmd_sensitivity)
+
+
+def cmd_validate(args) -> int:
+    from .validate import run_validation
+
+    days, reps = (3.0, 1) if args.quick else (args.days, args.replications)
+    checks = run_validation(args.scenario, args.out, days=days, replications=reps,
+                            workers=args.workers)
+    for c in checks:
+        flag = {True: "PASS", False: "FAIL", None: "n/a "}[c.passed]
+        print(f"[{flag}] {c.name}\n       model: {c.model}\n       evidence: {c.evidence}"
+              f"\n       tolerance: {c.tolerance}" + (f"\n       why: {c.explanation}"
+                                                        if c.explanation else ""))
+    print(f"\nreport: {args.out / 'validation.md'} and {args.out / 'validation.html'}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from .sensitivity import RANGES, run_sensitivity
+
+    total = args.trajectories * (len(RANGES) + 1)
+    with progress_bar(total, "design points", unit="pt") as bar:
+        points, indices = run_sensitivity(args.scenario, args.out, args.trajectories, args.days,
+                                          args.seed, progress=lambda i, n: bar.update(1))
+    print(indices.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    share = points["koper_beats_random"].mean()
+    print(f"\nKoper beats random patrol at hot spots at {100 * share:.0f}% of {len(points)} design "
+          f"points (median change {points['koper_vs_random_pct'].median():+.1f}%).")
+    print(f"(points, indices and sensitivity.png in {args.out}/)")
+    return 0
+
+
+_EXTRA_COMMANDS.append(add_validate_commands)
+
+
 # --------------------------------------------------------------------------- target
 
 TARGET_EPILOG = """\
@@ -602,6 +712,60 @@ def cmd_track(args) -> int:
 
 
 _EXTRA_COMMANDS.append(add_track_command)
+
+# --------------------------------------------------------------------------- view
+
+
+def add_view_command(sub) -> None:
+    p = sub.add_parser(
+        "view", help="watch the model run live in a web browser (Mesa SolaraViz)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Start a local web server with a live view of the patrol model: a map of "
+                    "the street network with a risk or deterrence heat layer, officers by "
+                    "status, offenders and the last 24 h of crime, plus charts per day. The "
+                    "sidebar has Step / Play / Reset and the policy, officers, offenders and "
+                    "seed (applied on Reset).",
+        epilog="Then open http://HOST:PORT/ in a browser (http://127.0.0.1:8765/ by default).\n"
+               "The first page load takes a few seconds while the data loads. Ctrl-C stops "
+               "the server.\nOn a remote machine: ssh -L 8765:127.0.0.1:8765 HOST, then open "
+               "http://127.0.0.1:8765/ locally.")
+    add_scenario_arg(p)
+    p.add_argument("--policy", "-p", help="initial policy (default: the scenario's)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    p.set_defaults(handler=cmd_view)
+
+
+def cmd_view(args) -> int:
+    import os
+    import subprocess
+
+    from .errors import ConfigError
+    from .policies import get_policy
+    from .settings import load_scenario
+
+    scenario = Path(args.scenario).resolve()
+    load_scenario(scenario)  # a bad scenario fails here with one clear line
+    if args.policy:
+        get_policy(args.policy)
+    env = dict(os.environ, HOTSPOT_SIM_LIVE_SCENARIO=str(scenario),
+               SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", MPLBACKEND="Agg")
+    if args.policy:
+        env["HOTSPOT_SIM_LIVE_POLICY"] = args.policy
+    cmd = [sys.executable, "-m", "solara", "run", "hotspot_sim.live:Page", "--production",
+           "--no-open", "--port", str(args.port), "--host", args.host]
+    print(f"hotspot-sim view: serving {scenario.name} at http://{args.host}:{args.port}/ "
+          "(Ctrl-C to stop)", flush=True)
+    if hasattr(os, "execvpe"):
+        os.execvpe(cmd[0], cmd, env)  # the server replaces this process: signals reach it
+    try:  # pragma: no cover - platforms without exec
+        return subprocess.call(cmd, env=env)
+    except FileNotFoundError as exc:  # pragma: no cover
+        raise ConfigError(f"cannot start the solara server: {exc}") from exc
+
+
+_EXTRA_COMMANDS.append(add_view_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -56,7 +56,8 @@ class Router:
     def _add(self, nodes: list[int]) -> None:
         need = len(self.rows) + len(nodes)
         if need > self.hop.shape[0]:
-            cap = max(need, 2 * self.hop.shape[0])
+            # grow by a quarter (not doubling): each row is a full tree, 8 bytes a node
+            cap = max(need, self.hop.shape[0] + self.hop.shape[0] // 4 + 16)
             self.hop = np.vstack([self.hop, np.full((cap - self.hop.shape[0], self.hop.shape[1]),
                                                     -1, np.int32)])
             self.dist = np.vstack([self.dist, np.full((cap - self.dist.shape[0],

@@ -374,3 +374,27 @@ def describe_settings() -> str:
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             lines.append(f"| `{section}.{f.name}` | `{default!r}` | {f.metadata.get('doc', '')} |")
     return "\n".join(lines)
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The scenario as TOML text that :func:`load_scenario` reads back to an equal scenario."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+        raise ConfigError(f"cannot write {v!r} as TOML")
+
+    lines = []
+    for section, table in scenario.to_dict().items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {value(v)}" for k, v in table.items() if v is not None]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""Calibration, validation and sensitivity run from one command each (smoke tests, real data)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hotspot_sim.calibrate import loss, thinned_concentration, within_tolerance
+from hotspot_sim.cli import main
+from hotspot_sim.settings import load_scenario, to_toml
+
+from .conftest import SCENARIOS
+
+
+def test_to_toml_round_trips(tmp_path):
+    s = load_scenario(SCENARIOS / "welwyn_hatfield.toml").replace(
+        {"risk.base_rate": 3.5e-5, "policy.params": {"k": 10}})
+    p = tmp_path / "s.toml"
+    p.write_text(to_toml(s))
+    back = load_scenario(p)
+    assert back.to_dict() == s.to_dict()
+
+
+def test_thinned_concentration_and_loss():
+    import numpy as np
+
+    counts = np.array([50, 30, 10, 5, 5] + [0] * 95)
+    assert thinned_concentration(counts, 100) == pytest.approx(0.01)  # 1 place holds 50%
+    stats = {"per_month": {"rel_error": 0.0},
+             "per_type": {"a": {"observed": 10, "rel_error": 0.0}},
+             "concentration_50pct": {"rel_error": 0.0}, "spearman_micro_places": 1.0}
+    assert loss(stats) == 0.0
+    assert within_tolerance(stats)["volume_total"]
+
+
+@pytest.mark.realdata
+def test_calibrate_command_writes_a_usable_scenario(real_data, tmp_path, capsys):
+    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--out", str(tmp_path)]) == 0
+    scenario = load_scenario(tmp_path / "welwyn_hatfield.toml")
+    fit = json.loads((tmp_path / "welwyn_hatfield_fit.json").read_text())
+    assert scenario.risk.base_rate == pytest.approx(fit["params"]["risk.base_rate"])
+    assert "Incidents per month" in capsys.readouterr().out
+
+
+@pytest.mark.realdata
+def test_validate_quick_fills_every_row(real_data, tmp_path):
+    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 0
+    md = (tmp_path / "validation.md").read_text()
+    assert md.count("| ") > 6 * 6
+    for name in ("patrol effect", "Diffusion", "Best visit length", "deterrence lasts",
+                 "Concentration", "targeting"):
+        assert name in md
+    assert (tmp_path / "validation.html").is_file()
+
+
+@pytest.mark.realdata
+def test_sensitivity_runs_from_one_command(real_data, tmp_path, capsys):
+    assert main(["sensitivity", "--trajectories", "2", "--days", "1", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "sensitivity.png").stat().st_size > 5000
+    out = capsys.readouterr().out
+    assert "Koper beats random" in out and "mu_star" in out
