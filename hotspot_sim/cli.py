@@ -29,13 +29,20 @@ Real data is read from the folder named by $HOTSPOT_SIM_DATA (osm/, police_uk/).
 """
 
 EPILOG = """\
-examples:
-  hotspot-sim data summary                       # the default scenario's data
-  hotspot-sim data summary --json > summary.json
-  hotspot-sim run --policy random --days 30      # one simulated month
-  hotspot-sim params                             # every scenario key and default
+the path from data to a trial design:
+  hotspot-sim data summary                        # what the police.uk data says (--json too)
+  hotspot-sim target -k 20                        # TARGET: hot spots by harm, out-of-sample PAI
+  hotspot-sim run --policy hotspot_koper --days 30   # simulate one policy, write a run folder
+  hotspot-sim track results/runs/<run>            # TRACK: GPS dose, compliance, residual deterrence
+  hotspot-sim experiment experiments/policy_comparison.toml --workers 2   # TEST: many runs
+  hotspot-sim report results/policy_comparison    # effects with intervals, trial statistics, costs
+  hotspot-sim power --design crossover            # how many hot spots and days a trial needs
+  hotspot-sim calibrate | validate | sensitivity  # fit to data, check against the research
+  hotspot-sim view                                # live view in the browser
+  hotspot-sim params                              # every scenario key, default and meaning
 
-See README.md for the tutorial.
+Scenarios are TOML files in scenarios/ (default: scenarios/welwyn_hatfield.toml).
+Every command takes --help. See README.md and docs/tutorial.md.
 """
 
 
