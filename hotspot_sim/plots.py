@@ -79,3 +79,169 @@ def daily_series(daily: pd.DataFrame, path: Path | None = None, title: str = "")
     ax.grid(alpha=0.3)
     ax.legend()
     return _finish(fig, path)
+
+
+# --------------------------------------------------------------------------- maps and reductions
+
+OSM_NOTE = "Streets © OpenStreetMap contributors (ODbL); crime: data.police.uk (OGL v3)"
+
+
+def static_hotspot_map(network, hotspots: pd.DataFrame | None, crimes: pd.DataFrame | None = None,
+                       path: Path | None = None, title: str = "", ax=None, gps=None,
+                       figsize=(8, 7)):
+    """A printable map: street network (grey), crimes (small dots), numbered hot spots.
+
+    Axes are British National Grid kilometres (EPSG:27700) with equal aspect.
+    ``hotspots`` is the table of :func:`hotspot_sim.target.target` (``x``,
+    ``y``, ``hotspot_id``; ``radius_m`` used when present); ``crimes`` any
+    table with BNG ``x``, ``y``.  ``gps`` (optional, ``officer``, ``x``,
+    ``y``) draws current officer positions, e.g. the last ping of each
+    officer for a live-view-like snapshot.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Circle
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    km = 1000.0
+    e = network.edges()
+    segs = np.stack([np.column_stack([network.x[e[:, 0]], network.y[e[:, 0]]]),
+                     np.column_stack([network.x[e[:, 1]], network.y[e[:, 1]]])], axis=1) / km
+    ax.add_collection(LineCollection(segs, colors="#9a9a9a", linewidths=0.4, zorder=1))
+    if crimes is not None and len(crimes):
+        ax.scatter(crimes["x"] / km, crimes["y"] / km, s=2, c="#2c3e50", alpha=0.25,
+                   linewidths=0, zorder=2, label=f"recorded crimes ({len(crimes):,})")
+    if gps is not None and len(gps):
+        ax.scatter(gps["x"] / km, gps["y"] / km, s=28, marker="^", c="#1f4e9c",
+                   edgecolors="white", linewidths=0.6, zorder=5, label="officers")
+    if hotspots is not None and len(hotspots):
+        radius = hotspots["radius_m"].to_numpy(float) if "radius_m" in hotspots \
+            else np.full(len(hotspots), 100.0)
+        for (_, r), rad in zip(hotspots.iterrows(), radius):
+            ax.add_patch(Circle((r["x"] / km, r["y"] / km), rad / km, facecolor="#c0392b",
+                                edgecolor="#7b241c", alpha=0.35, lw=0.8, zorder=3))
+            ax.annotate(str(r.get("hotspot_id", "")), (r["x"] / km, r["y"] / km),
+                        xytext=(4, 4), textcoords="offset points", fontsize=8,
+                        fontweight="bold", color="#7b241c", zorder=4,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+        ax.plot([], [], "o", color="#c0392b", alpha=0.5, ms=8,
+                label=f"hot spots ({len(hotspots)}, {radius[0]:.0f} m)")
+    ax.set_xlim(network.x.min() / km - 0.2, network.x.max() / km + 0.2)
+    ax.set_ylim(network.y.min() / km - 0.2, network.y.max() / km + 0.2)
+    ax.set_aspect("equal")
+    ax.set_xlabel("easting (km, British National Grid)")
+    ax.set_ylabel("northing (km)")
+    ax.set_title(title or "Hot spots on the street network")
+    ax.text(0.99, 0.01, OSM_NOTE, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+            color="#444444", bbox=dict(fc="white", ec="none", alpha=0.7, pad=1.5))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize=8, markerscale=2, framealpha=0.85)
+    return _finish(fig, path)
+
+
+def crimes_by_place_day(crimes: pd.DataFrame, hotspots: pd.DataFrame, radius_m: float = 100.0,
+                        days: int | None = None) -> pd.DataFrame:
+    """Crimes per simulated day at the hot spots (within ``radius_m``) and in all places.
+
+    ``crimes`` is a model's ``crimes_table`` (``tick``, ``x``, ``y``).  Returns
+    ``day``, ``place`` (``"hot spots"`` / ``"all places"``), ``crimes``, with
+    zero-crime days kept so that totals and means are right.
+    """
+    from scipy.spatial import cKDTree
+
+    day = (crimes["tick"].to_numpy() // 1440).astype(int)
+    n_days = int(days) if days is not None else (int(day.max()) + 1 if len(day) else 1)
+    if len(crimes) and hotspots is not None and len(hotspots):
+        dist, _ = cKDTree(hotspots[["x", "y"]].to_numpy(float)).query(
+            crimes[["x", "y"]].to_numpy(float))
+        inside = dist <= radius_m
+    else:
+        inside = np.zeros(len(crimes), bool)
+    rows = []
+    for place, sel in (("hot spots", inside), ("all places", np.ones(len(crimes), bool))):
+        counts = np.bincount(day[sel], minlength=n_days)[:n_days]
+        rows += [{"day": d, "place": place, "crimes": int(c)} for d, c in enumerate(counts)]
+    return pd.DataFrame(rows)
+
+
+def crime_reduction(daily_by_arm: pd.DataFrame, path: Path | None = None, control: str | None = None,
+                    title: str = ""):
+    """Crimes per day by arm (left) and totals with % change against control (right).
+
+    ``daily_by_arm``: columns ``arm``, ``day``, ``place``, ``crimes`` (e.g.
+    :func:`crimes_by_place_day` of each arm's run, with ``arm`` added).  With a
+    ``replication`` column the lines are means over replications.  One row of
+    panels per place; ``control`` defaults to the first arm.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    df = daily_by_arm.copy()
+    if "place" not in df:
+        df["place"] = "all places"
+    arms = list(dict.fromkeys(df["arm"]))
+    places = list(dict.fromkeys(df["place"]))
+    control = control or arms[0]
+    n_rep = df.groupby("arm")["replication"].nunique() if "replication" in df else None
+    colours = {a: c for a, c in zip(arms, plt.rcParams["axes.prop_cycle"].by_key()["color"])}
+    fig, axes = plt.subplots(len(places), 2, figsize=(10, 3.1 * len(places)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1.7, 1]})
+    for row, place in zip(axes, places):
+        sub = df[df["place"] == place]
+        per_day = sub.groupby(["arm", "day"], sort=False)["crimes"].mean().reset_index()
+        for arm in arms:
+            a = per_day[per_day["arm"] == arm]
+            row[0].plot(a["day"] + 1, a["crimes"], marker="o", ms=3, lw=1.4, color=colours[arm],
+                        label=arm)
+        row[0].set_title(f"Crimes per day: {place}", fontsize=10)
+        row[0].set_xlabel("day of the simulation")
+        row[0].set_ylabel("crimes")
+        row[0].set_ylim(bottom=0)
+        row[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+        row[0].grid(alpha=0.3)
+        row[0].legend(fontsize=8)
+        if "replication" in sub:
+            totals = sub.groupby(["arm", "replication"])["crimes"].sum().groupby("arm").mean()
+        else:
+            totals = sub.groupby("arm")["crimes"].sum()
+        totals = totals.reindex(arms)
+        bars = row[1].bar(range(len(arms)), totals.to_numpy(),
+                          color=[colours[a] for a in arms])
+        base = totals.get(control, np.nan)
+        for b, arm in zip(bars, arms):
+            v = totals[arm]
+            txt = f"{v:.0f}" if arm == control or not base else f"{v:.0f}\n{100 * (v / base - 1):+.0f}%"
+            row[1].annotate(txt, (b.get_x() + b.get_width() / 2, b.get_height()),
+                            xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                            fontsize=8)
+        row[1].set_xticks(range(len(arms)), arms, rotation=15, fontsize=8)
+        row[1].set_ylim(0, max(1.0, float(np.nanmax(totals.to_numpy()))) * 1.3)
+        reps = "" if n_rep is None else f" (mean of {int(n_rep.max())} runs)"
+        row[1].set_title(f"Total{reps}; % vs {control}", fontsize=10)
+        row[1].grid(alpha=0.3, axis="y")
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def planned_vs_delivered(by_hotspot: pd.DataFrame, path: Path | None = None, title: str = ""):
+    """Planned and GPS-delivered patrol minutes per day at each hot spot (grouped bars).
+
+    ``by_hotspot``: the ``compliance_by_hotspot`` table of
+    :func:`hotspot_sim.track.track_run` (``hotspot_id``, ``planned_min_per_day``,
+    ``delivered_min_per_day``).
+    """
+    t = by_hotspot.sort_values("hotspot_id")
+    pos = np.arange(len(t))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.38 * len(t) + 2), 3.8))
+    ax.bar(pos - 0.2, t["planned_min_per_day"], width=0.4, color="#95a5a6", label="planned")
+    ax.bar(pos + 0.2, t["delivered_min_per_day"], width=0.4, color="#2471a3",
+           label="delivered (GPS)")
+    ax.set_xticks(pos, t["hotspot_id"].astype(str))
+    ax.set_xlabel("hot spot")
+    ax.set_ylabel("minutes per day")
+    ax.set_title(title or "Patrol dose per hot spot: planned vs delivered")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    return _finish(fig, path)
