@@ -286,7 +286,9 @@ def measure_run(model, hotspots: pd.DataFrame, radius_m: float, rings_m) -> tupl
     status = model.status_table()
     if len(status):
         minutes = status.drop(columns=["day", "date", "officer"]).sum()
-        out["patrol_hours"] = float((minutes.get("at_hotspot", 0) + minutes.get("travelling", 0)) / 60)
+        # officer time spent patrolling (random or directed), priced in the cost-benefit
+        out["patrol_hours"] = float((minutes.get("at_hotspot", 0) + minutes.get("travelling", 0)
+                                     + minutes.get("patrolling", 0)) / 60)
         out["officer_hours"] = float(minutes.drop("off_duty", errors="ignore").sum() / 60)
         out["call_hours"] = float(minutes.get("answering_call", 0) / 60)
     calls = model.calls_table().dropna(subset=["arrived"])
