@@ -756,7 +756,14 @@ def cmd_view(args) -> int:
     load_scenario(scenario)  # a bad scenario fails here with one clear line
     if args.policy:
         get_policy(args.policy)
+    from .live import ensure_assets
+
+    try:  # the page's web assets, kept locally so the page works without the CDN
+        assets = ensure_assets()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ConfigError(f"cannot fetch the web page's assets (npm packages): {exc}") from exc
     env = dict(os.environ, HOTSPOT_SIM_LIVE_SCENARIO=str(scenario),
+               SOLARA_ASSETS_PROXY_CACHE_DIR=str(assets),
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", MPLBACKEND="Agg")
     if args.policy:
         env["HOTSPOT_SIM_LIVE_POLICY"] = args.policy
