@@ -70,11 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    add_data_commands(sub)
-    add_params_command(sub)
-    for extra in _EXTRA_COMMANDS:
-        extra(sub)
+    for add in command_adders():
+        add(sub)
     return parser
+
+
+def command_adders() -> list:
+    """Sub-commands in the order of the work: data, target, run, track, test, check, see."""
+    return [add_data_commands, add_target_command, add_run_command, add_track_command,
+            add_experiment_commands, add_calibrate_command, add_validate_commands,
+            add_view_command, add_params_command]
 
 
 def add_scenario_arg(p: argparse.ArgumentParser) -> None:
@@ -385,8 +390,6 @@ def cmd_power(args) -> int:
     return 0
 
 
-# Later modules add their commands here (target, track, ...).
-_EXTRA_COMMANDS: list = [add_run_command, add_experiment_commands]
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -428,7 +431,6 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
-_EXTRA_COMMANDS.append(add_calibrate_command)
 
 
 # --------------------------------------------------------------------------- validate, sensitivity
@@ -496,7 +498,6 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
-_EXTRA_COMMANDS.append(add_validate_commands)
 
 
 # --------------------------------------------------------------------------- target
@@ -625,7 +626,6 @@ def format_target(study, s, table, power, n_places, oos, files) -> str:
     return "\n".join(out)
 
 
-_EXTRA_COMMANDS.append(add_target_command)
 
 
 # --------------------------------------------------------------------------- track
@@ -718,7 +718,6 @@ def cmd_track(args) -> int:
     return 0
 
 
-_EXTRA_COMMANDS.append(add_track_command)
 
 # --------------------------------------------------------------------------- view
 
@@ -779,7 +778,6 @@ def cmd_view(args) -> int:
         raise ConfigError(f"cannot start the solara server: {exc}") from exc
 
 
-_EXTRA_COMMANDS.append(add_view_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
