@@ -1,7 +1,8 @@
 """Calls for service and their dispatch, as a SimPy process model.
 
 Incidents arrive as Poisson processes by grade (1 immediate, 2 priority,
-3 scheduled) whose rate follows a time-of-day profile (thinning); they wait in
+3 scheduled) whose rate follows a time-of-day profile (drawn by inverting the
+cumulative rate, so every SimPy arrival event is a call); they wait in
 a priority queue; a dispatcher process sends the nearest available officer by
 street distance.  SimPy time is in minutes and is advanced by the model in
 step with its clock (:meth:`Dispatch.run_until`).
@@ -70,6 +71,11 @@ class Dispatch:
         self.queue = simpy.PriorityStore(self.env)
         self.call_nodes = np.asarray(call_nodes)
         self.call_p = np.asarray(call_weights, float) / np.sum(call_weights)
+        # What rng.choice(call_nodes, p=call_p) computes on every call (~11 us),
+        # once: the same cdf, so the same draw picks the same node.
+        self._call_cdf = self.call_p.cumsum()
+        self._call_cdf /= self._call_cdf[-1]
+        self._per_day: dict[int, int] = {}
         self.minute_of_day0 = minute_of_day0
         self.choose_officer = choose_officer
         self.assign = assign
@@ -84,20 +90,39 @@ class Dispatch:
     # -- processes
 
     def _arrivals(self, grade: int, mean_rate: float):
-        peak = mean_rate * CALL_HOURLY_PROFILE.max()
+        """Calls of one grade: a Poisson process with rate ``mean_rate * profile[hour]``.
+
+        Inversion, not thinning: the cumulative rate Lambda(t) rises by Exp(1)
+        between calls, and Lambda is piecewise linear (hourly profile), so the
+        next call time is found exactly.  Thinning made SimPy events of
+        rejected candidates too, and each one stopped the compiled kernels.
+        """
+        step = mean_rate * 60.0 * CALL_HOURLY_PROFILE          # Lambda gained in each hour
+        cum = np.concatenate([[0.0], np.cumsum(step)])          # Lambda at each hour of a day
+        per_day = cum[-1]
+        clock = self.env.now + self.minute_of_day0               # minutes since the day-0 midnight
+        days, minute = divmod(clock, 1440.0)
+        h = int(minute // 60)
+        lam = days * per_day + cum[h] + (minute - 60 * h) * mean_rate * CALL_HOURLY_PROFILE[h]
         while True:
-            yield self.env.timeout(self.rng.exponential(1.0 / peak))
-            hour = int(((self.env.now + self.minute_of_day0) % 1440) // 60)
-            if self.rng.random() < mean_rate * CALL_HOURLY_PROFILE[hour] / peak:  # thinning
-                self._new_call(grade)
+            lam += self.rng.exponential()
+            days = math.floor(lam / per_day)
+            rem = lam - days * per_day
+            h = min(int(np.searchsorted(cum, rem, side="right")) - 1, 23)
+            minute = 60 * h + (rem - cum[h]) / (mean_rate * CALL_HOURLY_PROFILE[h])
+            when = days * 1440.0 + minute - self.minute_of_day0
+            yield self.env.timeout(max(0.0, when - self.env.now))
+            self._new_call(grade)
 
     def _new_call(self, grade: int) -> None:
-        node = int(self.rng.choice(self.call_nodes, p=self.call_p))
+        node = int(self.call_nodes[self._call_cdf.searchsorted(self.rng.random(), side="right")])
         mean = self.settings.service_minutes[grade - 1]
         service = max(1, int(round(self.rng.exponential(mean))))
         call = Call(priority=(grade, self.env.now), call_id=len(self.calls), grade=grade,
                     time=self.env.now, node=node, service_minutes=service)
         self.calls.append(call)
+        day = int(math.floor(self.env.now)) + self.minute_of_day0
+        self._per_day[day // 1440] = self._per_day.get(day // 1440, 0) + 1
         self.queue.put(call)
 
     def _dispatcher(self):
@@ -116,6 +141,10 @@ class Dispatch:
         if not self._freed.triggered:
             self._freed.succeed()
         self._freed = self.env.event()
+
+    def calls_on_day(self, day: int) -> int:
+        """Calls that arrived on day ``day`` (days counted as the model does)."""
+        return self._per_day.get(day, 0)
 
     def next_time(self) -> float:
         return self.env.peek()

@@ -29,6 +29,7 @@ import numba
 import numpy as np
 from numba.core import cgutils, types
 from numba.extending import intrinsic, overload
+from llvmlite import ir
 from numba.np.arrayobj import make_array
 
 MINUTES_PER_DAY = 1440
@@ -94,7 +95,7 @@ class Net(NamedTuple):
     x: np.ndarray
     y: np.ndarray
     det_ptr: np.ndarray     # nodes an officer at node k is present at (radius)
-    det_idx: np.ndarray
+    det_idx: np.ndarray     # sorted by node within each row (sorted_rows)
     dif_ptr: np.ndarray     # nodes residual deterrence spreads to, with weights
     dif_idx: np.ndarray
     dif_w: np.ndarray
@@ -108,6 +109,7 @@ class Net(NamedTuple):
     type_cum: np.ndarray    # (n_nodes, n_types) cumulative crime-type mix
     trip_cum: np.ndarray    # (10081,) cumulative trip hazard over a week
     koper: np.ndarray       # residual deterrence by whole minutes of stay (koper_curve)
+    res_decay: np.ndarray   # decay of residual deterrence by whole minutes elapsed (decay_table)
     hop: np.ndarray         # (rows, n_nodes) next hop toward a destination (int32)
 
 
@@ -231,6 +233,40 @@ def _borrow_overload(tup):
     return lambda tup: _borrow(tup)
 
 
+# ------------------------------------------------------------------ prefetch
+# Why: the next-hop lookup ``net.hop[row, node]`` reads one int32 from a
+# (routing rows x n_nodes) table of tens of MB, so nearly every lookup missed
+# the caches; that one load was ~20% of the kernel time (perf).  When an agent
+# starts an edge we know the node it will need the next hop of, usually a tick
+# or so before it needs it, so we ask the CPU to fetch that entry now.  A
+# prefetch changes no value (and never faults); in the reference it does nothing.
+
+@intrinsic
+def _prefetch(typingctx, arr, i, j):
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = make_array(aryty)(context, builder, value=args[0])
+        idx = [context.cast(builder, args[1], sig.args[1], types.intp),
+               context.cast(builder, args[2], sig.args[2], types.intp)]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [cgutils.voidptr_t], fnty)
+        # read, keep in all cache levels, data cache
+        builder.call(fn, [builder.bitcast(ptr, cgutils.voidptr_t), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.none(arr, i, j), codegen
+
+
+def prefetch(arr, i, j):
+    """Hint that ``arr[i, j]`` will be read soon (compiled only; no effect on results)."""
+
+
+@overload(prefetch, jit_options={"cache": True})
+def _prefetch_overload(arr, i, j):
+    return lambda arr, i, j: _prefetch(arr, i, j)
+
+
 def koper_curve(stay, onset, width, peak):
     """Residual deterrence left by a stay of ``stay`` minutes (0 at 0 minutes).
 
@@ -245,6 +281,21 @@ def koper_curve(stay, onset, width, peak):
 def koper_table(onset, width, peak, max_minutes=24 * 60):
     """``koper_curve`` at 0, 1, ..., max_minutes (stays are whole ticks)."""
     return np.array([koper_curve(float(m), onset, width, peak) for m in range(max_minutes + 1)])
+
+
+def sorted_rows(indptr, indices):
+    """CSR column indices sorted within each row (presence_move walks two rows in step)."""
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    return indices[np.lexsort((indices, rows))]
+
+
+def decay_table(tau, max_minutes=4 * MINUTES_PER_DAY):
+    """``exp(-m / tau)`` for m = 0, 1, ..., max_minutes (elapsed times are whole ticks).
+
+    Built with ``math.exp``, the C library's exp that compiled kernels call
+    too, so a table entry is bit for bit the exp it replaces.
+    """
+    return np.array([math.exp(-m / tau) for m in range(max_minutes + 1)])
 
 
 def long_term(last_pday, t, P):
@@ -294,10 +345,15 @@ def deterrence(ns, i, t, P):
     return 1.0 - (1.0 - present) * (1.0 - res) * (1.0 - lt)
 
 @helper
+def hour_of_week(t, P):
+    # Integer arithmetic on purpose: with the float P[P_WEEK0] the modulo was a
+    # call to numba's fmod helper on every offending opportunity (~8% of a run).
+    return ((t + int(P[P_WEEK0])) % MINUTES_PER_WEEK) // 60
+
+@helper
 def risk(net, ns, i, t, P):
     """Attractiveness A = A0(node, hour of week) + B (Short et al. 2008)."""
-    hour = int(((t + P[P_WEEK0]) % MINUTES_PER_WEEK) // 60)
-    a = net.base[i] * net.time_factor[hour]
+    a = net.base[i] * net.time_factor[hour_of_week(t, P)]
     if ns.b_level[i] > 0.0:
         a += ns.b_level[i] * math.exp(-(t - ns.b_t[i]) / P[P_TAU_B])
     return a
@@ -338,8 +394,17 @@ def commit(net, ns, logs, P, t, node, origin, offender, outcome):
 @helper
 def attempt(net, ns, logs, P, t, node, offender):
     """One offending opportunity at ``node``: motivated, deterred, displaced or committed."""
+    u = np.random.random()
+    # Almost every opportunity ends here (A is ~1e-4 a minute), so first compare
+    # u with a bound that needs no exp: 1 - exp(-A) <= A <= A0 + B as last set
+    # (B only decays), and the margin covers the rounding of 1 - exp(-A)
+    # (< 1e-15).  Exact: the same draws and the same outcome as the full test,
+    # which runs only when u is below the bound.
+    a0 = net.base[node] * net.time_factor[hour_of_week(t, P)]
+    if u >= a0 + ns.b_level[node] + 1e-12:
+        return
     a = risk(net, ns, node, t, P)
-    if np.random.random() >= 1.0 - math.exp(-a):
+    if u >= 1.0 - math.exp(-a):
         return
     if np.random.random() >= deterrence(ns, node, t, P):
         commit(net, ns, logs, P, t, node, -1, offender, COMMITTED)
@@ -355,7 +420,7 @@ def attempt(net, ns, logs, P, t, node, offender):
 @helper
 def next_trip(net, P, t):
     """Tick of the next trip from home: inverse of the weekly cumulative hazard."""
-    week_pos = (t + P[P_WEEK0]) % MINUTES_PER_WEEK
+    week_pos = (t + int(P[P_WEEK0])) % MINUTES_PER_WEEK  # integers: no fmod call
     week_start = t - week_pos
     total = P[P_TRIP_WEEK]
     if total <= 0:
@@ -387,6 +452,7 @@ def move_offender(net, ns, logs, P, of, i, t):
             if node == of.dest_node[i]:
                 return True
             nxt = net.hop[of.dest_row[i], node]
+            prefetch(net.hop, of.dest_row[i], nxt)  # needed on arriving at nxt
             pos.nxt[i] = nxt
             pos.elen[i] = edge_len(net, node, nxt)
             pos.prog[i] = 0.0
@@ -445,43 +511,90 @@ def presence_end_py(net, ns, P, k, t, day_start):
     presence_end(net, ns, P, k, t, day_start)
 
 @helper
+def cover_node(ns, j, t):
+    """One more officer present at node j."""
+    ns.cover[j] += 1
+    if ns.cover[j] == 1:
+        ns.cover_start[j] = t
+
+@helper
+def uncover_node(net, ns, P, j, t, day_start):
+    """One officer fewer at node j: if none is left, the stay leaves residual deterrence."""
+    ns.cover[j] -= 1
+    if ns.cover[j] > 0:
+        return
+    stay = t - ns.cover_start[j]
+    ns.day_min[j] += t - max(ns.cover_start[j], day_start)
+    g = net.koper[min(stay, net.koper.shape[0] - 1)]
+    if g < MIN_RESIDUAL:  # a drive-by leaves (almost) nothing; skip the spreading
+        return
+    for f in range(net.dif_ptr[j], net.dif_ptr[j + 1]):
+        i = net.dif_idx[f]
+        new = g * net.dif_w[f]
+        # This loop ran ~180 exps a tick (every officer step leaves nodes
+        # behind), a third of the kernel time.  The decayed old level is at
+        # most res_level[i], so a new level not below it wins outright;
+        # otherwise the decay comes from a table by whole minutes (same bits).
+        if new < ns.res_level[i]:
+            dt = t - ns.res_t[i]
+            if 0 <= dt < net.res_decay.shape[0]:
+                lvl = ns.res_level[i] * net.res_decay[dt]
+            else:
+                lvl = ns.res_level[i] * math.exp(-dt / P[P_TAU_SHORT])
+            if lvl > new:
+                new = lvl
+        ns.res_level[i] = new
+        ns.res_t[i] = t
+
+@helper
 def presence_begin(net, ns, k, t):
     for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
-        j = net.det_idx[e]
-        ns.cover[j] += 1
-        if ns.cover[j] == 1:
-            ns.cover_start[j] = t
+        cover_node(ns, net.det_idx[e], t)
 
 @helper
 def presence_end(net, ns, P, k, t, day_start):
     """Officer leaves node k's neighbourhood: nodes left uncovered keep residual deterrence."""
     for e in range(net.det_ptr[k], net.det_ptr[k + 1]):
-        j = net.det_idx[e]
-        ns.cover[j] -= 1
-        if ns.cover[j] > 0:
-            continue
-        stay = t - ns.cover_start[j]
-        ns.day_min[j] += t - max(ns.cover_start[j], day_start)
-        g = net.koper[min(stay, net.koper.shape[0] - 1)]
-        if g < MIN_RESIDUAL:  # a drive-by leaves (almost) nothing; skip the spreading
-            continue
-        for f in range(net.dif_ptr[j], net.dif_ptr[j + 1]):
-            i = net.dif_idx[f]
-            lvl = ns.res_level[i] * math.exp(-(t - ns.res_t[i]) / P[P_TAU_SHORT])
-            new = g * net.dif_w[f]
-            ns.res_level[i] = new if new > lvl else lvl
-            ns.res_t[i] = t
+        uncover_node(net, ns, P, net.det_idx[e], t, day_start)
+
+@helper
+def presence_move(net, ns, P, old, new, t, day_start):
+    """Presence moves from node old's neighbourhood to node new's.
+
+    The same as presence_begin(new) then presence_end(old) (a node in both
+    would go up by one and back, changing nothing), but a step (~40 m) keeps
+    most of a 100 m neighbourhood, and the two full passes were a large part of
+    an officer's cost.  So walk both lists, sorted by node (sorted_rows), and
+    touch only nodes in one of them.  Order does not matter: each update
+    touches its own node, and spreading keeps a maximum.
+    """
+    a, a_end = net.det_ptr[new], net.det_ptr[new + 1]
+    b, b_end = net.det_ptr[old], net.det_ptr[old + 1]
+    none = np.int64(1) << 40
+    while a < a_end or b < b_end:
+        ja = np.int64(net.det_idx[a]) if a < a_end else none
+        jb = np.int64(net.det_idx[b]) if b < b_end else none
+        if ja < jb:
+            cover_node(ns, ja, t)
+            a += 1
+        elif jb < ja:
+            uncover_node(net, ns, P, jb, t, day_start)
+            b += 1
+        else:
+            a += 1
+            b += 1
 
 @helper
 def officer_arrive(net, ns, P, oc, k, t, day_start):
-    """Officer k reached a node: presence moves there (new first, so shared nodes stay covered)."""
+    """Officer k reached a node: presence moves there."""
     node = oc.pos.node[k]
     old = oc.cover_node[k]
     if old == node:
         return
-    presence_begin(net, ns, node, t)
     if old >= 0:
-        presence_end(net, ns, P, old, t, day_start)
+        presence_move(net, ns, P, old, node, t, day_start)
+    else:
+        presence_begin(net, ns, node, t)
     oc.cover_node[k] = node
 
 @helper
@@ -542,6 +655,7 @@ def move_officer(net, ns, P, oc, k, t, day_start, walk):
                 if node == oc.dest_node[k]:
                     return True
                 nxt = net.hop[oc.dest_row[k], node]
+                prefetch(net.hop, oc.dest_row[k], nxt)  # needed on arriving at nxt
             else:
                 lo, hi = net.indptr[node], net.indptr[node + 1]
                 nxt = net.indices[lo + int(np.random.random() * (hi - lo))]

@@ -14,6 +14,7 @@ advances ``n`` minutes at full speed.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
 import math
 
@@ -189,9 +190,11 @@ class PatrolModel(mesa.Model):
         self._station = self._station_node()
         self.router.rows_for(np.concatenate([self._attractors, [self._station]]))
         return K.Net(net.indptr, net.indices, net.edge_length, net.x, net.y,
-                     det[0], det[1], dif[0], dif[1], dif_w, nr[0], nr[1], nr_w, disp[0], disp[1],
+                     det[0], K.sorted_rows(det[0], det[1]),  # sorted: see presence_move
+                     dif[0], dif[1], dif_w, nr[0], nr[1], nr_w, disp[0], disp[1],
                      base, tf, type_cum, self._trip_cum(),
                      K.koper_table(d.onset_minutes, d.onset_width_minutes, d.residual_peak),
+                     K.decay_table(d.short_decay_minutes),
                      self.router.hop)
 
     def _trip_cum(self) -> np.ndarray:
@@ -402,10 +405,15 @@ class PatrolModel(mesa.Model):
         along an edge first finishes it, as the kernel does."""
         pos = self.officers.pos
         k = np.asarray(officers, dtype=np.int64)
-        row = self.router.row(dest)
-        on_edge = pos.nxt[k] >= 0
-        ahead = np.where(on_edge, pos.nxt[k], pos.node[k])
-        return self.router.dist[row, ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
+        # Runs twice per call for service: look the row up in the router's dict
+        # directly (Router.row builds arrays) and index one row, not the table.
+        row = self.router.rows.get(int(dest))
+        if row is None:
+            row = self.router.row(dest)
+        nxt = pos.nxt[k]
+        on_edge = nxt >= 0
+        ahead = np.where(on_edge, nxt, pos.node[k])
+        return self.router.dist[row][ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
 
     def _assign_call(self, k: int, call) -> None:
         a = self.officer_agents[k]
@@ -454,15 +462,26 @@ class PatrolModel(mesa.Model):
         self.run_for(max(0, int(end_time) - self.tick))
 
     def _next_event_tick(self) -> int:
-        ahead = self._event_list.peek_ahead(1)
-        mesa_t = ahead[0].time if ahead else math.inf
-        return int(math.ceil(min(mesa_t, self.dispatch.next_time())))
+        return int(math.ceil(min(self._next_mesa_time(), self.dispatch.next_time())))
+
+    def _next_mesa_time(self) -> float:
+        """Time of the next live Mesa event (inf if none).
+
+        Not ``peek_ahead(1)``: that counts and filters the whole event list
+        (~2.5 us), and it ran several times at every kernel stop.  The list is
+        a heap, so the head is the next event once cancelled ones are dropped
+        from it, exactly as ``pop_event`` drops them.
+        """
+        events = self._event_list._events
+        while events and events[0].CANCELED:
+            heapq.heappop(events)
+        return events[0].time if events else math.inf
 
     def _process_due(self) -> None:
         """Mesa events (shifts, midnight), SimPy events and officer decisions due now."""
         while True:
             busy = False
-            while (ahead := self._event_list.peek_ahead(1)) and ahead[0].time <= self.tick:
+            while self._next_mesa_time() <= self.tick:
                 event = self._event_list.pop_event()
                 self.time = float(self.tick)
                 event.execute()
@@ -543,8 +562,7 @@ class PatrolModel(mesa.Model):
                  "harm": float(self.type_harm[cols["a_type"][crime].astype(np.int64)].sum()),
                  "deterred": int((out == K.DETERRED).sum()),
                  "displaced": int((out == K.DISPLACED).sum())}
-        today["calls"] = sum(1 for c in self.dispatch.calls
-                             if self.day_index(int(math.floor(c.time))) == day)
+        today["calls"] = self.dispatch.calls_on_day(day)  # O(1): scanning all calls was O(days^2)
         self._today = today
         self.daily_rows.append({"day": day, "date": date, **today})
         self.datacollector.collect(self)
