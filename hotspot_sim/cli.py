@@ -398,15 +398,17 @@ def cmd_power(args) -> int:
 def add_calibrate_command(sub) -> None:
     p = sub.add_parser(
         "calibrate", help="fit risk parameters to the observed police.uk crime",
-        description="Fit risk.base_rate, risk.background_share and risk.smoothing_radius_m with "
+        description="Fit risk.base_rate, risk.background_share and offenders.attractor_exponent with "
                     "Nelder-Mead so that a run with no dedicated patrol matches the observed data: "
                     "monthly volume per crime type (+-10%%), the share of places holding 50%% of "
-                    "incidents (+-20%% relative) and the rank correlation of incidents per 125 m "
-                    "place. Writes a calibrated scenario TOML (use it with --scenario) and the fit "
+                    "incidents (+-20%% relative) and the rank correlation of incidents per 500 m "
+                    "cell, after a warm-up. Writes a calibrated scenario TOML (use it with --scenario) and the fit "
                     "statistics as JSON.")
     add_scenario_arg(p)
     p.add_argument("--days", type=float, default=60.0, help="simulated days per evaluation")
     p.add_argument("--evaluations", type=int, default=40, help="most model runs to try")
+    p.add_argument("--warmup", type=float, default=28.0,
+                   help="days simulated before measuring (near repeats build up; default 28)")
     p.add_argument("--out", type=Path, default=Path("scenarios/calibrated"),
                    help="folder for <scenario>.toml and <scenario>_fit.json")
     p.set_defaults(handler=cmd_calibrate)
@@ -424,7 +426,7 @@ def cmd_calibrate(args) -> int:
             bar.update(1)
             bar.set_postfix(loss=f"{value:.3f}")
         fit = calibrate(scenario, study, days=args.days, max_evaluations=args.evaluations,
-                        progress=progress)
+                        progress=progress, warmup_days=args.warmup)
     toml_path, json_path = write_fit(fit, scenario, args.out)
     print(format_fit(fit))
     print(f"\ncalibrated scenario: {toml_path}\nfit statistics: {json_path}")

@@ -55,7 +55,8 @@ P_WEEK0 = 15            # minute of the week at tick 0 (Monday 00:00 = 0)
 P_TRIP_WEEK = 16        # expected trips per offender per week (cumulative hazard)
 P_GO_HOME = 17          # chance to go home after an activity (else another activity)
 P_DAY0 = 18             # minute of the day at tick 0
-N_PARAMS = 19
+P_WANDER = 19           # speed while at an activity place, as a share of walking speed
+N_PARAMS = 20
 
 # Residual deterrence below this is not recorded: a passing officer (a stay of
 # a few minutes) leaves almost none on the Koper curve, and skipping it keeps
@@ -468,6 +469,30 @@ def move_offender(net, ns, logs, P, of, i, t):
     return pos.nxt[i] < 0 and pos.node[i] == of.dest_node[i]
 
 @helper
+def wander_offender(net, ns, logs, P, of, i, t):
+    """Browse around an activity place: a slow random walk, offending at each node reached."""
+    pos = of.pos
+    budget = P[P_OFF_SPEED] * P[P_WANDER]
+    while budget > 0.0:
+        if pos.nxt[i] < 0:
+            node = pos.node[i]
+            lo, hi = net.indptr[node], net.indptr[node + 1]
+            e = lo + int(np.random.random() * (hi - lo))
+            pos.nxt[i] = net.indices[e]
+            pos.elen[i] = net.elen[e]
+            pos.prog[i] = 0.0
+        left = pos.elen[i] - pos.prog[i]
+        if budget < left:
+            pos.prog[i] += budget
+            return
+        budget -= left
+        pos.node[i] = pos.nxt[i]
+        pos.nxt[i] = -1
+        pos.prog[i] = 0.0
+        attempt(net, ns, logs, P, t, pos.node[i], i)
+
+
+@helper
 def step_offenders(net, ns, logs, P, of, t):
     for i in range(of.state.shape[0]):
         s = of.state[i]
@@ -480,7 +505,10 @@ def step_offenders(net, ns, logs, P, of, t):
             of.state[i] = OFF_TRAVEL
             s = OFF_TRAVEL
         elif s == OFF_DWELL:
-            attempt(net, ns, logs, P, t, of.pos.node[i], i)
+            if P[P_WANDER] > 0.0:
+                wander_offender(net, ns, logs, P, of, i, t)
+            elif of.pos.nxt[i] < 0:
+                attempt(net, ns, logs, P, t, of.pos.node[i], i)  # standing at the place
             if t < of.wake[i]:
                 continue
             if np.random.random() < P[P_GO_HOME]:

@@ -158,6 +158,7 @@ class PatrolModel(mesa.Model):
         P[K.P_WEEK0] = self.week_minute0
         P[K.P_DAY0] = self.minute_of_day0
         P[K.P_GO_HOME] = GO_HOME_PROBABILITY
+        P[K.P_WANDER] = o.wander
         return P
 
     def _build_net(self) -> K.Net:
@@ -172,7 +173,7 @@ class PatrolModel(mesa.Model):
         base = c.risk.base_rate * ((1 - c.risk.background_share) * rel
                                    + c.risk.background_share * rel.mean())
         area_mix = counts.sum(axis=0) / max(counts.sum(), 1.0)
-        mix = smoothed_types + TYPE_PRIOR_WEIGHT * area_mix
+        mix = (smoothed_types + TYPE_PRIOR_WEIGHT * area_mix) * self._type_weights()
         type_cum = np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1)
         type_cum[:, -1] = 1.0
         self.crime_types = self.study.crime_types
@@ -196,6 +197,17 @@ class PatrolModel(mesa.Model):
                      K.koper_table(d.onset_minutes, d.onset_width_minutes, d.residual_peak),
                      K.decay_table(d.short_decay_minutes),
                      self.router.hop)
+
+    def _type_weights(self) -> np.ndarray:
+        weights = self.config.risk.type_weights
+        unknown = set(weights) - set(self.study.crime_types)
+        if unknown:
+            raise ConfigError(f"{self.config.source} [risk] type_weights: unknown crime type(s) "
+                              f"{', '.join(sorted(unknown))}")
+        bad = {k: v for k, v in weights.items() if not isinstance(v, (int, float)) or v < 0}
+        if bad:
+            raise ConfigError(f"{self.config.source} [risk] type_weights: {bad} must be numbers >= 0")
+        return np.array([float(weights.get(t, 1.0)) for t in self.study.crime_types])
 
     def _trip_cum(self) -> np.ndarray:
         """Cumulative trip hazard over a week (minutes from Monday 00:00)."""
@@ -223,7 +235,7 @@ class PatrolModel(mesa.Model):
         homes = rng.choice(homes_pool, size=m)
         attr = self._attractors
         kk = min(o.activity_nodes, len(attr))
-        weight = self.observed_intensity[attr] + 1e-9
+        weight = (self.observed_intensity[attr] + 1e-9) ** o.attractor_exponent
         aw_node = np.zeros((m, kk), np.int32)
         aw_cum = np.zeros((m, kk))
         for i, h in enumerate(homes):  # once per offender at set-up, not per tick

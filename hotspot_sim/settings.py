@@ -103,11 +103,18 @@ class OffenderSettings:
                                 0.0, 100.0)
     dwell_minutes: float = _opt(45.0, "Mean minutes spent at an activity place.", 1.0, 1440.0)
     speed_kmh: float = _opt(5.0, "Walking speed.", 0.5, 50.0)
+    # Assumptions, fitted by 'hotspot-sim calibrate' where the data allow: people
+    # browse around a town centre rather than stand at one point, and crime
+    # attracts offenders less than in proportion to its count.
+    wander: float = _opt(0.5, "Speed while at an activity place, as a share of walking "
+                         "speed (0 = stand at the place).", 0.0, 1.0)
+    attractor_exponent: float = _opt(0.5, "Activity places are chosen with weight "
+                                     "(observed intensity)^exponent x exp(-d/scale).", 0.0, 3.0)
 
 
 @dataclass(frozen=True)
 class RiskSettings:
-    base_rate: float = _opt(1e-4, "Mean baseline attractiveness A0 per offender-minute at a "
+    base_rate: float = _opt(1.5e-4, "Mean baseline attractiveness A0 per offender-minute at a "
                             "node with observed crime (scaled by observed counts).", 0.0, 100.0)
     background_share: float = _opt(0.05, "Share of A0 spread evenly over all nodes so places "
                                    "without recorded crime are not immune.", 0.0, 1.0)
@@ -122,6 +129,8 @@ class RiskSettings:
     near_repeat_boost: float = _opt(0.1, "Boost B added at the crime node, as a multiple of its "
                                     "A0 (theta in Short et al. 2008).", 0.0, 100.0)
     near_repeat_decay_days: float = _opt(14.0, "e-folding time of the boost in days.", 0.01, 365.0)
+    type_weights: dict = _opt({}, "Multipliers of each police.uk crime type in the local mix a "
+                              "crime's type is drawn from (set by 'hotspot-sim calibrate').")
 
 
 @dataclass(frozen=True)
@@ -379,6 +388,9 @@ def describe_settings() -> str:
 def to_toml(scenario: Scenario) -> str:
     """The scenario as TOML text that :func:`load_scenario` reads back to an equal scenario."""
 
+    def key(k: str) -> str:  # bare keys are letters, digits, _ and -; quote the rest
+        return k if k and all(c.isalnum() or c in "_-" for c in k) else value(k)
+
     def value(v: Any) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -389,7 +401,7 @@ def to_toml(scenario: Scenario) -> str:
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
         if isinstance(v, dict):
-            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+            return "{ " + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + " }"
         raise ConfigError(f"cannot write {v!r} as TOML")
 
     lines = []

@@ -19,10 +19,11 @@ def write(tmp_path, text):
 BASE = '[network]\nosm_file = "osm/x.osm"\n'
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.toml")))
+@pytest.mark.parametrize("name", sorted(str(p.relative_to(SCENARIOS))
+                                         for p in SCENARIOS.rglob("*.toml")))
 def test_shipped_scenarios_validate(name):
     s = load_scenario(SCENARIOS / name)
-    assert s.scenario.name == name.removesuffix(".toml")
+    assert s.scenario.name == name.removesuffix(".toml").split("/")[-1]
 
 
 def test_unknown_key_names_key_and_file(tmp_path):

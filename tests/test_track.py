@@ -283,7 +283,8 @@ def run_dir(tmp_path_factory):
 
     from .test_model import small_model
 
-    model = small_model(policy="hotspot_koper")
+    # hot spot officers are not pulled off their visits for calls, so the plan is kept
+    model = small_model(policy="hotspot_koper", calls={"pull_hotspot_officers": False})
     model.run_for(1440)
     folder = tmp_path_factory.mktemp("run")
     write_run(model, folder)
@@ -299,8 +300,8 @@ def test_track_run_delivered_close_to_plan(run_dir):
     o = t["compliance_overall"].iloc[0]
     # Delivered counts every minute within 100 m (travel through and waiting there too),
     # planned only the ordered dwell, and calls interrupt rounds: same order of size.
-    assert 0.5 < o["delivered_over_planned"] < 3.0
-    assert o["share_planned_days_met"] > 0.5
+    assert 0.8 < o["delivered_over_planned"] < 3.0
+    assert o["share_planned_days_met"] > 0.8
 
 
 def test_cli_track_run_and_external(run_dir, tmp_path, capsys):

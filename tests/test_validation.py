@@ -15,7 +15,8 @@ from .conftest import SCENARIOS
 
 def test_to_toml_round_trips(tmp_path):
     s = load_scenario(SCENARIOS / "welwyn_hatfield.toml").replace(
-        {"risk.base_rate": 3.5e-5, "policy.params": {"k": 10}})
+        {"risk.base_rate": 3.5e-5, "policy.params": {"k": 10},
+         "risk.type_weights": {"Violence and sexual offences": 1.2}})
     p = tmp_path / "s.toml"
     p.write_text(to_toml(s))
     back = load_scenario(p)
