@@ -390,8 +390,6 @@ def cmd_power(args) -> int:
     return 0
 
 
-
-
 # --------------------------------------------------------------------------- calibrate
 
 
@@ -431,8 +429,6 @@ def cmd_calibrate(args) -> int:
     print(format_fit(fit))
     print(f"\ncalibrated scenario: {toml_path}\nfit statistics: {json_path}")
     return 0
-
-
 
 
 # --------------------------------------------------------------------------- validate, sensitivity
@@ -498,8 +494,6 @@ def cmd_sensitivity(args) -> int:
           f"points (median change {points['koper_vs_random_pct'].median():+.1f}%).")
     print(f"(points, indices and sensitivity.png in {args.out}/)")
     return 0
-
-
 
 
 # --------------------------------------------------------------------------- target
@@ -628,8 +622,6 @@ def format_target(study, s, table, power, n_places, oos, files) -> str:
     return "\n".join(out)
 
 
-
-
 # --------------------------------------------------------------------------- track
 
 TRACK_EPILOG = """\
@@ -720,7 +712,6 @@ def cmd_track(args) -> int:
     return 0
 
 
-
 # --------------------------------------------------------------------------- view
 
 
@@ -778,7 +769,6 @@ def cmd_view(args) -> int:
         return subprocess.call(cmd, env=env)
     except FileNotFoundError as exc:  # pragma: no cover
         raise ConfigError(f"cannot start the solara server: {exc}") from exc
-
 
 
 if __name__ == "__main__":  # pragma: no cover

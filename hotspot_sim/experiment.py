@@ -18,7 +18,6 @@ import os
 import platform
 import subprocess
 import time
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,13 +89,10 @@ class Task:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file (errors name the key and the file)."""
+    from .settings import read_toml
+
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"experiment file {path} does not exist")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path, "experiment")
     where = str(path)
     unknown = set(raw) - {"experiment", "arms", "grid", "quick"}
     if unknown:

@@ -274,13 +274,17 @@ def load_scenario(path: str | Path) -> Scenario:
         invalid key or value.
     """
     path = Path(path)
+    return scenario_from_dict(read_toml(path, "scenario"), source=str(path))
+
+
+def read_toml(path: Path, what: str) -> dict:
+    """A TOML file as a dict; a missing file or bad TOML is a ConfigError naming the file."""
     if not path.is_file():
-        raise ConfigError(f"scenario file {path} does not exist")
+        raise ConfigError(f"{what} file {path} does not exist")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return scenario_from_dict(raw, source=str(path))
 
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Scenario:
