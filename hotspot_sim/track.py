@@ -979,6 +979,8 @@ def displacement(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated_ids,
     out = after.reindex(index).fillna(0.0)
     out["crimes"] = out["crimes"].astype(np.int64)
     out.insert(0, "places", [places.get(g, 0) for g, _ in index])
+    # with a daily plan the unit of treatment is the spot-day, not the hot spot
+    out["unit"] = "spot-days" if isinstance(treated_ids, pd.DataFrame) else "hot spots"
     out["crimes_per_place"] = out["crimes"] / out["places"].where(out["places"] > 0)
     wdq = pd.DataFrame()
     if before is not None:
@@ -1236,6 +1238,6 @@ def format_track(tables: dict[str, pd.DataFrame], radius_m: float | None = DEFAU
     if disp is not None:
         out += ["", "Crime by zone (nearest hot spot)"]
         for r in disp.itertuples():
-            out.append(f"  {r.group:<9} {r.zone:<17} places {r.places:>4} crimes {r.crimes:>5} "
-                       f"harm {r.harm:>9,.1f}")
+            out.append(f"  {r.group:<9} {r.zone:<17} {r.places:>5} {r.unit:<9} crimes "
+                       f"{r.crimes:>5} harm {r.harm:>9,.1f}")
     return "\n".join(out)
