@@ -83,3 +83,11 @@ def test_overrides_are_validated():
     assert t.officers.count == 5 and s.officers.count == 20
     with pytest.raises(ConfigError, match="count = -1"):
         s.replace({"officers.count": -1})
+
+
+def test_parameters_doc_is_current():
+    from hotspot_sim.settings import PARAMETERS_DOC_HEADER, describe_settings
+
+    doc = (SCENARIOS.parent / "docs" / "parameters.md").read_text()
+    assert doc == PARAMETERS_DOC_HEADER + describe_settings() + "\n", \
+        "docs/parameters.md is stale: regenerate it from hotspot_sim.settings.describe_settings()"
