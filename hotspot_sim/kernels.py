@@ -111,7 +111,7 @@ class Net(NamedTuple):
     trip_cum: np.ndarray    # (10081,) cumulative trip hazard over a week
     koper: np.ndarray       # residual deterrence by whole minutes of stay (koper_curve)
     res_decay: np.ndarray   # decay of residual deterrence by whole minutes elapsed (decay_table)
-    hop: np.ndarray         # (rows, n_nodes) next hop toward a destination (int32)
+    hop: np.ndarray         # (rows, n_nodes) CSR edge index of the next step toward a destination (int32)
 
 
 class NodeState(NamedTuple):
@@ -360,13 +360,6 @@ def risk(net, ns, i, t, P):
     return a
 
 @helper
-def edge_len(net, u, v):
-    for e in range(net.indptr[u], net.indptr[u + 1]):
-        if net.indices[e] == v:
-            return net.elen[e]
-    return 0.0
-
-@helper
 def log_attempt(logs, t, node, origin, offender, ctype, outcome):
     n = logs.counts[0]
     logs.a_tick[n] = t
@@ -452,10 +445,11 @@ def move_offender(net, ns, logs, P, of, i, t):
         if pos.nxt[i] < 0:
             if node == of.dest_node[i]:
                 return True
-            nxt = net.hop[of.dest_row[i], node]
+            e = net.hop[of.dest_row[i], node]  # an edge index: no scan for its length
+            nxt = net.indices[e]
             prefetch(net.hop, of.dest_row[i], nxt)  # needed on arriving at nxt
             pos.nxt[i] = nxt
-            pos.elen[i] = edge_len(net, node, nxt)
+            pos.elen[i] = net.elen[e]
             pos.prog[i] = 0.0
         left = pos.elen[i] - pos.prog[i]
         if budget < left:
@@ -682,15 +676,18 @@ def move_officer(net, ns, P, oc, k, t, day_start, walk):
             if not walk:
                 if node == oc.dest_node[k]:
                     return True
-                nxt = net.hop[oc.dest_row[k], node]
+                e = net.hop[oc.dest_row[k], node]  # an edge index: no scan for its length
+                nxt = net.indices[e]
                 prefetch(net.hop, oc.dest_row[k], nxt)  # needed on arriving at nxt
             else:
                 lo, hi = net.indptr[node], net.indptr[node + 1]
-                nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
+                e = lo + int(np.random.random() * (hi - lo))
+                nxt = net.indices[e]
                 if nxt == oc.prev[k] and hi - lo > 1:  # do not turn back unless a dead end
-                    nxt = net.indices[lo + int(np.random.random() * (hi - lo))]
+                    e = lo + int(np.random.random() * (hi - lo))
+                    nxt = net.indices[e]
             pos.nxt[k] = nxt
-            pos.elen[k] = edge_len(net, node, nxt)
+            pos.elen[k] = net.elen[e]
             pos.prog[k] = 0.0
         left = pos.elen[k] - pos.prog[k]
         if budget < left:

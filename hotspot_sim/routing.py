@@ -3,8 +3,12 @@
 Agents only ever travel to a limited set of destinations (activity places,
 homes, hot spots, call locations, the station).  For each destination we keep
 one shortest-path tree computed by scipy's Dijkstra: ``hop[row, v]`` is the
-next node from ``v`` toward the destination and ``dist[row, v]`` the distance in
-metres.  Trees are computed in batches when a destination is first needed and
+CSR edge index of the next step from ``v`` toward the destination (the next
+node is ``indices[hop[row, v]]``, the edge length ``edge_length[hop[row, v]]``;
+-1 at the destination itself) and ``dist[row, v]`` the distance in metres.
+An edge index rather than the next node because the kernels need both the node
+and the edge length: with the node alone they scanned v's CSR row for the
+length, two more cache misses per step.  Trees are computed in batches when a destination is first needed and
 cached, so nothing searches a path in the simulation loop.
 """
 
@@ -49,8 +53,9 @@ class Router:
         """The node sequence the kernels follow from ``source`` to ``dest``."""
         r = self.row(dest)
         out = [int(source)]
+        indices = self.network.indices
         while out[-1] != dest:
-            out.append(int(self.hop[r, out[-1]]))
+            out.append(int(indices[self.hop[r, out[-1]]]))
         return out
 
     def _add(self, nodes: list[int]) -> None:
@@ -66,7 +71,23 @@ class Router:
         start = len(self.rows)
         # On an undirected graph the predecessor of v in the tree rooted at the
         # destination is the next hop from v toward it.
-        self.hop[start:start + len(nodes)] = pred
+        self.hop[start:start + len(nodes)] = self._edge_index(pred)
         self.dist[start:start + len(nodes)] = dist
         for i, v in enumerate(nodes):
             self.rows[v] = start + i
+
+    def _edge_index(self, pred: np.ndarray) -> np.ndarray:
+        """CSR index of the edge v -> pred[r, v] for every row r and node v (-1 where no pred).
+
+        Each edge gets the key ``u * n + w``; one searchsorted over the sorted
+        keys finds every edge at once.
+        """
+        net = self.network
+        n = net.n_nodes
+        keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(net.indptr)) * n + net.indices
+        by_key = np.argsort(keys, kind="stable")  # identity when CSR rows are sorted
+        ok = pred >= 0
+        v = np.broadcast_to(np.arange(n, dtype=np.int64), pred.shape)
+        out = np.full(pred.shape, -1, dtype=np.int32)
+        out[ok] = by_key[np.searchsorted(keys[by_key], v[ok] * n + pred[ok])]
+        return out
