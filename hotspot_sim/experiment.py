@@ -125,6 +125,7 @@ def load_experiment(path: str | Path) -> Experiment:
         for point in exp.grid_points():
             scenario_for(exp, arm, point)
         check_policy(exp, arm)
+    check_grid_policy_params(exp)
     return exp
 
 
@@ -190,12 +191,18 @@ def check_policy(exp: Experiment, arm: Arm) -> None:
         grid_params = {k.removeprefix("policy.") for k in exp.grid if k.startswith("policy.")}
         cls.check_params({**arm.params, **{k: cls.defaults[k] for k in grid_params
                                            if k in cls.defaults}})
-        unknown = grid_params - set(cls.defaults)
-        if unknown:
-            raise ConfigError(f"[grid] policy.{sorted(unknown)[0]}: not a parameter of "
-                              f"policy {arm.policy!r}")
     except ConfigError as exc:
         raise ConfigError(f"{exp.source} arm {arm.name!r}: {exc}") from None
+
+
+def check_grid_policy_params(exp: Experiment) -> None:
+    """A swept ``policy.<param>`` applies to the arms whose policy has it; some arm must."""
+    from .policies import get_policy
+
+    accepted = set().union(*(get_policy(a.policy).defaults for a in exp.arms))
+    for key in exp.grid:
+        if key.startswith("policy.") and key.removeprefix("policy.") not in accepted:
+            raise ConfigError(f"{exp.source} [grid] {key}: no arm's policy has this parameter")
 
 
 def make_tasks(exp: Experiment) -> list[Task]:
@@ -240,8 +247,12 @@ def run_task(exp: Experiment, task: Task) -> dict[str, pd.DataFrame]:
     data_key = json.dumps({"network": scenario.to_dict()["network"],
                            "crime": scenario.to_dict()["crime"]}, sort_keys=True)
     study = cached_study(data_key)
+    from .policies import get_policy
+
+    accepted = get_policy(task.arm.policy).defaults
     params = {**task.arm.params, **{k.removeprefix("policy."): v
-                                    for k, v in task.grid_point.items() if k.startswith("policy.")}}
+                                    for k, v in task.grid_point.items()
+                                    if k.startswith("policy.") and k.removeprefix("policy.") in accepted}}
     t0 = time.perf_counter()
     model = PatrolModel(scenario, study, policy=task.arm.policy,
                         policy_params=params, build_space=False)
@@ -327,7 +338,8 @@ def write_atomic(df: pd.DataFrame, path: Path) -> None:
 
 
 def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str | None = None,
-                   backend: str = "local", progress: bool = True) -> Path:
+                   backend: str = "local", progress: bool = True,
+                   processes: bool | None = None) -> Path:
     """Run every missing task and write its results as soon as it finishes."""
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
@@ -342,7 +354,7 @@ def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str 
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",
                disable=not progress, dynamic_ncols=True)
     try:
-        for task_id, result in execute(exp, todo, workers, scheduler, backend):
+        for task_id, result in execute(exp, todo, workers, scheduler, backend, processes):
             write_atomic(result["spotdays"], out / "spotdays" / f"{task_id}.parquet")
             write_atomic(result["summary"], out / "runs" / f"{task_id}.parquet")
             bar.update(1)
@@ -353,13 +365,18 @@ def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str 
     return out
 
 
-def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | None, backend: str):
-    """Yield (task_id, result) as tasks finish, on the chosen backend."""
+def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | None, backend: str,
+            processes: bool | None = None):
+    """Yield (task_id, result) as tasks finish, on the chosen backend.
+
+    ``processes`` (default: when ``workers > 1``) runs tasks in a pool of worker processes;
+    with one worker and no pool they run in this process.
+    """
     if not tasks:
         return
     if scheduler or backend == "dask":
         yield from execute_dask(exp, tasks, scheduler, workers)
-    elif workers <= 1:
+    elif not (workers > 1 if processes is None else processes):
         for t in tasks:
             yield t.task_id, run_task(exp, t)
     else:

@@ -138,3 +138,17 @@ def test_report_on_tiny_experiment(tmp_path, real_data):
     assert set(change["arm"]) == {"koper"} and set(change["place"]) >= {"all", "hotspots"}
     assert (out / "report" / "change_vs_control.png").stat().st_size > 10_000
     assert {"arms", "wdq", "cost_benefit"} <= set(tables)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem)
+def test_shipped_experiments_load(path, real_data):
+    exp = load_experiment(path)
+    tasks = make_tasks(exp)
+    assert len(tasks) == len(exp.arms) * len(exp.grid_points()) * exp.replications
+    quick = exp.with_quick()
+    assert quick.days <= 3 and quick.replications <= 2
+
+
+def test_grid_policy_parameter_nobody_has_is_an_error(tmp_path, real_data):
+    with pytest.raises(ConfigError, match=r"\[grid\] policy.dwell: no arm's policy"):
+        load_experiment(tiny(tmp_path, '\n[grid]\n"policy.dwell" = [1, 2]\n'))
