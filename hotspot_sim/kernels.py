@@ -436,6 +436,31 @@ def choose_activity(of, i):
     return k
 
 @helper
+def begin_edge(net, pos, i, e):
+    """Agent ``i`` sets off along CSR edge ``e``."""
+    pos.nxt[i] = net.indices[e]
+    pos.elen[i] = net.elen[e]
+    pos.prog[i] = 0.0
+
+
+@helper
+def walk_edge(pos, i, budget):
+    """Walk up to ``budget`` metres along the current edge.
+
+    Returns the budget left after reaching the edge's end node (now the agent's
+    node), or -1.0 when the minute ends part-way along the edge.
+    """
+    left = pos.elen[i] - pos.prog[i]
+    if budget < left:
+        pos.prog[i] += budget
+        return -1.0
+    pos.node[i] = pos.nxt[i]
+    pos.nxt[i] = -1
+    pos.prog[i] = 0.0
+    return budget - left
+
+
+@helper
 def move_offender(net, ns, logs, P, of, i, t):
     """Walk offender ``i`` one minute toward its destination, offending on the way."""
     pos = of.pos
@@ -446,19 +471,11 @@ def move_offender(net, ns, logs, P, of, i, t):
             if node == of.dest_node[i]:
                 return True
             e = net.hop[of.dest_row[i], node]  # an edge index: no scan for its length
-            nxt = net.indices[e]
-            prefetch(net.hop, of.dest_row[i], nxt)  # needed on arriving at nxt
-            pos.nxt[i] = nxt
-            pos.elen[i] = net.elen[e]
-            pos.prog[i] = 0.0
-        left = pos.elen[i] - pos.prog[i]
-        if budget < left:
-            pos.prog[i] += budget
+            prefetch(net.hop, of.dest_row[i], net.indices[e])  # needed on arriving there
+            begin_edge(net, pos, i, e)
+        budget = walk_edge(pos, i, budget)
+        if budget < 0.0:
             return False
-        budget -= left
-        pos.node[i] = pos.nxt[i]
-        pos.nxt[i] = -1
-        pos.prog[i] = 0.0
         attempt(net, ns, logs, P, t, pos.node[i], i)
     return pos.nxt[i] < 0 and pos.node[i] == of.dest_node[i]
 
@@ -471,18 +488,10 @@ def wander_offender(net, ns, logs, P, of, i, t):
         if pos.nxt[i] < 0:
             node = pos.node[i]
             lo, hi = net.indptr[node], net.indptr[node + 1]
-            e = lo + int(np.random.random() * (hi - lo))
-            pos.nxt[i] = net.indices[e]
-            pos.elen[i] = net.elen[e]
-            pos.prog[i] = 0.0
-        left = pos.elen[i] - pos.prog[i]
-        if budget < left:
-            pos.prog[i] += budget
+            begin_edge(net, pos, i, lo + int(np.random.random() * (hi - lo)))
+        budget = walk_edge(pos, i, budget)
+        if budget < 0.0:
             return
-        budget -= left
-        pos.node[i] = pos.nxt[i]
-        pos.nxt[i] = -1
-        pos.prog[i] = 0.0
         attempt(net, ns, logs, P, t, pos.node[i], i)
 
 
@@ -677,27 +686,17 @@ def move_officer(net, ns, P, oc, k, t, day_start, walk):
                 if node == oc.dest_node[k]:
                     return True
                 e = net.hop[oc.dest_row[k], node]  # an edge index: no scan for its length
-                nxt = net.indices[e]
-                prefetch(net.hop, oc.dest_row[k], nxt)  # needed on arriving at nxt
+                prefetch(net.hop, oc.dest_row[k], net.indices[e])  # needed on arriving there
             else:
                 lo, hi = net.indptr[node], net.indptr[node + 1]
                 e = lo + int(np.random.random() * (hi - lo))
-                nxt = net.indices[e]
-                if nxt == oc.prev[k] and hi - lo > 1:  # do not turn back unless a dead end
+                if net.indices[e] == oc.prev[k] and hi - lo > 1:  # no turning back but at a dead end
                     e = lo + int(np.random.random() * (hi - lo))
-                    nxt = net.indices[e]
-            pos.nxt[k] = nxt
-            pos.elen[k] = net.elen[e]
-            pos.prog[k] = 0.0
-        left = pos.elen[k] - pos.prog[k]
-        if budget < left:
-            pos.prog[k] += budget
+            begin_edge(net, pos, k, e)
+        budget = walk_edge(pos, k, budget)
+        if budget < 0.0:
             return False
-        budget -= left
         oc.prev[k] = node
-        pos.node[k] = pos.nxt[k]
-        pos.nxt[k] = -1
-        pos.prog[k] = 0.0
         officer_arrive(net, ns, P, oc, k, t, day_start)
     return (not walk) and pos.nxt[k] < 0 and pos.node[k] == oc.dest_node[k]
 
