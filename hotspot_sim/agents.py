@@ -21,7 +21,24 @@ if TYPE_CHECKING:  # pragma: no cover
 OFFENDER_STATES = {OFF_HOME: "at_home", OFF_TRAVEL: "travelling", OFF_DWELL: "at_activity"}
 
 
-class Officer(CellAgent):
+class StreetAgent(CellAgent):
+    """An agent whose position lives in one of the kernels' ``Movers`` arrays."""
+
+    index: int
+
+    def _movers(self):
+        raise NotImplementedError
+
+    @property
+    def node(self) -> int:
+        return int(self._movers().node[self.index])
+
+    @property
+    def xy(self) -> tuple[float, float]:
+        return self.model.agent_xy(self._movers(), self.index)
+
+
+class Officer(StreetAgent):
     """A patrol officer (foot or car) working shifts.
 
     Attributes
@@ -38,9 +55,8 @@ class Officer(CellAgent):
         self.shift_start_hour = shift_start_hour
         self.on_call = None  # the Call being answered, if any
 
-    @property
-    def node(self) -> int:
-        return int(self.model.officers.pos.node[self.index])
+    def _movers(self):
+        return self.model.officers.pos
 
     @property
     def status(self) -> str:
@@ -50,15 +66,11 @@ class Officer(CellAgent):
     def on_duty(self) -> bool:
         return self.status != "off_duty"
 
-    @property
-    def xy(self) -> tuple[float, float]:
-        return self.model.agent_xy(self.model.officers.pos, self.index)
-
     def __repr__(self) -> str:
         return f"Officer({self.index}, {self.status} at node {self.node})"
 
 
-class Offender(CellAgent):
+class Offender(StreetAgent):
     """A motivated offender following routine activities (home, activity places).
 
     Attributes
@@ -77,17 +89,12 @@ class Offender(CellAgent):
         self.home = home
         self.activity_nodes = activity_nodes
 
-    @property
-    def node(self) -> int:
-        return int(self.model.offenders.pos.node[self.index])
+    def _movers(self):
+        return self.model.offenders.pos
 
     @property
     def state(self) -> str:
         return OFFENDER_STATES[int(self.model.offenders.state[self.index])]
-
-    @property
-    def xy(self) -> tuple[float, float]:
-        return self.model.agent_xy(self.model.offenders.pos, self.index)
 
     def __repr__(self) -> str:
         return f"Offender({self.index}, {self.state} at node {self.node})"

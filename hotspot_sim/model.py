@@ -30,7 +30,7 @@ from .dispatch import Dispatch
 from .errors import ConfigError
 from .network import StreetNetwork
 from .policies import get_policy
-from .policies.base import CALL_DONE, DAY_START, IDLE, SHIFT_START, Hold, Visit, Walk
+from .policies.base import ARRIVAL, CALL_DONE, DAY_START, IDLE, SHIFT_START, Hold, Visit, Walk
 from .routing import Router
 from .settings import Scenario
 from .study import Study, load_study
@@ -46,7 +46,7 @@ RISK_DAILY = np.array([0.95, 0.93, 0.95, 0.97, 1.05, 1.1, 1.05])  # Monday..Sund
 # When offenders leave home, by hour (same assumption).
 TRIP_HOURLY = np.array([0.25, 0.15, 0.08, 0.05, 0.05, 0.1, 0.3, 0.6, 0.8, 0.9, 1.0, 1.1,
                         1.2, 1.2, 1.2, 1.3, 1.5, 1.6, 1.6, 1.5, 1.3, 1.0, 0.7, 0.45])
-GO_HOME_PROBABILITY = 0.6   # after an activity, go home (else to another activity)
+GO_HOME_PROBABILITY = 0.6   # after an activity, go home (else another); an assumption
 QUEUE_SLOTS = 32            # longest order list a policy may give at once
 TYPE_PRIOR_WEIGHT = 2.0     # pseudo-counts of the area-wide crime mix at each node
 
@@ -181,10 +181,10 @@ class PatrolModel(mesa.Model):
         tf = (RISK_DAILY[:, None] * RISK_HOURLY[None, :]).ravel()
         self.params[K.P_NR_UNIT] = c.risk.near_repeat_boost * c.risk.base_rate
         d = c.deterrence
-        det = neighbourhood(net, d.radius_m)
-        dif = neighbourhood(net, d.diffusion_radius_m)
-        nr = neighbourhood(net, c.risk.near_repeat_radius_m)
-        disp = neighbourhood(net, d.displacement_radius_m)
+        det = net.neighbours_within(d.radius_m)
+        dif = net.neighbours_within(d.diffusion_radius_m)
+        nr = net.neighbours_within(c.risk.near_repeat_radius_m)
+        disp = net.neighbours_within(d.displacement_radius_m)
         dif_w = np.exp(-dif[2] / max(d.diffusion_radius_m, 1e-9))
         nr_w = 1.0 / (1.0 + nr[2] / c.risk.near_repeat_distance_m)
         self._attractors = top_nodes(total, c.offenders.attractors)
@@ -513,13 +513,12 @@ class PatrolModel(mesa.Model):
             a = self.officer_agents[k]
             flags = int(oc.flags[k])
             oc.flags[k] = 0
-            if flags & K.FLAG_ARRIVED and a.on_call is not None:
-                a.on_call.arrived = float(oc.arrived_tick[k] + 1)  # by the end of that minute
-            if not flags & K.FLAG_IDLE:
+            if not flags & K.FLAG_IDLE:  # arrival at a visit whose order asked to be told
+                self.give_orders(a, self.policy.decide(a, ARRIVAL))
                 continue
             event = IDLE
             if a.on_call is not None:
-                a.on_call.arrived = float(oc.arrived_tick[k] + 1)
+                a.on_call.arrived = float(oc.arrived_tick[k] + 1)  # by the end of that minute
                 a.on_call.cleared = float(self.tick)
                 a.on_call = None
                 self.dispatch.officer_freed()
@@ -710,23 +709,10 @@ def top_nodes(values: np.ndarray, n: int) -> np.ndarray:
     return order[:min(n, len(values))].astype(np.int64)
 
 
-_NEIGHBOURHOODS: dict = {}
-
-
-def neighbourhood(net: StreetNetwork, radius: float):
-    """CSR lists of nodes within ``radius`` m (cached per network and radius)."""
-    key = (id(net), net.key, net.n_nodes, float(radius))
-    if key not in _NEIGHBOURHOODS:
-        if len(_NEIGHBOURHOODS) > 16:
-            _NEIGHBOURHOODS.clear()
-        _NEIGHBOURHOODS[key] = net.neighbours_within(radius)
-    return _NEIGHBOURHOODS[key]
-
-
 def smoothing_matrix(net: StreetNetwork, radius: float):
-    """Row-stochastic-free triangular kernel (1 - d/r) over nodes within ``radius``."""
+    """Triangular kernel (1 - d/r) over nodes within ``radius`` (0: no smoothing)."""
     import scipy.sparse as sp
 
-    indptr, idx, d = neighbourhood(net, radius) if radius > 0 else neighbourhood(net, 0.0)
+    indptr, idx, d = net.neighbours_within(radius)
     w = np.clip(1.0 - d / radius, 0.0, None) if radius > 0 else np.ones_like(d)
     return sp.csr_matrix((w, idx, indptr), shape=(net.n_nodes, net.n_nodes))

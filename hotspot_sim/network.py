@@ -122,7 +122,14 @@ class StreetNetwork:
 
         Each node lists itself first (distance 0).  Radii in trial designs are
         straight-line buffers (e.g. 100 m, Bland et al. 2021), hence Euclidean.
+        Cached on the network, per radius (models and policies ask repeatedly).
         """
+        cache = self.meta.setdefault("neighbours_within", {})
+        if float(radius_m) not in cache:
+            cache[float(radius_m)] = self._neighbours_within(radius_m)
+        return cache[float(radius_m)]
+
+    def _neighbours_within(self, radius_m: float):
         pairs = self.kdtree.query_pairs(radius_m, output_type="ndarray")
         i = np.concatenate([np.arange(self.n_nodes), pairs[:, 0], pairs[:, 1]])
         j = np.concatenate([np.arange(self.n_nodes), pairs[:, 1], pairs[:, 0]])

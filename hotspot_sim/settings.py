@@ -92,6 +92,9 @@ class OfficerSettings:
 
 @dataclass(frozen=True)
 class OffenderSettings:
+    # Offender numbers, awareness spaces and routines are assumptions (no
+    # REFERENCE.md figure); volume and concentration are then fitted to the
+    # observed data by 'hotspot-sim calibrate'.
     count: int = _opt(300, "Motivated offenders.", 0, 1_000_000)
     activity_nodes: int = _opt(4, "Places in each offender's awareness space.", 1, 64)
     attractors: int = _opt(400, "Candidate activity places: the nodes with most observed crime.",
@@ -114,6 +117,8 @@ class OffenderSettings:
 
 @dataclass(frozen=True)
 class RiskSettings:
+    # Fitted per scenario by 'hotspot-sim calibrate' (the Welwyn Hatfield
+    # scenario uses 1.29e-4); this default is the order of magnitude.
     base_rate: float = _opt(1.5e-4, "Mean baseline attractiveness A0 per offender-minute at a "
                             "node with observed crime (scaled by observed counts).", 0.0, 100.0)
     background_share: float = _opt(0.05, "Share of A0 spread evenly over all nodes so places "
@@ -138,6 +143,9 @@ class DeterrenceSettings:
     # Trial hot spots are 100-150 m across; Bland et al. 2021 found no
     # displacement into 100 m buffers.
     radius_m: float = _opt(100.0, "An officer deters offending within this distance.", 0.0, 2000.0)
+    # Assumption: REFERENCE.md gives no figure for deterrence while police are
+    # in sight (Sherman & Weisburd 1995 saw observed disorder halved over whole
+    # days); checked against the effect sizes by 'hotspot-sim validate'.
     presence_effect: float = _opt(0.9, "Share of attempts deterred while an officer is present.",
                                   0.0, 1.0)
     # Koper (1995): a stop needs about 10 minutes to lengthen the crime-free
@@ -146,6 +154,8 @@ class DeterrenceSettings:
                                 "(Koper 1995).", 0.0, 600.0)
     onset_width_minutes: float = _opt(1.5, "Steepness of the Koper curve (logistic width).",
                                       0.1, 600.0)
+    # Assumption, with long_effect below: set so the simulated patrol effect falls
+    # in the meta-analytic range (Braga et al. 2019, about 8-16%; see validate).
     residual_peak: float = _opt(0.75, "Residual deterrence right after a long enough visit.",
                                 0.0, 1.0)
     # Koper (1995): chance of crime within 30 minutes after leaving ~15% after a
@@ -165,6 +175,8 @@ class DeterrenceSettings:
     # common than displacement.
     diffusion_radius_m: float = _opt(200.0, "Residual deterrence spreads to nodes within this "
                                      "distance, weighted exp(-d/radius_m).", 0.0, 5000.0)
+    # Assumption: low, since displacement was the exception (Braga et al. 2019;
+    # Bland et al. 2021: none into 100 m buffers); screened by 'sensitivity'.
     displacement_probability: float = _opt(0.2, "Chance a deterred offender tries a nearby node.",
                                            0.0, 1.0)
     displacement_radius_m: float = _opt(200.0, "How far a displaced attempt may move.", 0.0, 5000.0)

@@ -99,3 +99,30 @@ def test_other_targeted_policies_run_and_visit_hotspots(name):
     outputs = m.policy.outputs()
     assert {"hotspots", "dose_plan"} <= set(outputs)
     assert outputs["dose_plan"]["planned_minutes"].sum() > 0
+
+
+class ArrivalRecorder(__import__("hotspot_sim.policies", fromlist=["Policy"]).Policy):
+    """A plug-in policy: two visits, asking to be told on arriving at the first."""
+
+    name = "arrival_recorder"
+    defaults = {}
+    arrivals: list = []
+
+    def decide(self, officer, event):
+        from hotspot_sim.policies import Visit
+
+        if event == "arrival":
+            type(self).arrivals.append((officer.index, officer.node, self.model.tick))
+            return None  # keep the rest of the plan
+        if event == "day_start":
+            return None
+        return [Visit(17, 5, notify=True), Visit(200, 5)]
+
+
+def test_plugin_policy_by_module_path_is_told_of_arrivals():
+    ArrivalRecorder.arrivals.clear()
+    m = small_model(policy="tests.test_policies:ArrivalRecorder", calls=NO_CALLS)
+    m.run_for(600)
+    assert ArrivalRecorder.arrivals and all(node == 17 for _, node, _ in ArrivalRecorder.arrivals)
+    gps = m.gps_table()
+    assert {17, 200} <= set(gps.loc[gps["status"].astype(str) == "at_hotspot", "node"])

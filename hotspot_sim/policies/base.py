@@ -3,7 +3,8 @@
 A policy is a class with a ``name``, constructed with the model and its
 ``params`` (a dict from the scenario's ``[policy] params`` or the CLI), and a
 :meth:`Policy.decide` method.  The model calls ``decide`` when an officer starts
-a shift, runs out of orders, finishes a call, or at a day boundary, and the
+a shift, runs out of orders, finishes a call, at a day boundary, and on arrival
+at a :class:`Visit` given with ``notify=True``, and the
 policy answers with a list of :class:`Order` objects that the compiled kernel
 then carries out without returning to Python.  Give several orders at once
 (e.g. a round of hot spot visits) to keep Python out of the hot loop.
@@ -21,13 +22,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..agents import Officer
     from ..model import PatrolModel
 
-SHIFT_START, IDLE, CALL_DONE, DAY_START = "shift_start", "idle", "call_done", "day_start"
-EVENTS = (SHIFT_START, IDLE, CALL_DONE, DAY_START)
+SHIFT_START, IDLE, CALL_DONE, DAY_START, ARRIVAL = (
+    "shift_start", "idle", "call_done", "day_start", "arrival")
+EVENTS = (SHIFT_START, IDLE, CALL_DONE, DAY_START, ARRIVAL)
 
 
 @dataclass(frozen=True)
 class Visit:
-    """Go to ``node`` (shortest path) and stay ``minutes`` there."""
+    """Go to ``node`` (shortest path) and stay ``minutes`` there.
+
+    With ``notify`` the policy is asked again (event ``arrival``) on arriving;
+    returning None keeps the remaining orders.
+    """
 
     node: int
     minutes: int
@@ -99,7 +105,8 @@ class Policy:
         """Called once after the model is built (choose hot spots, plan, ...)."""
 
     def decide(self, officer: Officer, event: str) -> list[Order]:
-        """Orders for ``officer`` at a decision ``event`` (one of ``EVENTS``)."""
+        """Orders for ``officer`` at a decision ``event`` (one of ``EVENTS``); None keeps
+        the current ones."""
         raise NotImplementedError
 
     def on_day_start(self, day: int) -> None:
@@ -110,6 +117,6 @@ class Policy:
         return {}
 
 
-__all__ = ["Policy", "Visit", "Walk", "Hold", "Order", "EVENTS", "SHIFT_START", "IDLE",
+__all__ = ["Policy", "Visit", "Walk", "Hold", "Order", "EVENTS", "SHIFT_START", "IDLE", "ARRIVAL",
            "CALL_DONE", "DAY_START", "AT_HOTSPOT", "AVAILABLE", "ON_CALL", "PATROLLING",
            "TRAVELLING"]

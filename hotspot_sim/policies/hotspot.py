@@ -189,12 +189,10 @@ class Predictive(HotspotKoper):
         self.history = self.model.observed_intensity / max(len(self.model.study.months), 1)
 
     def forecast(self) -> np.ndarray:
-        from ..model import neighbourhood
-
         m, net = self.model, self.model.network
         crimes = m.crimes_table()
         recent = crimes[crimes["tick"] >= m.tick - 1440 * int(self.params["horizon_days"])]
-        indptr, idx, dist = neighbourhood(net, 400.0)
+        indptr, idx, dist = net.neighbours_within(400.0)
         score = self.params["history_weight"] * self.history.astype(float)
         if len(recent):
             src = recent["node"].to_numpy(np.int64)
