@@ -188,9 +188,7 @@ def add_run_command(sub) -> None:
                     "patrol policy. Writes every table as parquet (crimes and deterred or "
                     "displaced attempts, GPS pings, officer status minutes, calls and response "
                     "times, daily totals) with the scenario and seed, and prints a summary.",
-        epilog="policies: none (officers wait for calls), random (random patrol between calls),\n"
-               "or 'package.module:ClassName' for your own (see hotspot_sim/policies/base.py).\n"
-               "Same scenario + seed => identical outputs.")
+        epilog=policy_epilog() + "\nSame scenario + seed => identical outputs.")
     add_scenario_arg(p)
     p.add_argument("--policy", "-p", help="policy name (default: the scenario's)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
@@ -203,6 +201,18 @@ def add_run_command(sub) -> None:
                                             "<policy>-<days>d-seed<seed>)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_run)
+
+
+def policy_epilog() -> str:
+    """Every registered policy with the first line of its docstring, for ``run --help``."""
+    from .policies import REGISTRY
+
+    lines = ["policies (--policy NAME):"]
+    for name, cls in REGISTRY.items():
+        doc = (cls.__doc__ or "").strip().splitlines()
+        lines.append(f"  {name:<16} {doc[0].replace('``', '') if doc else ''}")
+    lines.append("  or 'package.module:ClassName' for your own (see hotspot_sim/policies/base.py).")
+    return "\n".join(lines)
 
 
 def parse_assignments(items: list[str], what: str) -> dict:
@@ -291,7 +301,7 @@ def add_experiment_commands(sub) -> None:
     r = sub.add_parser(
         "report", help="summarise an experiment's results: intervals, change, trial statistics",
         description="Per arm: crimes and harm in total, at the hot spots, in catchment rings "
-                    "and elsewhere, with mean and 95%% interval across replications; %% change "
+                    "and elsewhere, with mean and 95% interval across replications; % change "
                     "against the control arm (paired replications); the weighted displacement "
                     "quotient; cost-benefit; and for randomised designs the statistics the real "
                     "trial would report (Poisson GLM rate ratio, randomisation test). Writes "
@@ -309,7 +319,7 @@ def add_experiment_commands(sub) -> None:
         description="Estimate by simulation the probability that a trial's own analysis "
                     "(Poisson GLM with hot spot fixed effects, or a randomisation test) "
                     "detects the effect at alpha = 0.05, for each number of hot spots and days, "
-                    "and print the smallest design reaching the target power (80%%). Baseline "
+                    "and print the smallest design reaching the target power (80%). Baseline "
                     "crimes per hot spot per day come from the scenario's real top-harm hot "
                     "spots (police.uk counts within 100 m).",
         epilog="designs: crossover (daily re-randomisation, Basford 2021 / Bland 2021),\n"
@@ -398,8 +408,8 @@ def add_calibrate_command(sub) -> None:
         "calibrate", help="fit risk parameters to the observed police.uk crime",
         description="Fit risk.base_rate, risk.background_share and offenders.attractor_exponent with "
                     "Nelder-Mead so that a run with no dedicated patrol matches the observed data: "
-                    "monthly volume per crime type (+-10%%), the share of places holding 50%% of "
-                    "incidents (+-20%% relative) and the rank correlation of incidents per 500 m "
+                    "monthly volume per crime type (+-10%), the share of places holding 50% of "
+                    "incidents (+-20% relative) and the rank correlation of incidents per 500 m "
                     "cell, after a warm-up. Writes a calibrated scenario TOML (use it with --scenario) and the fit "
                     "statistics as JSON.")
     add_scenario_arg(p)
@@ -438,7 +448,9 @@ def add_validate_commands(sub) -> None:
     p = sub.add_parser(
         "validate", help="compare the model with the published evidence (pass/fail report)",
         description="Run small experiments (no patrol, random, Koper; Koper dwell 2-30 minutes; a "
-                    "daily crossover) and compare the model with the research in REFERENCE.md: "
+                    "daily crossover) and compare the model with the published research (Braga "
+                    "et al. 2019, Koper 1995, Barnes et al. 2020, Weisburd 2015, Mohler et al. "
+                    "2015): "
                     "patrol effect against control, diffusion or displacement, best visit length, "
                     "how long deterrence lasts, concentration, out-of-sample targeting. Each row "
                     "has a tolerance, PASS/FAIL and an explanation where the model differs. Writes "

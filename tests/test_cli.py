@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import pytest
@@ -54,3 +55,33 @@ def test_data_summary_text(real_data, capsys):
     assert main(["data", "summary"]) == 0
     out = capsys.readouterr().out
     assert "Top 10 places by harm" in out and "outside study area" in out
+
+
+def all_help_texts() -> dict[str, str]:
+    """Every command's and sub-command's --help text, by command path."""
+    from hotspot_sim.cli import build_parser
+
+    texts, todo = {}, [((), build_parser())]
+    while todo:
+        path, parser = todo.pop()
+        texts[" ".join(path) or "hotspot-sim"] = parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo += [(path + (name,), p) for name, p in action.choices.items()]
+    return texts
+
+
+def test_help_texts_have_no_doubled_percent_or_outside_paths():
+    texts = all_help_texts()
+    assert {"run", "power", "report", "calibrate", "validate", "data summary"} <= set(texts)
+    for name, text in texts.items():
+        assert "%%" not in text, name
+        assert "../" not in text and "shared/" not in text and "REFERENCE.md" not in text, name
+
+
+def test_run_help_lists_every_registered_policy():
+    from hotspot_sim.policies import REGISTRY
+
+    text = all_help_texts()["run"]
+    for name, cls in REGISTRY.items():
+        assert f"  {name} " in text, name
