@@ -1,9 +1,10 @@
 """The ``hotspot-sim`` command line.
 
 Each sub-command is a small function that parses its arguments, calls the
-library and prints.  Errors raised on purpose (:class:`HotspotSimError`) print
-one clear line and exit with status 2; anything else is a bug and shows its
-traceback.
+library and prints.  Errors raised on purpose (:class:`HotspotSimError`) and
+files that cannot be read or written print one clear line and exit with status 2;
+anything else is a bug: one line saying so, exit status 3, and the traceback only
+with ``-v``.  No traceback reaches a user otherwise.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import logging
 import sys
 from pathlib import Path
 
+from .checks import (MAX_DAYS, days_arg, finite_float, number_arg, positive_int, range_arg,
+                     seed_arg)
 from .errors import HotspotSimError
+from .settings import data_source, shipped_names
 
-DEFAULT_SCENARIO = "scenarios/welwyn_hatfield.toml"
+DEFAULT_SCENARIO = "welwyn_hatfield"
 
 DESCRIPTION = """\
 Simulate police hot spot patrols on real street networks and crime data.
@@ -25,7 +29,8 @@ Target, test, track (Sherman 2013): find where crime harm concentrates, test
 patrol policies by (simulated) randomised trial, and track the dose officers
 actually delivered from their GPS.
 
-Real data is read from the folder named by $HOTSPOT_SIM_DATA (osm/, police_uk/).
+Runs out of the box on the embedded Welwyn Hatfield data; point $HOTSPOT_SIM_DATA
+at a folder with osm/ and police_uk/ for the full county or your own downloads.
 """
 
 EPILOG = """\
@@ -34,39 +39,93 @@ the path from data to a trial design:
   hotspot-sim target -k 20                        # TARGET: hot spots by harm, out-of-sample PAI
   hotspot-sim run --policy hotspot_koper --days 30   # simulate one policy, write a run folder
   hotspot-sim track results/runs/<run>            # TRACK: GPS dose, compliance, residual deterrence
-  hotspot-sim experiment experiments/policy_comparison.toml --workers 2   # TEST: many runs
+  hotspot-sim experiment policy_comparison --workers 2   # TEST: many runs
   hotspot-sim report results/policy_comparison    # effects with intervals, trial statistics, costs
   hotspot-sim power --design crossover            # how many hot spots and days a trial needs
   hotspot-sim calibrate | validate | sensitivity  # fit to data, check against the research
   hotspot-sim view                                # live view in the browser
   hotspot-sim params                              # every scenario key, default and meaning
 
-Scenarios are TOML files in scenarios/ (default: scenarios/welwyn_hatfield.toml).
+Scenarios and experiments are TOML files: give a path, or the name of one that
+ships with hotspot-sim:
+  scenarios:   {scenarios}
+  experiments: {experiments}
+Data: the embedded Welwyn Hatfield clip (police.uk 2021-01..10, OpenStreetMap), or
+your own in the folder named by $HOTSPOT_SIM_DATA (osm/, police_uk/; see README).
+Results go to ./results/ in the working directory.
 Every command takes --help. See README.md and docs/tutorial.md.
+
+exit status:
+  0    success
+  1    no command given (this help is printed)
+  2    bad input: a usage error, or a file, key or value that cannot be used (the
+       message names it and says what to do), or a file that cannot be read or written
+  3    internal error: a bug in hotspot-sim (rerun with -v to see the traceback)
+  130  interrupted (Ctrl-C)
 """
 
 
+EXIT_OK, EXIT_NO_COMMAND, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return 1
+    """Run one command; every failure ends as one line on stderr and an exit status.
+
+    A bad value on the command line is an argparse usage error (``SystemExit(2)``);
+    the exit statuses are listed in ``hotspot-sim --help``.
+    """
+    args = None
     try:
-        return args.handler(args) or 0
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        if not hasattr(args, "handler"):
+            parser.print_help()
+            return EXIT_NO_COMMAND
+        return args.handler(args) or EXIT_OK
     except HotspotSimError as exc:
         print(f"hotspot-sim: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a file that cannot be read or written: name it
+        print(f"hotspot-sim: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("hotspot-sim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: one line for the user, the traceback only with -v
+        return report_internal_error(exc, verbose=bool(getattr(args, "verbose", False)))
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``exc`` as one line naming the path and what to check."""
+    if not exc.filename:
+        return str(exc)
+    path = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+    hint = {PermissionError: "check the file's permissions, or choose another path",
+            FileNotFoundError: "check the path", IsADirectoryError: "give a file, not a folder",
+            NotADirectoryError: "a part of the path is a file, not a folder"}.get(type(exc), "")
+    return f"{path}: {exc.strerror or exc}" + (f" ({hint})" if hint else "")
+
+
+def report_internal_error(exc: Exception, verbose: bool) -> int:
+    """Print an unexpected exception as one line (with -v, also its traceback)."""
+    import traceback
+
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"hotspot-sim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    if not verbose:
+        print("hotspot-sim: this is a bug; rerun as 'hotspot-sim -v COMMAND ...' to see the "
+              "traceback, and report it", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="hotspot-sim", description=DESCRIPTION, epilog=EPILOG,
+        prog="hotspot-sim", description=DESCRIPTION,
+        epilog=EPILOG.format(scenarios=", ".join(shipped_names("scenarios")),
+                             experiments=", ".join(shipped_names("experiments"))),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -83,8 +142,9 @@ def command_adders() -> list:
 
 
 def add_scenario_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", "-s", default=DEFAULT_SCENARIO, metavar="TOML",
-                   help=f"scenario file (default: {DEFAULT_SCENARIO})")
+    p.add_argument("--scenario", "-s", default=DEFAULT_SCENARIO, metavar="NAME|TOML",
+                   help="a shipped scenario's name or a scenario file "
+                        f"(default: {DEFAULT_SCENARIO}; 'hotspot-sim params' lists the keys)")
 
 
 # --------------------------------------------------------------------------- data
@@ -101,7 +161,8 @@ def add_data_commands(sub) -> None:
                     "Harm Index days), the top places by harm with their police.uk location and "
                     "LSOA, and how concentrated harm is.")
     add_scenario_arg(p)
-    p.add_argument("--top", type=int, default=10, help="how many top places to list (default 10)")
+    p.add_argument("--top", type=positive_int(10_000), default=10,
+                   help="how many top places to list (default 10)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     p.set_defaults(handler=cmd_data_summary)
     data_p.set_defaults(handler=lambda a: data_p.print_help() or 1)
@@ -122,12 +183,16 @@ def cmd_data_summary(args) -> int:
 
 def format_summary(s: dict) -> str:
     net, rows, harm, conc = s["network"], s["rows"], s["harm"], s["concentration"]
-    out = [f"Scenario {s['scenario']}: police.uk {s['months'][0]} to {s['months'][1]}", "",
-           f"Street network  {net['source']}: {net['nodes']:,} nodes, {net['edges']:,} edges, "
-           f"{net['length_km']:,} km (max edge {net['max_edge_m']} m; "
-           f"{net['dropped_nodes_outside_largest_component']} nodes outside the largest "
-           "component dropped)", "",
-           f"Rows read {rows['total_in']:,}, kept {rows['kept']:,}; dropped:"]
+    out = [f"Scenario {s['scenario']}: police.uk {s['months'][0]} to {s['months'][1]}",
+           f"Data: {s['data']['description']}"]
+    if s["data"].get("clip_note"):
+        out.append(f"  ({s['data']['clip_note']})")
+    out += ["",
+            f"Street network  {net['source']}: {net['nodes']:,} nodes, {net['edges']:,} edges, "
+            f"{net['length_km']:,} km (max edge {net['max_edge_m']} m; "
+            f"{net['dropped_nodes_outside_largest_component']} nodes outside the largest "
+            "component dropped)", "",
+            f"Rows read {rows['total_in']:,}, kept {rows['kept']:,}; dropped:"]
     for reason, n in rows["dropped"].items():
         out.append(f"  {reason.replace('_', ' '):<28} {n:>8,}")
     for name, n in rows.get("unknown_crime_types", {}).items():
@@ -195,8 +260,9 @@ def add_run_command(sub) -> None:
                    help="policy parameter, e.g. --param leg_minutes=120 (repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a scenario value, e.g. --set officers.count=10 (repeatable)")
-    p.add_argument("--days", type=float, default=30.0, help="simulated days (default 30)")
-    p.add_argument("--seed", type=int, help="override the scenario seed")
+    p.add_argument("--days", type=days_arg, default=30.0,
+                   help=f"simulated days (default 30, at most {MAX_DAYS:g})")
+    p.add_argument("--seed", type=seed_arg, help="override the scenario seed")
     p.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-"
                                             "<policy>-<days>d-seed<seed>)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -256,8 +322,30 @@ def cmd_run(args) -> int:
         model.run_days(args.days, progress=lambda done: bar.update(done - bar.n))
     manifest = write_run(model, out, wall_seconds=time.perf_counter() - started)
     print(format_summary(manifest))
-    print(f"  written to {out}/")
+    print(format_dose_headline(model, args.days))
+    print(f"  data: {data_source()['description']}")
+    print(f"\nRun folder: {out}/ (every table as parquet, run.json, scenario.json)")
+    print(f"Next:\n  hotspot-sim track {out}\n      # dose per hot spot and day from the GPS "
+          "log, residual deterrence, displacement\n"
+          "  hotspot-sim experiment policy_comparison --quick\n"
+          "      # policies against no patrol with 95% intervals; then 'hotspot-sim report "
+          "results/policy_comparison-quick'")
     return 0
+
+
+def format_dose_headline(model, days: float) -> str:
+    """The patrol dose delivered, read from the run's GPS log as ``track`` reads it."""
+    from .track import DEFAULT_RADIUS_M, visits
+
+    hotspots = model.policy.outputs().get("hotspots")
+    if hotspots is None or not len(hotspots):
+        return f"  dose: policy {model.policy_name!r} patrols no hot spots (no dose to measure)"
+    v = visits(model.gps_table(), hotspots, DEFAULT_RADIUS_M)
+    per_spot_day = v["minutes"].sum() / (len(hotspots) * max(days, 1e-9))
+    return (f"  dose delivered (GPS, within {DEFAULT_RADIUS_M:g} m): {len(v):,} visits to "
+            f"{v['hotspot_id'].nunique()} of {len(hotspots)} hot spots, "
+            f"{v['minutes'].sum():,.0f} officer minutes, {per_spot_day:.0f} min per hot spot a "
+            f"day; {int((v['minutes'] >= 10).sum()):,} visits of 10 min or more (Koper 1995)")
 
 
 def progress_bar(total: int, desc: str, unit: str = "it", quiet: bool = False):
@@ -278,14 +366,19 @@ def add_experiment_commands(sub) -> None:
                     "its own seed derived from the file's root seed (numpy SeedSequence), and "
                     "write each finished run at once to results/<experiment>/runs/. Running "
                     "again resumes: finished runs are kept and only missing ones run, so "
-                    "Ctrl-C or a killed job loses nothing that had finished.",
+                    "Ctrl-C or a killed job loses nothing that had finished. Each run is keyed "
+                    "by everything that makes it (scenario, policy, days, seed, model code); "
+                    "if the folder holds runs made with other settings, nothing runs and the "
+                    "message says what differs (use --fresh or another --out).",
         epilog="examples:\n"
-               "  hotspot-sim experiment experiments/policy_comparison.toml --workers 2\n"
-               "  hotspot-sim experiment experiments/koper_dose.toml --quick\n"
-               "  hotspot-sim experiment experiments/crossover_trial.toml --scheduler tcp://host:8786\n"
+               "  hotspot-sim experiment policy_comparison --workers 2\n"
+               "  hotspot-sim experiment koper_dose --quick\n"
+               "  hotspot-sim experiment crossover_trial --scheduler tcp://host:8786\n"
                "then: hotspot-sim report results/<experiment>")
-    p.add_argument("file", type=Path, help="experiment TOML (see experiments/)")
-    p.add_argument("--workers", "-j", type=int, default=1,
+    p.add_argument("file", metavar="NAME|TOML",
+                   help="a shipped experiment's name ("
+                        f"{', '.join(shipped_names('experiments'))}) or a TOML file")
+    p.add_argument("--workers", "-j", type=positive_int(1024), default=1,
                    help="local worker processes (default 1); with --backend dask, the "
                         "LocalCluster size")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
@@ -293,8 +386,12 @@ def add_experiment_commands(sub) -> None:
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="address of a running Dask scheduler (implies --backend dask)")
     p.add_argument("--quick", action="store_true",
-                   help="the file's [quick] settings: few days and replications (for CI, trying)")
+                   help="the file's [quick] settings: few days and replications (for CI, "
+                        "trying); written to results/<experiment>-quick")
     p.add_argument("--out", type=Path, help="results folder (default results/<experiment>)")
+    p.add_argument("--fresh", action="store_true",
+                   help="move the folder's old results aside to <folder>.old-<date-time> "
+                        "(nothing is deleted) and start again")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_experiment)
 
@@ -308,9 +405,10 @@ def add_experiment_commands(sub) -> None:
                     "CSV, Markdown and PNG to <results>/report/.")
     r.add_argument("results", type=Path, help="results/<experiment> folder")
     r.add_argument("--control", help="control arm (default: the experiment's)")
-    r.add_argument("--cost-per-hour", type=float, default=None,
+    r.add_argument("--cost-per-hour", type=finite_float(0, 1e6), default=None,
                    help="fully loaded cost of one officer hour (default 40, an assumption)")
-    r.add_argument("--permutations", type=int, default=999, help="randomisation test draws")
+    r.add_argument("--permutations", type=positive_int(1_000_000), default=999,
+                   help="randomisation test draws")
     r.set_defaults(handler=cmd_report)
 
     w = sub.add_parser(
@@ -329,26 +427,35 @@ def add_experiment_commands(sub) -> None:
                "(Braga et al. 2019: mean effects of about 8-16%).")
     add_scenario_arg(w)
     w.add_argument("--design", choices=("crossover", "parallel", "block"), default="crossover")
-    w.add_argument("--hotspots", default="10:40:10", help="range START:STOP:STEP or list a,b,c")
-    w.add_argument("--days", default="30:180:30", help="range START:STOP:STEP or list a,b,c")
-    w.add_argument("--effect", type=float, default=0.85, help="rate ratio (default 0.85)")
-    w.add_argument("--alpha", type=float, default=0.05)
-    w.add_argument("--target", type=float, default=0.8, help="power wanted (default 0.8)")
-    w.add_argument("--sims", type=int, default=200, help="simulated trials per cell")
+    w.add_argument("--hotspots", default="10:40:10", type=range_arg(10_000),
+                   help="range START:STOP:STEP or list a,b,c")
+    w.add_argument("--days", default="30:180:30", type=range_arg(int(MAX_DAYS)),
+                   help="range START:STOP:STEP or list a,b,c")
+    w.add_argument("--effect", type=finite_float(0, 100, lo_open=True), default=0.85,
+                   help="rate ratio (default 0.85)")
+    w.add_argument("--alpha", type=finite_float(0, 0.5, lo_open=True), default=0.05)
+    w.add_argument("--target", type=finite_float(0, 1, lo_open=True), default=0.8,
+                   help="power wanted (default 0.8)")
+    w.add_argument("--sims", type=positive_int(1_000_000), default=200,
+                   help="simulated trials per cell")
     w.add_argument("--analysis", choices=("glm", "permutation"), default="glm")
-    w.add_argument("--seed", type=int, default=0)
+    w.add_argument("--seed", type=seed_arg, default=0)
     w.add_argument("--out", type=Path, default=Path("results/power"),
                    help="folder for power.csv and power.png")
+    w.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     w.set_defaults(handler=cmd_power)
 
 
 def cmd_experiment(args) -> int:
-    from .experiment import load_experiment, run_experiment
+    from .experiment import load_experiment, move_aside, run_experiment
 
     exp = load_experiment(args.file)
     if args.quick:
         exp = exp.with_quick()
-    out = args.out or Path("results") / exp.name
+    # the quick version has its own folder: its short runs never mix with the full ones
+    out = args.out or Path("results") / (f"{exp.name}-quick" if args.quick else exp.name)
+    if args.fresh and (moved := move_aside(out)):
+        print(f"moved the old results in {out} to {moved} (nothing deleted)")
     run_experiment(exp, out, workers=args.workers, scheduler=args.scheduler,
                    backend="dask" if args.scheduler else args.backend, progress=not args.quiet)
     print(f"results in {out}/ (runs.parquet, spotdays.parquet, manifest.json); next: "
@@ -368,6 +475,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_power(args) -> int:
+    from .progress import StepProgress
     from .settings import load_scenario
     from .study import load_study
     from .target import TargetSettings, target
@@ -377,9 +485,11 @@ def cmd_power(args) -> int:
     spots = target(study, TargetSettings(k=max(parse_range(args.hotspots, "--hotspots"))))
     days_observed = 30.4 * len(study.months)
     rates = (spots["crimes"].to_numpy(float)) / days_observed
-    table = power(args.design, parse_range(args.hotspots, "--hotspots"),
-                  parse_range(args.days, "--days"), rates, args.effect, alpha=args.alpha,
-                  n_sims=args.sims, analysis=args.analysis, seed=args.seed)
+    with StepProgress(quiet=args.quiet, unit="cell") as progress:
+        table = power(args.design, parse_range(args.hotspots, "--hotspots"),
+                      parse_range(args.days, "--days"), rates, args.effect, alpha=args.alpha,
+                      n_sims=args.sims, analysis=args.analysis, seed=args.seed,
+                      progress=progress)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "power.csv", index=False)
     plot_power(table, args.out / "power.png", target=args.target)
@@ -413,26 +523,26 @@ def add_calibrate_command(sub) -> None:
                     "cell, after a warm-up. Writes a calibrated scenario TOML (use it with --scenario) and the fit "
                     "statistics as JSON.")
     add_scenario_arg(p)
-    p.add_argument("--days", type=float, default=60.0, help="simulated days per evaluation")
-    p.add_argument("--evaluations", type=int, default=40, help="most model runs to try")
-    p.add_argument("--warmup", type=float, default=28.0,
+    p.add_argument("--days", type=days_arg, default=60.0, help="simulated days per evaluation")
+    p.add_argument("--evaluations", type=positive_int(10_000), default=40,
+                   help="most model runs to try")
+    p.add_argument("--warmup", type=finite_float(0, MAX_DAYS), default=28.0,
                    help="days simulated before measuring (near repeats build up; default 28)")
-    p.add_argument("--out", type=Path, default=Path("scenarios/calibrated"),
+    p.add_argument("--out", type=Path, default=Path("results/calibrated"),
                    help="folder for <scenario>.toml and <scenario>_fit.json")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=cmd_calibrate)
 
 
 def cmd_calibrate(args) -> int:
     from .calibrate import calibrate, format_fit, write_fit
+    from .progress import StepProgress
     from .settings import load_scenario
     from .study import load_study
 
     scenario = load_scenario(args.scenario)
     study = load_study(scenario)
-    with progress_bar(args.evaluations, "calibrating", unit="run") as bar:
-        def progress(n, value):
-            bar.update(1)
-            bar.set_postfix(loss=f"{value:.3f}")
+    with StepProgress(quiet=args.quiet) as progress:
         fit = calibrate(scenario, study, days=args.days, max_evaluations=args.evaluations,
                         progress=progress, warmup_days=args.warmup)
     toml_path, json_path = write_fit(fit, scenario, args.out)
@@ -456,11 +566,12 @@ def add_validate_commands(sub) -> None:
                     "has a tolerance, PASS/FAIL and an explanation where the model differs. Writes "
                     "validation.md, validation.html and validation.csv.")
     add_scenario_arg(p)
-    p.add_argument("--days", type=float, default=30.0, help="simulated days per run")
-    p.add_argument("--replications", type=int, default=4)
-    p.add_argument("--workers", "-j", type=int, default=1)
+    p.add_argument("--days", type=days_arg, default=30.0, help="simulated days per run")
+    p.add_argument("--replications", type=positive_int(10_000), default=4)
+    p.add_argument("--workers", "-j", type=positive_int(1024), default=1)
     p.add_argument("--quick", action="store_true", help="3 days, 1 replication (a smoke test)")
     p.add_argument("--out", type=Path, default=Path("results/validation"))
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=cmd_validate)
 
     q = sub.add_parser(
@@ -471,19 +582,23 @@ def add_validate_commands(sub) -> None:
                     "indices and the share of points where Koper beats random; writes CSV and "
                     "sensitivity.png.")
     add_scenario_arg(q)
-    q.add_argument("--trajectories", type=int, default=4, help="Morris trajectories (default 4)")
-    q.add_argument("--days", type=float, default=14.0)
-    q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--trajectories", type=positive_int(10_000), default=4,
+                   help="Morris trajectories (default 4)")
+    q.add_argument("--days", type=days_arg, default=14.0)
+    q.add_argument("--seed", type=seed_arg, default=1)
     q.add_argument("--out", type=Path, default=Path("results/sensitivity"))
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     q.set_defaults(handler=cmd_sensitivity)
 
 
 def cmd_validate(args) -> int:
+    from .progress import StepProgress
     from .validate import run_validation
 
     days, reps = (3.0, 1) if args.quick else (args.days, args.replications)
-    checks = run_validation(args.scenario, args.out, days=days, replications=reps,
-                            workers=args.workers)
+    with StepProgress(quiet=args.quiet) as progress:
+        checks = run_validation(args.scenario, args.out, days=days, replications=reps,
+                                workers=args.workers, progress=progress)
     for c in checks:
         flag = {True: "PASS", False: "FAIL", None: "n/a "}[c.passed]
         print(f"[{flag}] {c.name}\n       model: {c.model}\n       evidence: {c.evidence}"
@@ -494,12 +609,12 @@ def cmd_validate(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from .sensitivity import RANGES, run_sensitivity
+    from .progress import StepProgress
+    from .sensitivity import run_sensitivity
 
-    total = args.trajectories * (len(RANGES) + 1)
-    with progress_bar(total, "design points", unit="pt") as bar:
+    with StepProgress(quiet=args.quiet, unit="point") as progress:
         points, indices = run_sensitivity(args.scenario, args.out, args.trajectories, args.days,
-                                          args.seed, progress=lambda i, n: bar.update(1))
+                                          args.seed, progress=progress)
     print(indices.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     share = points["koper_beats_random"].mean()
     print(f"\nKoper beats random patrol at hot spots at {100 * share:.0f}% of {len(points)} design "
@@ -549,17 +664,18 @@ def add_target_command(sub) -> None:
                     "out_of_sample.csv to --out.",
         epilog=TARGET_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_scenario_arg(p)
-    p.add_argument("-k", type=int, default=20, help="hot spots to choose (default 20)")
+    p.add_argument("-k", type=positive_int(10_000), default=20,
+                   help="hot spots to choose (default 20)")
     p.add_argument("--rank-by", choices=("harm", "count", "composite"), default="harm",
                    help="what to rank places by (default harm; see below)")
-    p.add_argument("--min-separation", type=float, default=300.0, metavar="M",
+    p.add_argument("--min-separation", type=finite_float(0, 10_000), default=300.0, metavar="M",
                    help="smallest distance between hot spot centres in metres (default 300)")
-    p.add_argument("--radius", type=float, default=100.0, metavar="M",
+    p.add_argument("--radius", type=finite_float(0, 5000), default=100.0, metavar="M",
                    help="hot spot catchment radius in metres (default 100)")
     p.add_argument("--level", choices=("node", "micro"), default="node",
                    help="candidate places: street nodes with their catchment, or 125 m "
                         "micro-places (default node)")
-    p.add_argument("--w-asb", type=float, default=None, metavar="DAYS",
+    p.add_argument("--w-asb", type=finite_float(0, 1e6), default=None, metavar="DAYS",
                    help="harm days per ASB incident in the composite score (default: the "
                         "scenario's crime.asb_weight_in_index)")
     p.add_argument("--window", action="append", default=[], metavar="HH:MM-HH:MM",
@@ -684,8 +800,8 @@ def add_track_command(sub) -> None:
     p.add_argument("run_dir", nargs="?", type=Path, metavar="RUN_DIR",
                    help="run folder written by 'hotspot-sim run' (optional with --gps and "
                         "--hotspots)")
-    p.add_argument("--radius", type=float, default=100.0, metavar="M",
-                   help="hot spot radius in metres (default 100)")
+    p.add_argument("--radius", type=finite_float(0, 5000, lo_open=True), default=100.0,
+                   metavar="M", help="hot spot radius in metres (default 100)")
     p.add_argument("--gps", type=Path, metavar="FILE.csv", help="GPS pings (see below)")
     p.add_argument("--hotspots", type=Path, metavar="FILE.csv", help="hot spots (see below)")
     p.add_argument("--crimes", type=Path, metavar="FILE.csv", help="crimes with times (see below)")
@@ -742,7 +858,8 @@ def add_view_command(sub) -> None:
                "http://127.0.0.1:8765/ locally.")
     add_scenario_arg(p)
     p.add_argument("--policy", "-p", help="initial policy (default: the scenario's)")
-    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    p.add_argument("--port", type=number_arg(1, 65535, integer=True), default=8765,
+                   help="port to listen on (default 8765)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     p.set_defaults(handler=cmd_view)

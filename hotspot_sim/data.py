@@ -18,9 +18,13 @@ writes the same layout from the data.police.uk API for users with internet.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
+import io
 import logging
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from hotspot_sim.errors import ConfigError, DataError, OfflineError
+from hotspot_sim.settings import find_data_file
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +160,8 @@ def _missing_file_message(path: Path, root: Path) -> str:
         f"police.uk file not found: {path}. Download the street-level CSVs from "
         f"https://data.police.uk/data (or call hotspot_sim.data.download_police_uk) and "
         f"point {DATA_ENV_VAR} at the folder holding them (files are read from "
-        f"<root>/YYYY-MM/YYYY-MM-<force>-street.csv)."
+        f"<root>/YYYY-MM/YYYY-MM-<force>-street.csv, or .csv.gz). Without {DATA_ENV_VAR} "
+        f"only the embedded Welwyn Hatfield data (Hertfordshire, 2021-01 to 2021-10) is available."
     )
     nested = Path(root) / "police_uk" / path.relative_to(root)
     if nested.exists():
@@ -163,10 +169,129 @@ def _missing_file_message(path: Path, root: Path) -> str:
     return msg
 
 
-def _read_header(path: Path) -> list[str]:
-    """Read and check the header line of a police.uk CSV."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), None)
+# Known binary formats someone might export or rename to .csv by mistake.
+_BINARY_SIGNATURES: dict[bytes, str] = {
+    b"PK\x03\x04": "a zip archive or Excel .xlsx workbook",
+    b"\xd0\xcf\x11\xe0": "an Excel .xls workbook",
+    b"PAR1": "a parquet file",
+    b"%PDF": "a PDF document",
+    b"SQLite format 3": "an SQLite database",
+}
+# Control bytes text files never hold; a CSV with any NUL, or many of the others, is binary.
+_NON_TEXT = re.compile(rb"[\x00-\x06\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    """A file's bytes, gunzipped when it is gzip-compressed (``.csv.gz``)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the {what} file ({exc.strerror or exc})") from None
+    if raw[:2] == b"\x1f\x8b":  # gzip magic, whatever the file is called
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"{path}: the {what} file is a damaged gzip file ({exc}); "
+                            "download or compress it again") from None
+    return raw
+
+
+def _binary_problem(raw: bytes) -> str | None:
+    """Why `raw` is not text (naming the format or the first odd byte), or None."""
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            return f"it is {kind}"
+    head = raw[:65536]
+    n_odd = len(_NON_TEXT.findall(head))
+    if b"\x00" in head or n_odd > 0.01 * len(head):
+        pos = _NON_TEXT.search(head).start()
+        line = head.count(b"\n", 0, pos) + 1
+        return f"line {line} holds byte 0x{head[pos]:02X}, which text never holds"
+    return None
+
+
+def _decode_legacy(raw: bytes, pos: int, path: Path, what: str) -> str:
+    """Decode a non-UTF-8 export as Windows-1252 (else latin-1), with a counted warning.
+
+    Excel and older police systems save CSV as Windows-1252; latin-1 is the
+    same for every printable character. A file that also holds valid UTF-8
+    sequences mixes encodings: guessing would garble it, so that is an error.
+    `pos` is the offset of the first byte that is not UTF-8.
+    """
+    line = raw.count(b"\n", 0, pos) + 1
+    if _UTF8_MULTIBYTE.search(raw):
+        raise DataError(f"{path}: line {line}: byte 0x{raw[pos]:02X} is not UTF-8, but other lines "
+                        f"are: the {what} file mixes text encodings. Re-save it as UTF-8 "
+                        "(e.g. Excel: 'CSV UTF-8').")
+    try:
+        text, encoding = raw.decode("cp1252"), "Windows-1252 (cp1252)"
+    except UnicodeDecodeError:
+        text, encoding = raw.decode("latin-1"), "latin-1 (ISO-8859-1)"
+    n_lines = sum(not ln.isascii() for ln in text.splitlines())
+    log.warning("%s: the %s file is not UTF-8 (line %d: byte 0x%02X); read it as %s: %d line(s) "
+                "hold non-ASCII characters. Re-save it as UTF-8 to silence this warning.",
+                path, what, line, raw[pos], encoding, n_lines)
+    return text
+
+
+def read_csv_text(path: Path, what: str = "CSV") -> str:
+    """The decoded text of a CSV file, or a DataError saying why it cannot be read.
+
+    UTF-8 (with or without a byte-order mark) and UTF-16 with a byte-order
+    mark are read as they are; a Windows-1252 / latin-1 export is read with a
+    warning naming the encoding and counting the lines it affects; a gzip-
+    compressed file is decompressed first.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    what : str
+        What the file holds (``"police.uk"``, ``"GPS"``...), for messages.
+
+    Returns
+    -------
+    str
+        The text, without byte-order mark; line endings as in the file.
+
+    Raises
+    ------
+    DataError
+        Naming the file when it is missing or unreadable, empty (only
+        whitespace), binary ("not a text CSV", with the format or the line
+        and byte), or mixes UTF-8 with another encoding (line and byte).
+    """
+    path = Path(path)
+    raw = _read_bytes(path, what)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: the {what} file starts as UTF-16 but byte {exc.start} is "
+                            "not; re-save it as UTF-8") from None
+    if not raw.removeprefix(codecs.BOM_UTF8).strip():
+        raise DataError(f"{path}: the {what} file is empty ({len(raw)} bytes); expected a header "
+                        "line and at least one row")
+    problem = _binary_problem(raw)
+    if problem:
+        raise DataError(f"{path}: not a text CSV ({problem}); export the {what} data as a CSV "
+                        "text file (UTF-8) and give that file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # offsets count from after the byte-order mark
+        bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+        return _decode_legacy(raw, exc.start + bom, path, what)
+
+
+def _open_text(path: Path) -> io.StringIO:
+    """A police.uk CSV's decoded text as a file for :mod:`csv` (see :func:`read_csv_text`)."""
+    return io.StringIO(read_csv_text(path, "police.uk"), newline="")
+
+
+def _read_header(path: Path, reader) -> list[str]:
+    """Read and check the header line of a police.uk CSV from its csv `reader`."""
+    header = next(reader, None)
     if not header:
         raise DataError(f"{path}: file is empty (expected a header with columns {list(POLICE_UK_COLUMNS)})")
     header = [h.strip() for h in header]
@@ -179,8 +304,8 @@ def _read_header(path: Path) -> list[str]:
     return header
 
 
-def _read_rows(path: Path, n_fields: int) -> tuple[list[list[str]], list[int]]:
-    """Parse the data lines of a CSV, checking every record's field count.
+def _read_rows(path: Path, reader, n_fields: int) -> tuple[list[list[str]], list[int]]:
+    """Parse the data lines after the header, checking every record's field count.
 
     The csv module is used rather than ``pandas.read_csv`` because pandas pads
     short rows silently; here both short and long rows raise. Returns the
@@ -188,21 +313,21 @@ def _read_rows(path: Path, n_fields: int) -> tuple[list[list[str]], list[int]]:
     """
     rows: list[list[str]] = []
     lines: list[int] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        prev = reader.line_num
-        for row in reader:
-            start, prev = prev + 1, reader.line_num
-            if not row:  # blank line: not a record
-                continue
-            if len(row) != n_fields:
-                raise DataError(
-                    f"{path}: line {start} has {len(row)} fields, expected {n_fields} "
-                    f"(malformed row: {','.join(row)[:120]!r})"
-                )
-            rows.append(row)
-            lines.append(start)
+    prev = reader.line_num
+    for row in reader:
+        start, prev = prev + 1, reader.line_num
+        if not row:  # blank line: not a record
+            continue
+        if len(row) != n_fields:
+            raise DataError(
+                f"{path}: line {start} has {len(row)} fields, expected {n_fields} "
+                f"(malformed row: {','.join(row)[:120]!r})"
+            )
+        rows.append(row)
+        lines.append(start)
+    if not rows:
+        raise DataError(f"{path}: no rows: the file has a header (line 1) but no crime records; "
+                        "download that month again (or drop it from the month range)")
     return rows, lines
 
 
@@ -224,8 +349,10 @@ def _parse_coordinates(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _read_one(path: Path) -> pd.DataFrame:
     """Read one police.uk CSV into a frame with source_file/source_row columns."""
-    header = _read_header(path)
-    rows, lines = _read_rows(path, len(header))
+    with _open_text(path) as fh:
+        reader = csv.reader(fh)
+        header = _read_header(path, reader)
+        rows, lines = _read_rows(path, reader, len(header))
     df = pd.DataFrame(rows, columns=header, dtype=str)
     df = df.loc[:, list(POLICE_UK_COLUMNS)]
     df["source_file"] = str(path)
@@ -273,7 +400,7 @@ def read_police_uk(
         raise DataError(f"no months given to read from {root}")
     frames = []
     for month in months:
-        path = police_uk_path(root, month, force)
+        path = find_data_file(police_uk_path(root, month, force))
         if not path.is_file():
             raise DataError(_missing_file_message(path, Path(root)))
         frames.append(_read_one(path))
@@ -602,6 +729,31 @@ def snap_to_nodes(
     far = out["snap_distance_m"].to_numpy() > max_distance_m
     out = _drop(out, far, report, "beyond_snap_distance", f"farther than {max_distance_m} m from any node")
     return out.reset_index(drop=True)
+
+
+def require_crimes(crimes: pd.DataFrame, report: DropReport, where: str) -> pd.DataFrame:
+    """Return `crimes`, or raise DataError when cleaning left none.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        The kept rows.
+    report : DropReport
+        Why the other rows were dropped; the message gives every count.
+    where : str
+        The study area and months asked for (and the file that set them).
+
+    Raises
+    ------
+    DataError
+        Naming `where`, the rows read and the rows dropped by reason.
+    """
+    if len(crimes):
+        return crimes
+    drops = ", ".join(f"{r.replace('_', ' ')} {getattr(report, r):,}" for r in report.REASONS)
+    raise DataError(f"no crime left for {where}: {report.total_in:,} police.uk rows read, "
+                    f"dropped by reason: {drops}. Check that the study area and months cover "
+                    "the data (crime.study_area, crime.first_month/last_month, crime.force).")
 
 
 # --------------------------------------------------------------------------- #

@@ -12,6 +12,7 @@ finish in.  Each finished run is written at once (atomically) to
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -27,11 +28,16 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .checks import MAX_DAYS, MAX_SEED, MIN_DAYS, check_number
 from .errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT_KEYS = {"name", "description", "scenario", "days", "replications", "seed", "control",
                    "hotspots", "hotspot_radius_m", "rings_m"}
+QUICK_KEYS = ("days", "replications")
+# Ranges of the [experiment] numbers (also used for [quick]); beyond them a value is a typo.
+DAYS_RANGE = {"lo": MIN_DAYS, "hi": MAX_DAYS}
+REPLICATIONS_RANGE = {"lo": 1, "hi": 100_000, "integer": True}
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Experiment:
     rings_m: tuple = (100.0, 200.0)  # catchment rings beyond the hot spot radius
     description: str = ""
     source: str = "<experiment>"
+    quick_version: bool = False   # made by with_quick (recorded in the manifest and report)
 
     def grid_points(self) -> list[dict]:
         if not self.grid:
@@ -72,7 +79,8 @@ class Experiment:
         q = {"days": 3.0, "replications": 2, **self.quick}
         return Experiment(**{**self.__dict__, "days": float(q["days"]),
                              "replications": int(q["replications"]),
-                             "grid": {k: v[:2] for k, v in self.grid.items()}})
+                             "grid": {k: v[:2] for k, v in self.grid.items()},
+                             "quick_version": True})
 
 
 @dataclass(frozen=True)
@@ -85,13 +93,15 @@ class Task:
     grid_point: dict
     replication: int
     seed: int
+    key: str = ""      # hash of everything that determines the run (see run_config)
+    config: str = ""   # that configuration as canonical JSON, to say what differs
 
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file (errors name the key and the file)."""
-    from .settings import read_toml
+    from .settings import read_toml, resolve_toml
 
-    path = Path(path)
+    path = resolve_toml(path, "experiments")
     raw = read_toml(path, "experiment")
     where = str(path)
     unknown = set(raw) - {"experiment", "arms", "grid", "quick"}
@@ -110,13 +120,15 @@ def load_experiment(path: str | Path) -> Experiment:
             raise ConfigError(f"{where} [experiment] {key}: required, a string")
     exp = Experiment(
         name=head["name"], scenario=head["scenario"], arms=tuple(parse_arms(raw, where)),
-        days=number(head, "days", 90.0, where, lo=1 / 1440), seed=int(number(head, "seed", 20211101, where, lo=0)),
-        replications=int(number(head, "replications", 20, where, lo=1)),
+        days=number(head, "days", 90.0, where, **DAYS_RANGE),
+        seed=number(head, "seed", 20211101, where, lo=0, hi=MAX_SEED, integer=True),
+        replications=number(head, "replications", 20, where, **REPLICATIONS_RANGE),
         control=head.get("control"), grid=parse_grid(raw.get("grid", {}), where),
-        quick=raw.get("quick", {}), hotspots=int(number(head, "hotspots", 20, where, lo=1)),
-        hotspot_radius_m=number(head, "hotspot_radius_m", 100.0, where, lo=1),
-        rings_m=tuple(head.get("rings_m", (100.0, 200.0))), description=head.get("description", ""),
-        source=where)
+        quick=parse_quick(raw.get("quick", {}), where),
+        hotspots=number(head, "hotspots", 20, where, lo=1, hi=10_000, integer=True),
+        hotspot_radius_m=number(head, "hotspot_radius_m", 100.0, where, lo=1, hi=5000),
+        rings_m=parse_rings(head.get("rings_m", (100.0, 200.0)), where),
+        description=head.get("description", ""), source=where)
     names = [a.name for a in exp.arms]
     if exp.control is not None and exp.control not in names:
         raise ConfigError(f"{where} [experiment] control = {exp.control!r}: not an arm "
@@ -129,13 +141,40 @@ def load_experiment(path: str | Path) -> Experiment:
     return exp
 
 
-def number(table: dict, key: str, default, where: str, lo: float | None = None):
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{where} [experiment] {key} = {value!r}: expected a number")
-    if lo is not None and value < lo:
-        raise ConfigError(f"{where} [experiment] {key} = {value!r}: must be >= {lo}")
-    return value
+def number(table: dict, key: str, default, where: str, lo: float | None = None,
+           hi: float | None = None, integer: bool = False, section: str = "experiment"):
+    """``table[key]`` (or ``default``) checked as a finite number in ``[lo, hi]``."""
+    return check_number(table.get(key, default), f"{where} [{section}] {key}", lo, hi,
+                        integer=integer)
+
+
+def parse_quick(quick, where: str) -> dict:
+    """The ``[quick]`` table: ``days`` and ``replications``, checked like ``[experiment]``."""
+    if not isinstance(quick, dict):
+        raise ConfigError(f"{where}: quick = {quick!r} must be a table [quick]")
+    bad = set(quick) - set(QUICK_KEYS)
+    if bad:
+        raise ConfigError(f"{where} [quick]: unknown key(s) {', '.join(sorted(bad))}; "
+                          f"known: {', '.join(QUICK_KEYS)}")
+    ranges = {"days": DAYS_RANGE, "replications": REPLICATIONS_RANGE}
+    for key in quick:
+        number(quick, key, None, where, section="quick", **ranges[key])
+    return dict(quick)
+
+
+def parse_rings(rings, where: str) -> tuple:
+    """``rings_m``: catchment ring distances beyond the hot spot radius, each positive and
+    at least 1 m beyond the one before (ring names are whole metres, so they stay distinct)."""
+    key = f"{where} [experiment] rings_m"
+    if not isinstance(rings, (list, tuple)):
+        raise ConfigError(f"{key} = {rings!r}: expected a list of distances in metres, "
+                          "e.g. [100, 200]")
+    for i, r in enumerate(rings):
+        check_number(r, f"{key} item {i + 1}", 0, 100_000, lo_open=True)
+        if i and r < rings[i - 1] + 1:
+            raise ConfigError(f"{key} = {list(rings)!r}: distances must increase (by at least "
+                              "1 m)")
+    return tuple(rings)
 
 
 def parse_arms(raw: dict, where: str) -> list[Arm]:
@@ -144,6 +183,12 @@ def parse_arms(raw: dict, where: str) -> list[Arm]:
         raise ConfigError(f"{where}: needs at least one [[arms]] table")
     out, seen = [], set()
     for i, a in enumerate(arms, start=1):
+        if not isinstance(a, dict):
+            raise ConfigError(f"{where} arm {i}: expected an [[arms]] table, got {a!r}")
+        for key in ("params", "set"):
+            if not isinstance(a.get(key, {}), dict):
+                raise ConfigError(f"{where} arm {i} {key} = {a[key]!r}: expected a table, "
+                                  "e.g. { key = value }")
         bad = set(a) - {"name", "policy", "params", "set"}
         if bad:
             raise ConfigError(f"{where} arm {i}: unknown key(s) {', '.join(sorted(bad))}; "
@@ -172,10 +217,7 @@ def scenario_for(exp: Experiment, arm: Arm, point: dict):
     """The validated scenario of one arm at one grid point."""
     from .settings import load_scenario
 
-    path = Path(exp.scenario)
-    if not path.is_absolute() and not path.exists():
-        path = ROOT / path
-    scenario = load_scenario(path)
+    scenario = load_scenario(exp.scenario, relative_to=Path(exp.source).parent)
     overrides = {**arm.overrides, **{k: v for k, v in point.items() if not k.startswith("policy.")}}
     try:
         return scenario.replace(overrides) if overrides else scenario
@@ -188,11 +230,16 @@ def check_policy(exp: Experiment, arm: Arm) -> None:
 
     try:
         cls = get_policy(arm.policy)
-        grid_params = {k.removeprefix("policy.") for k in exp.grid if k.startswith("policy.")}
-        cls.check_params({**arm.params, **{k: cls.defaults[k] for k in grid_params
-                                           if k in cls.defaults}})
+        cls.check_params(arm.params)
     except ConfigError as exc:
         raise ConfigError(f"{exp.source} arm {arm.name!r}: {exc}") from None
+    for point in exp.grid_points():  # each swept value is checked as the parameter it sets
+        swept = {k.removeprefix("policy."): v for k, v in point.items()
+                 if k.startswith("policy.") and k.removeprefix("policy.") in cls.defaults}
+        try:
+            cls.check_params({**arm.params, **swept})
+        except ConfigError as exc:
+            raise ConfigError(f"{exp.source} [grid] arm {arm.name!r}: {exc}") from None
 
 
 def check_grid_policy_params(exp: Experiment) -> None:
@@ -210,13 +257,124 @@ def make_tasks(exp: Experiment) -> list[Task]:
     tasks = []
     for ai, arm in enumerate(exp.arms):
         for gi, point in enumerate(exp.grid_points()):
+            base = run_config(exp, arm, point)
             for rep in range(exp.replications):
                 # Common random numbers: the same grid point and replication get the
                 # same seed in every arm, so arms differ by policy, not by luck.
                 ss = np.random.SeedSequence(exp.seed, spawn_key=(gi, rep))
                 seed = int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-                tasks.append(Task(f"{arm.name}__g{gi:03d}__r{rep:03d}", arm, gi, point, rep, seed))
+                config = canonical_json({**base, "seed": seed})
+                tasks.append(Task(f"{arm.name}__g{gi:03d}__r{rep:03d}", arm, gi, point, rep, seed,
+                                  key=hashlib.sha256(config.encode()).hexdigest(), config=config))
     return tasks
+
+
+# ----------------------------------------------------------------------------- run keys
+
+# The modules whose code decides what a run produces: the simulation, the data it reads,
+# the places it is measured at and the measuring (here).  Policies and harm weights too.
+MODEL_SOURCES = ("model.py", "agents.py", "kernels.py", "dispatch.py", "routing.py", "study.py",
+                 "network.py", "data.py", "settings.py", "target.py", "experiment.py")
+PACKAGE = Path(__file__).resolve().parent
+
+
+def policy_params(arm: Arm, point: dict) -> dict:
+    """The arm's policy parameters with the grid point's ``policy.<param>`` values it accepts."""
+    from .policies import get_policy
+
+    accepted = get_policy(arm.policy).defaults
+    swept = {k.removeprefix("policy."): v for k, v in point.items() if k.startswith("policy.")}
+    return {**arm.params, **{k: v for k, v in swept.items() if k in accepted}}
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Package version and a hash of the model's source, computed once per process.
+
+    Any edit to the simulation, the policies, the harm table or the measuring changes it,
+    so runs made by other code are never reused (a git revision would also change on an
+    edit to a test or the README, and is missing from installed copies).
+    """
+    files = [PACKAGE / name for name in MODEL_SOURCES]
+    files += sorted((PACKAGE / "policies").glob("*.py")) + sorted((PACKAGE / "data_files").glob("*"))
+    digest = hashlib.sha256()
+    for f in files:
+        if f.is_file():
+            digest.update(f.relative_to(PACKAGE).as_posix().encode() + b"\0" + f.read_bytes())
+    return f"{__version__}+src.{digest.hexdigest()[:12]}"
+
+
+@lru_cache(maxsize=16)
+def plugin_source(policy: str) -> str | None:
+    """A hash of the file defining a policy given by module path (None for built-in ones)."""
+    if ":" not in policy:
+        return None
+    import inspect
+
+    from .policies import get_policy
+
+    try:
+        return hashlib.sha256(Path(inspect.getsourcefile(get_policy(policy))).read_bytes()
+                              ).hexdigest()[:12]
+    except (TypeError, OSError):  # no source file (e.g. defined in a notebook)
+        return None
+
+
+def run_config(exp: Experiment, arm: Arm, point: dict) -> dict:
+    """Everything that determines a run of ``arm`` at ``point`` except its seed.
+
+    The scenario is the full validated content after the arm's overrides and the grid
+    point (its own seed is replaced by the run's seed, so it is left out here).
+    """
+    scenario = scenario_for(exp, arm, point).to_dict()
+    scenario["scenario"].pop("seed", None)
+    return {"code_version": code_version(), "scenario": scenario, "policy": arm.policy,
+            "policy_params": policy_params(arm, point), "policy_source": plugin_source(arm.policy),
+            "days": exp.days, "measure": {"hotspots": exp.hotspots,
+                                          "hotspot_radius_m": exp.hotspot_radius_m,
+                                          "rings_m": list(exp.rings_m)}}
+
+
+def canonical_json(value) -> str:
+    """JSON with sorted keys and whole floats as ints (``days = 2`` and ``2.0`` run alike)."""
+    def norm(v):
+        if isinstance(v, dict):
+            return {str(k): norm(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [norm(x) for x in v]
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        return v
+
+    return json.dumps(norm(value), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def config_differences(old: dict, new: dict) -> list[tuple[str, Any, Any]]:
+    """``(label, old value, new value)`` for every setting that differs, e.g.
+    ``("scenario [officers] count", 8, 4)``."""
+    def flat(d, prefix=()):
+        out = {}
+        for k, v in d.items():
+            if isinstance(v, dict) and v:
+                out.update(flat(v, prefix + (k,)))
+            else:
+                out[prefix + (k,)] = v
+        return out
+
+    a, b = flat(old), flat(new)
+    return [(setting_label(path), a.get(path), b.get(path))
+            for path in sorted(set(a) | set(b), key=lambda p: tuple(map(str, p)))
+            if a.get(path) != b.get(path)]
+
+
+def setting_label(path: tuple) -> str:
+    head, rest = path[0], ".".join(map(str, path[1:]))
+    if head == "scenario":
+        section, _, key = rest.partition(".")
+        return f"scenario [{section}] {key}" if key else f"scenario [{section}]"
+    return {"policy_params": f"policy parameter {rest}", "measure": f"[experiment] {rest}",
+            "policy_source": "policy source code", "code_version": "code version"
+            }.get(head, head.replace("_", " "))
 
 
 # ----------------------------------------------------------------------------- one run
@@ -247,24 +405,24 @@ def run_task(exp: Experiment, task: Task) -> dict[str, pd.DataFrame]:
     data_key = json.dumps({"network": scenario.to_dict()["network"],
                            "crime": scenario.to_dict()["crime"]}, sort_keys=True)
     study = cached_study(data_key)
-    from .policies import get_policy
-
-    accepted = get_policy(task.arm.policy).defaults
-    params = {**task.arm.params, **{k.removeprefix("policy."): v
-                                    for k, v in task.grid_point.items()
-                                    if k.startswith("policy.") and k.removeprefix("policy.") in accepted}}
+    params = policy_params(task.arm, task.grid_point)
+    try:  # before simulating: too many hot spots for the data fails at once
+        hotspots = measured_hotspots(data_key, exp.hotspots)
+    except ConfigError as exc:
+        raise ConfigError(f"{exp.source} [experiment] hotspots = {exp.hotspots}: {exc}") from None
     t0 = time.perf_counter()
     model = PatrolModel(scenario, study, policy=task.arm.policy,
                         policy_params=params, build_space=False)
     model.run_days(exp.days)
     wall = time.perf_counter() - t0
-    hotspots = measured_hotspots(data_key, exp.hotspots)
     summary, spotdays = measure_run(model, hotspots, exp.hotspot_radius_m, exp.rings_m)
     summary.update({"task_id": task.task_id, "arm": task.arm.name, "policy": task.arm.policy,
                     "grid_index": task.grid_index, "replication": task.replication,
                     "seed": task.seed, "days": exp.days, "wall_seconds": wall,
-                    **{f"grid:{k}": v for k, v in task.grid_point.items()}})
+                    **{f"grid:{k}": v for k, v in task.grid_point.items()},
+                    "run_key": task.key, "run_config": task.config})
     spotdays.insert(0, "task_id", task.task_id)
+    spotdays.insert(1, "run_key", task.key)
     return {"summary": pd.DataFrame([summary]), "spotdays": spotdays}
 
 
@@ -338,26 +496,36 @@ def write_atomic(df: pd.DataFrame, path: Path) -> None:
 
 
 def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str | None = None,
-                   backend: str = "local", progress: bool = True,
+                   backend: str = "local", progress=True,
                    processes: bool | None = None) -> Path:
-    """Run every missing task and write its results as soon as it finishes."""
+    """Run every missing task and write its results as soon as it finishes.
+
+    ``progress``: True for a tqdm bar, False for none, or a callback
+    ``progress(step, done, total)`` (see :class:`hotspot_sim.progress.StepProgress`).
+    """
     out = Path(out)
+    tasks = make_tasks(exp)
+    todo = runs_to_do(exp, out, tasks)  # before writing anything: stale runs stop here
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "spotdays").mkdir(exist_ok=True)
-    tasks = make_tasks(exp)
-    done = {p.name.removesuffix(".parquet") for p in (out / "runs").glob("*.parquet")}
-    todo = [t for t in tasks if t.task_id not in done]
     write_manifest(exp, out, tasks, status="running")
     started = time.perf_counter()
     from tqdm import tqdm
 
+    report = progress if callable(progress) else None
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",
-               disable=not progress, dynamic_ncols=True)
+               disable=not progress or report is not None, dynamic_ncols=True)
+    finished = len(tasks) - len(todo)
     try:
+        if report:
+            report(exp.name, finished, len(tasks))
         for task_id, result in execute(exp, todo, workers, scheduler, backend, processes):
             write_atomic(result["spotdays"], out / "spotdays" / f"{task_id}.parquet")
             write_atomic(result["summary"], out / "runs" / f"{task_id}.parquet")
             bar.update(1)
+            finished += 1
+            if report:
+                report(exp.name, finished, len(tasks))
     finally:
         bar.close()
     collect(out)
@@ -374,19 +542,37 @@ def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | N
     """
     if not tasks:
         return
-    if scheduler or backend == "dask":
-        yield from execute_dask(exp, tasks, scheduler, workers)
-    elif not (workers > 1 if processes is None else processes):
+    if not (scheduler or backend == "dask" or (workers > 1 if processes is None else processes)):
         for t in tasks:
             yield t.task_id, run_task(exp, t)
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        return
+    # Workers each load the study and log the same warnings: gather them and print each once.
+    from .kernels import announce_compile
+    from .progress import WarningTally
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(run_task, exp, t): t for t in tasks}
-            for f in as_completed(futures):
-                yield futures[f].task_id, f.result()
+    announce_compile()  # here, once, rather than from every worker (they inherit the flag)
+    tally = WarningTally()
+    try:
+        if scheduler or backend == "dask":
+            for task_id, (result, messages) in execute_dask(exp, tasks, scheduler, workers):
+                tally.add(messages)
+                yield task_id, result
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            from .progress import call_capturing_warnings
+
+            with ProcessPoolExecutor(max_workers=workers,
+                                     mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(call_capturing_warnings, run_task, exp, t): t
+                           for t in tasks}
+                for f in as_completed(futures):
+                    result, messages = f.result()
+                    tally.add(messages)
+                    yield futures[f].task_id, result
+    finally:
+        tally.report()
 
 
 def execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, workers: int):
@@ -400,8 +586,11 @@ def execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, work
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = [client.submit(run_task, exp, t, key=f"hotspot-sim-{exp.name}-{t.task_id}",
-                                 pure=False) for t in tasks]
+        from .progress import call_capturing_warnings
+
+        futures = [client.submit(call_capturing_warnings, run_task, exp, t,
+                                 key=f"hotspot-sim-{exp.name}-{t.task_id}", pure=False)
+                   for t in tasks]
         ids = {f.key: t.task_id for f, t in zip(futures, tasks)}
         for f in as_completed(futures):
             yield ids[f.key], f.result()
@@ -409,6 +598,105 @@ def execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, work
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def runs_to_do(exp: Experiment, out: Path, tasks: list[Task]) -> list[Task]:
+    """The tasks not yet run in ``out``, after checking the runs already there.
+
+    Raises
+    ------
+    ConfigError
+        If ``out`` holds any run made with other settings (another run key), a run that is
+        not part of this experiment, or a run without a key (made before runs were keyed):
+        the message says what differs and how to start again.  Nothing has been written.
+    """
+    expected = {t.task_id: t for t in tasks}
+    stored = stored_run_keys(out)
+    foreign = sorted(set(stored) - set(expected))
+    unkeyed = sorted(t for t in set(stored) & set(expected) if stored[t][0] is None)
+    changed = sorted(t for t in set(stored) & set(expected)
+                     if stored[t][0] is not None and stored[t][0] != expected[t].key)
+    if foreign or unkeyed or changed:
+        raise ConfigError(stale_message(exp, out, stored, expected, foreign, unkeyed, changed))
+    return [t for t in tasks if t.task_id not in stored]
+
+
+def stored_run_keys(out: Path) -> dict[str, tuple[str | None, str | None]]:
+    """``task_id -> (run_key, run_config)`` of the finished runs in ``out/runs`` (None if absent)."""
+    from .errors import DataError
+
+    keys = {}
+    for path in sorted((Path(out) / "runs").glob("*.parquet")):
+        try:
+            row = pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise DataError(f"{path}: cannot be read as a finished run ({exc}); delete that "
+                            "file to run it again, or start over with --fresh") from None
+        keys[path.name.removesuffix(".parquet")] = tuple(
+            str(row[col].iloc[0]) if col in row and len(row) else None
+            for col in ("run_key", "run_config"))
+    return keys
+
+
+def stale_message(exp: Experiment, out: Path, stored: dict, expected: dict[str, Task],
+                  foreign: list[str], unkeyed: list[str], changed: list[str]) -> str:
+    """What differs between the runs in ``out`` and ``exp``, and what to do about it."""
+    diffs: dict[str, list[tuple]] = {}
+    for tid in changed:
+        old = json.loads(stored[tid][1]) if stored[tid][1] else {}
+        for label, a, b in config_differences(old, json.loads(expected[tid].config)):
+            diffs.setdefault(label, []).append((a, b))
+    lines = []
+    for label, pairs in diffs.items():
+        distinct = list(dict.fromkeys(pairs))
+        a, b = distinct[0]
+        some = f"{len(pairs)} of {len(changed)} runs" if len(pairs) < len(changed) else ""
+        lines.append(f"{label} {shown(a)} -> {shown(b)}" + (f" ({some})" if some else "")
+                     if len(distinct) == 1 else
+                     f"{label} ({some or f'{len(pairs)} runs'}, e.g. {shown(a)} -> {shown(b)})")
+    if len(lines) > 12:
+        lines = lines[:12] + [f"... and {len(lines) - 12} more settings"]
+    if foreign:
+        lines.append(f"{len(foreign)} run(s) that are not part of this experiment (e.g. "
+                     f"{foreign[0]}): its arms, grid or replications changed")
+    if unkeyed:
+        lines.append(f"{len(unkeyed)} run(s) made by an older hotspot-sim that did not record "
+                     "their settings")
+    stale = len(foreign) + len(unkeyed) + len(changed)
+    return (f"{out} holds {stale} run(s) made with other settings than {exp.source}, so they "
+            "cannot be reused (nothing was run):\n  - " + "\n  - ".join(lines) +
+            f"\nUse --fresh to move the old results aside (to {Path(out).name}.old-<date-time>, "
+            "nothing is deleted) and run again, or --out to write to another folder.")
+
+
+def shown(value) -> str:
+    """A setting's value for a message: whole floats without '.0', absent as '(none)'."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
+def move_aside(out: Path) -> Path | None:
+    """Rename an experiment's results folder to a timestamped sibling (``--fresh``).
+
+    Returns the new path, or None when there was nothing to move.  A folder that does not
+    look like an experiment's results (no ``manifest.json`` or ``runs/``) is never moved.
+    """
+    out = Path(out)
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return None
+    if not ((out / "manifest.json").is_file() or (out / "runs").is_dir()):
+        raise ConfigError(f"--fresh: {out} does not look like an experiment's results folder "
+                          "(no manifest.json or runs/), so it was not moved; give another --out")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target, n = out.with_name(f"{out.name}.old-{stamp}"), 1
+    while target.exists():
+        n += 1
+        target = out.with_name(f"{out.name}.old-{stamp}-{n}")
+    os.rename(out, target)
+    return target
 
 
 def collect(out: Path) -> pd.DataFrame:
@@ -425,13 +713,14 @@ def collect(out: Path) -> pd.DataFrame:
     return df
 
 
-def code_version() -> str:
+def git_revision() -> str:
+    """``git describe`` of the checkout, for the record (empty when not a git checkout)."""
     try:
         rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
                              capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         rev = ""
-    return f"{__version__}+{rev}" if rev else __version__
+    return rev
 
 
 def write_manifest(exp: Experiment, out: Path, tasks: list[Task], status: str,
@@ -442,10 +731,12 @@ def write_manifest(exp: Experiment, out: Path, tasks: list[Task], status: str,
         "root_seed": exp.seed, "control": exp.control, "grid": exp.grid,
         "arms": [a.__dict__ for a in exp.arms], "hotspots": exp.hotspots,
         "hotspot_radius_m": exp.hotspot_radius_m, "rings_m": list(exp.rings_m),
-        "code_version": code_version(), "python": platform.python_version(), "status": status,
+        "quick": exp.quick_version, "code_version": code_version(), "git": git_revision(),
+        "python": platform.python_version(), "status": status,
         "wall_seconds_this_session": wall,
         "tasks": [{"task_id": t.task_id, "arm": t.arm.name, "grid": t.grid_point,
-                   "replication": t.replication, "seed": t.seed} for t in tasks]}
+                   "replication": t.replication, "seed": t.seed, "run_key": t.key}
+                  for t in tasks]}
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, default=str))
     os.replace(tmp, out / "manifest.json")

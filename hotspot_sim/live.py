@@ -63,7 +63,7 @@ from .study import Study, load_study  # noqa: E402
 
 SCENARIO_ENV = "HOTSPOT_SIM_LIVE_SCENARIO"
 POLICY_ENV = "HOTSPOT_SIM_LIVE_POLICY"
-DEFAULT_SCENARIO = "scenarios/welwyn_hatfield.toml"
+DEFAULT_SCENARIO = "welwyn_hatfield"
 
 # Officer statuses on the map and in the chart (off-duty officers are not drawn).
 STATUS_COLOURS = {

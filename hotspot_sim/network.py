@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from .errors import NetworkError, OfflineError
-from .settings import NetworkSettings, resolve_data_path
+from .settings import NetworkSettings, data_location_hint, resolve_data_path
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def osm_path(settings: NetworkSettings) -> Path:
     path = resolve_data_path(settings.osm_file)
     if not path.is_file():
         raise NetworkError(f"OSM file {path} does not exist (network.osm_file = "
-                           f"{settings.osm_file!r}, relative to HOTSPOT_SIM_DATA)")
+                           f"{settings.osm_file!r}, {data_location_hint()})")
     return path
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from . import data
 from .data import DropReport
 from .network import StreetNetwork, load_network
-from .settings import Scenario, resolve_data_path
+from .settings import Scenario, data_source, resolve_data_path
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,12 @@ def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Stud
     raw = data.read_police_uk(resolve_data_path(c.police_uk_dir), months, c.force)
     harm_path = resolve_data_path(c.harm_table) if c.harm_table else None
     harm = data.load_harm_weights(harm_path, asb_weight=c.asb_weight)
-    crimes, report = data.clean_crimes(raw, study_area_bng(scenario, network), harm)
+    bbox = study_area_bng(scenario, network)
+    crimes, report = data.clean_crimes(raw, bbox, harm)
     crimes = data.snap_to_nodes(crimes, network.x, network.y, c.max_snap_distance_m, report)
+    area = f"study area {c.study_area}" if c.study_area else "the street network's extent"
+    data.require_crimes(crimes, report, f"{area} (BNG {tuple(round(v) for v in bbox)}), months "
+                        f"{months[0]} to {months[-1]}, force {c.force!r} ({scenario.source})")
     log.info("%s", report)
     return Study(scenario=scenario, network=network, crimes=crimes.reset_index(drop=True),
                  drops=report, harm_table=harm, months=months)
@@ -99,6 +103,7 @@ def summarise(study: Study, top: int = 10) -> dict:
     is_asb = crimes["is_asb"].to_numpy(bool)
     return {
         "scenario": study.scenario.scenario.name,
+        "data": data_source(),
         "months": [study.months[0], study.months[-1]],
         "network": study.network.summary(),
         "rows": study.drops.as_dict(),

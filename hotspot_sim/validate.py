@@ -20,8 +20,10 @@ import pandas as pd
 from .experiment import Arm, Experiment, run_experiment
 from .report import change_table, wdq_table, arm_table, place_columns
 
-ROOT = Path(__file__).resolve().parents[1]
 DWELLS = (2, 5, 10, 15, 20, 30)
+VALIDATE_STEPS = ("[1/4] patrol effect runs (none, random, Koper)",
+                  "[2/4] Koper visit-length runs", "[3/4] carry-over runs (patrol stops)",
+                  "[4/4] concentration and out-of-sample targeting")
 
 
 def interval(lo: float, hi: float) -> str:
@@ -49,18 +51,28 @@ def experiments(scenario: str, days: float, reps: int, seed: int) -> dict[str, E
 
 
 def run_validation(scenario: str, out: Path, days: float = 30.0, replications: int = 4,
-                   seed: int = 4, workers: int = 1, progress: bool = True) -> list[Check]:
+                   seed: int = 4, workers: int = 1, progress=None) -> list[Check]:
+    """Run the validation experiments and write the report.
+
+    ``progress`` is called as ``progress(step, done, total)`` through each of
+    the four steps (effect runs, visit-length runs, carry-over runs, targeting).
+    """
     out = Path(out)
+    report = progress or (lambda step, done, total: None)
     exps = experiments(scenario, days, replications, seed)
-    results = {k: run_experiment(e, out / e.name, workers=workers, progress=progress)
+    results = {k: run_experiment(e, out / e.name, workers=workers,
+                                 progress=lambda _, d, n: report(VALIDATE_STEPS[0], d, n))
                for k, e in exps.items()}
     runs = {k: pd.read_parquet(p / "runs.parquet") for k, p in results.items()}
     checks = [check_effect(runs["effect"]), check_diffusion(runs["effect"]),
-              check_best_dwell(dose_spells(scenario, days, replications, seed)),
+              check_best_dwell(dose_spells(scenario, days, replications, seed, report)),
               # daily counts at 20 hot spots are small: this check needs more replications
-              check_duration(*after_patrol_stops(scenario, days, max(6, 2 * replications), seed)),
-              check_concentration(out / exps["effect"].name, scenario),
-              check_targeting(scenario)]
+              check_duration(*after_patrol_stops(scenario, days, max(6, 2 * replications), seed,
+                                                 report))]
+    report(VALIDATE_STEPS[3], 0, 1)
+    checks += [check_concentration(out / exps["effect"].name, scenario),
+               check_targeting(scenario)]
+    report(VALIDATE_STEPS[3], 1, 1)
     write_report(checks, out, days, replications)
     return checks
 
@@ -98,33 +110,38 @@ def check_diffusion(runs: pd.DataFrame) -> Check:
                  "a deterred one; a high displacement_probability moves crime into the rings.")
 
 
-def dose_spells(scenario: str, days: float, reps: int, seed: int) -> pd.DataFrame:
+def dose_spells(scenario: str, days: float, reps: int, seed: int,
+                progress=None) -> pd.DataFrame:
     """Koper's measurement, in silico: each visit's length and the time to the next crime.
 
     ``hotspot_koper`` runs with each dwell in ``DWELLS`` (same seeds for every
     dwell); the visits are read back from the GPS log alone, as a force would
     (:func:`hotspot_sim.track.visits`), and followed up to the next crime
-    within 100 m (:func:`hotspot_sim.track.follow_up`).
+    within 100 m (:func:`hotspot_sim.track.follow_up`).  ``progress(step, done, total)``
+    is told before each run.
     """
     from . import track
     from .model import PatrolModel
     from .settings import load_scenario
     from .study import load_study
 
-    path = Path(scenario) if Path(scenario).exists() else ROOT / scenario
-    base = load_scenario(path)
+    base = load_scenario(scenario)
     study = load_study(base)
     spells = []
-    for dwell in DWELLS:
-        for rep in range(reps):
-            model = PatrolModel(base.replace({"scenario.seed": seed + rep}), study,
-                                policy="hotspot_koper", policy_params={"dwell_minutes": dwell},
-                                build_space=False)
-            model.run_days(days)
-            hotspots = model.policy.hotspots
-            visits = track.visits(model.gps_table(), hotspots, 100.0)
-            spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
-                                          end_time=pd.Timestamp(model.datetime_at(model.tick))))
+    total = len(DWELLS) * reps
+    for i, (dwell, rep) in enumerate((d, r) for d in DWELLS for r in range(reps)):
+        if progress:
+            progress(VALIDATE_STEPS[1], i, total)
+        model = PatrolModel(base.replace({"scenario.seed": seed + rep}), study,
+                            policy="hotspot_koper", policy_params={"dwell_minutes": dwell},
+                            build_space=False)
+        model.run_days(days)
+        hotspots = model.policy.hotspots
+        visits = track.visits(model.gps_table(), hotspots, 100.0)
+        spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
+                                      end_time=pd.Timestamp(model.datetime_at(model.tick))))
+    if progress:
+        progress(VALIDATE_STEPS[1], total, total)
     return pd.concat(spells, ignore_index=True)
 
 
@@ -158,7 +175,7 @@ def check_best_dwell(spells: pd.DataFrame, window: int = 60, min_spells: int = 2
 AFTER_DAYS = 10  # days followed up after patrol stops
 
 
-def after_patrol_stops(scenario: str, days: float, reps: int, seed: int
+def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progress=None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Crimes at the hot spots on each day after daily Koper patrol stops, and without patrol.
 
@@ -166,20 +183,21 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int
     day.  In silico: ``hotspot_koper`` for the first days, then no dedicated
     patrol for ``AFTER_DAYS`` days; the same seeds without any patrol are the
     comparison.  Returns daily hot-spot crimes (summed over replications) after
-    the stop for both.
+    the stop for both.  ``progress(step, done, total)`` is told before each run.
     """
     from .model import PatrolModel
     from .policies.basic import NoPatrol
     from .settings import load_scenario
     from .study import load_study
 
-    path = Path(scenario) if Path(scenario).exists() else ROOT / scenario
-    base = load_scenario(path)
+    base = load_scenario(scenario)
     study = load_study(base)
     patrol_days = max(1, int(days) - AFTER_DAYS)
     treated, control = np.zeros(AFTER_DAYS), np.zeros(AFTER_DAYS)
     for rep in range(reps):
         for stop, out in ((True, treated), (False, control)):
+            if progress:
+                progress(VALIDATE_STEPS[2], 2 * rep + (not stop), 2 * reps)
             model = PatrolModel(base.replace({"scenario.seed": seed + rep}), study,
                                 policy="hotspot_koper" if stop else "none", build_space=False)
             nodes = model.policy.nodes if stop else None
@@ -190,6 +208,8 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int
             else:
                 model.run_days(patrol_days + AFTER_DAYS)
             out += daily_hotspot_crimes(model, nodes, patrol_days)
+    if progress:
+        progress(VALIDATE_STEPS[2], 2 * reps, 2 * reps)
     return treated, control
 
 
@@ -247,7 +267,7 @@ def check_targeting(scenario: str) -> Check:
     from .study import load_study
     from .target import default_split, out_of_sample
 
-    study = load_study(load_scenario(scenario if Path(scenario).exists() else ROOT / scenario))
+    study = load_study(load_scenario(scenario))
     train, test = default_split(study.months)
     oos = out_of_sample(study, train, test)
     at1 = oos[np.isclose(oos["coverage"], 0.01)].set_index("method")
