@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv with a Python >= 3.12 found on this machine and install hotspot-sim
-# with its test extras. Usage: ./setup.sh   (set PYTHON=/path/to/python3.12 to choose)
+# with its test and notebook (JupyterLab) extras. Usage: ./setup.sh   (set PYTHON=/path/to/python3.12 to choose)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -36,5 +36,5 @@ else
   "$py" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,notebook]"
 echo "setup: done. Activate with 'source .venv/bin/activate'; try 'hotspot-sim --help'."
