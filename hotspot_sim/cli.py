@@ -18,6 +18,7 @@ from pathlib import Path
 from .checks import (MAX_DAYS, days_arg, finite_float, number_arg, positive_int, range_arg,
                      seed_arg)
 from .errors import HotspotSimError
+from .safe_csv import write_csv
 from .settings import data_source, shipped_names
 
 DEFAULT_SCENARIO = "welwyn_hatfield"
@@ -482,7 +483,10 @@ def cmd_power(args) -> int:
     from .trial import parse_range, plot_power, power, smallest_adequate
 
     study = load_study(load_scenario(args.scenario))
-    spots = target(study, TargetSettings(k=max(parse_range(args.hotspots, "--hotspots"))))
+    try:
+        spots = target(study, TargetSettings(k=max(parse_range(args.hotspots, "--hotspots"))))
+    except HotspotSimError as exc:  # more hot spots asked for than the data has
+        raise type(exc)(f"--hotspots {args.hotspots}: {exc}") from None
     days_observed = 30.4 * len(study.months)
     rates = (spots["crimes"].to_numpy(float)) / days_observed
     with StepProgress(quiet=args.quiet, unit="cell") as progress:
@@ -491,7 +495,7 @@ def cmd_power(args) -> int:
                       n_sims=args.sims, analysis=args.analysis, seed=args.seed,
                       progress=progress)
     args.out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out / "power.csv", index=False)
+    write_csv(table, args.out / "power.csv")
     plot_power(table, args.out / "power.png", target=args.target)
     print(f"Power of a {args.design} trial to detect a rate ratio of {args.effect} "
           f"(alpha {args.alpha}, {args.sims} simulated trials per cell; baseline "
@@ -714,8 +718,11 @@ def cmd_target(args) -> int:
         train, test = tg.default_split(study.months)
     oos = tg.out_of_sample(study, train, test, level=args.level, w_asb=w_asb)
     files = tg.write_hotspots(table, args.out)
+    lsoa_map = study.lsoa_harm_map()
+    if lsoa_map is not None:
+        files.update(tg.write_lsoa_harm(lsoa_map, args.out))
     files["out_of_sample"] = Path(args.out) / "out_of_sample.csv"
-    oos.to_csv(files["out_of_sample"], index=False)
+    write_csv(oos, files["out_of_sample"])
     if args.json:
         print(json.dumps({"hotspots": json.loads(table.to_json(orient="records")),
                           "power_few_harm": power, "places": int(len(totals)),
@@ -767,6 +774,19 @@ external files (CSV, header row, column names case-insensitive):
               the police.uk crime_type).
   --plan      day or date, hotspot_id, planned_minutes [, treated]
   Errors name the file, the line (header = line 1) and the column.
+  radius_m in --hotspots gives each hot spot its radius; --radius overrides it
+  (with a warning where they differ).
+
+checks that the files belong together:
+  errors      swapped lon/lat, degrees in x, y or metres in lon, lat; no ping or
+              no crime within 5 km of the hot spots; no ping within any hot
+              spot's radius (a dose of 0 would not be a measurement); no crime
+              in the GPS period; plan hot spot ids not in --hotspots
+  warnings    (counted, with lines; also in warnings.csv) pings or crimes over
+              5 km from the hot spots (kept); pings dated over 30 days apart
+              from the bulk (left out: they would stretch the period); crimes
+              or planned days outside the GPS period (left out); crime types
+              with no harm weight (counted as crimes, no harm)
 
 what is measured:
   visit       consecutive pings of one officer within --radius of a hot spot
@@ -800,8 +820,10 @@ def add_track_command(sub) -> None:
     p.add_argument("run_dir", nargs="?", type=Path, metavar="RUN_DIR",
                    help="run folder written by 'hotspot-sim run' (optional with --gps and "
                         "--hotspots)")
-    p.add_argument("--radius", type=finite_float(0, 5000, lo_open=True), default=100.0,
-                   metavar="M", help="hot spot radius in metres (default 100)")
+    p.add_argument("--radius", type=finite_float(0, 5000, lo_open=True), default=None,
+                   metavar="M", help="hot spot radius in metres for every hot spot, overriding "
+                                     "a radius_m column (default: the hot spots' radius_m, "
+                                     "else 100)")
     p.add_argument("--gps", type=Path, metavar="FILE.csv", help="GPS pings (see below)")
     p.add_argument("--hotspots", type=Path, metavar="FILE.csv", help="hot spots (see below)")
     p.add_argument("--crimes", type=Path, metavar="FILE.csv", help="crimes with times (see below)")
@@ -817,10 +839,12 @@ def cmd_track(args) -> int:
 
     if args.run_dir is None and (args.gps is None or args.hotspots is None):
         raise ConfigError("track: give a RUN_DIR, or both --gps and --hotspots")
-    if not args.radius > 0:
+    if args.radius is not None and not args.radius > 0:
         raise ConfigError(f"--radius must be > 0, got {args.radius}")
     gps = tr.read_gps_csv(args.gps) if args.gps else None
-    origin = tr.day_origin(gps["time"]) if gps is not None else None
+    # day 0 of the GPS, ignoring stray times (track_frames leaves them out, with a warning)
+    origin = tr.day_origin(gps["time"][~tr.stray_times(gps["time"])]) if gps is not None \
+        else None
     hotspots = tr.read_hotspots_csv(args.hotspots) if args.hotspots else None
     crimes = tr.read_crimes_csv(args.crimes, origin) if args.crimes else None
     plan = tr.read_plan_csv(args.plan, origin) if args.plan else None
@@ -831,6 +855,8 @@ def cmd_track(args) -> int:
         tables = tr.track_frames(gps, hotspots, crimes, plan, args.radius, origin=origin)
     out = args.out or (args.run_dir / "track" if args.run_dir is not None
                        else Path("results") / "track")
+    for message in tables["warnings"]["message"]:
+        print(f"hotspot-sim: warning: {message}", file=sys.stderr)
     files = tr.write_tables(tables, out)
     if "survival" in tables:
         files["survival.png"] = tr.plot_survival(tables["survival"], Path(out) / "survival.png")

@@ -22,6 +22,7 @@ import codecs
 import csv
 import gzip
 import io
+import json
 import logging
 import re
 import zlib
@@ -892,6 +893,87 @@ def concentration(values, share: float = 0.5) -> float:
     cum = np.cumsum(np.sort(v)[::-1])
     k = int(np.searchsorted(cum, share * total * (1 - 1e-12), side="left")) + 1
     return min(k, v.size) / v.size
+
+
+# --------------------------------------------------------------------------- #
+# LSOA boundaries (ONS)
+# --------------------------------------------------------------------------- #
+
+LSOA_CODE_FIELDS = ("LSOA11CD", "LSOA21CD", "lsoa_code")
+LSOA_NAME_FIELDS = ("LSOA11NM", "LSOA21NM", "lsoa_name")
+
+
+def read_lsoa_boundaries(path: Path):
+    """LSOA polygons from an ONS GeoJSON file (plain or ``.gz``), in British National Grid.
+
+    Parameters
+    ----------
+    path : Path
+        GeoJSON FeatureCollection in lon/lat with an LSOA code and name per
+        feature (``LSOA11CD``/``LSOA11NM``, the 2021 equivalents, or
+        ``lsoa_code``/``lsoa_name``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``lsoa_code``, ``lsoa_name``, ``geometry`` (EPSG:27700).
+
+    Raises
+    ------
+    DataError
+        Naming the file when it cannot be read, is not GeoJSON or lacks the fields.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz"
+              else open(path, encoding="utf-8")) as fh:
+            features = json.load(fh)["features"]
+    except (OSError, EOFError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path}: not a readable GeoJSON FeatureCollection of LSOA boundaries "
+                        f"({type(exc).__name__}: {exc})") from exc
+    if not features:
+        raise DataError(f"{path}: holds no LSOA polygons")
+    props = features[0].get("properties") or {}
+    code = next((f for f in LSOA_CODE_FIELDS if f in props), None)
+    name = next((f for f in LSOA_NAME_FIELDS if f in props), None)
+    if code is None or name is None:
+        raise DataError(f"{path}: features need an LSOA code and name field (one of "
+                        f"{LSOA_CODE_FIELDS} and {LSOA_NAME_FIELDS}); found {sorted(props)}")
+    gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    gdf = gdf.rename(columns={code: "lsoa_code", name: "lsoa_name"})
+    return gdf[["lsoa_code", "lsoa_name", "geometry"]].to_crs(27700)
+
+
+def lsoa_harm_map(by_lsoa: pd.DataFrame, boundaries, source: str = "boundaries"):
+    """The LSOA harm index (:func:`aggregate_by_lsoa`) on the LSOA polygons.
+
+    Every LSOA of the boundaries is kept (those with no recorded incident get
+    0). Incidents in LSOAs the boundaries do not hold are counted and logged;
+    when none of the crime data's LSOAs is in the boundaries, the two do not
+    belong together (another place) and this is an error.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``lsoa_code``, ``lsoa_name``, ``crimes``, ``asb``, ``harm``,
+        ``harm_index``, ``geometry`` (EPSG:27700), by harm index.
+    """
+    known = by_lsoa.index.isin(boundaries["lsoa_code"])
+    if len(by_lsoa) and not known.any():
+        raise DataError(f"{source}: none of the {len(by_lsoa)} LSOAs in the crime data is among "
+                        f"its {len(boundaries)} polygons: the boundaries are of another place")
+    if not known.all():
+        missing = by_lsoa[~known]
+        log.warning("%s: %d incident(s) in %d LSOA(s) without a polygon are left off the LSOA "
+                    "map (e.g. %s)", source, int(missing["crimes"].sum() + missing["asb"].sum()),
+                    len(missing), ", ".join(missing.index[:3]))
+    values = by_lsoa[["crimes", "asb", "harm", "harm_index"]]
+    out = boundaries.merge(values, left_on="lsoa_code", right_index=True, how="left")
+    out[values.columns] = out[values.columns].fillna(0)
+    out = out.astype({"crimes": np.int64, "asb": np.int64}).round({"harm": 1, "harm_index": 1})
+    return out.sort_values(["harm_index", "lsoa_code"], ascending=[False, True]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- #

@@ -17,7 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from . import plots
-from .errors import ConfigError
+from .errors import ConfigError, DataError
+from .safe_csv import write_csv
 
 PLACES = ("hotspots", "elsewhere")
 # An assumption, not from REFERENCE.md: a fully loaded constable hour in
@@ -218,7 +219,7 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
                   "spot-days) and a randomisation test re-drawing the daily assignment.", "",
                   markdown(trials, ".3f"), ""]
     for name, df in tables.items():
-        df.to_csv(out / f"{name}.csv", index=False)
+        write_csv(df, out / f"{name}.csv")
     text = "\n".join(lines)
     (out / "report.md").write_text(text)
     return text, tables

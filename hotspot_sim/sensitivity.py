@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .experiment import Arm, Experiment, make_tasks, run_task
+from .safe_csv import write_csv
 
 # Plausible ranges, from REFERENCE.md where it gives one.
 RANGES = {
@@ -67,8 +68,8 @@ def run_sensitivity(scenario: str, out: Path, trajectories: int = 4, days: float
     indices = indices.sort_values("mu_star", ascending=False).reset_index(drop=True)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    points.to_csv(out / "sensitivity_points.csv", index=False)
-    indices.to_csv(out / "sensitivity_indices.csv", index=False)
+    write_csv(points, out / "sensitivity_points.csv")
+    write_csv(indices, out / "sensitivity_indices.csv")
     plot_sensitivity(indices, points, out / "sensitivity.png")
     return points, indices
 

@@ -76,6 +76,8 @@ class CrimeSettings:
     asb_weight_in_index: float = _opt(1.0, "Weight of an ASB incident in the composite "
                                       "LSOA harm index (Hertfordshire plan).", 0.0, 10_000.0)
     harm_table: str | None = _opt(None, "CSV of CHI weights per crime type (default: shipped).")
+    lsoa_boundaries: str | None = _opt(None, "GeoJSON of LSOA polygons (ONS; .gz too), relative "
+                                       "to the data root: 'target' maps the LSOA harm index on it.")
 
 
 @dataclass(frozen=True)

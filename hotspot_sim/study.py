@@ -59,6 +59,15 @@ class Study:
     def by_lsoa(self) -> pd.DataFrame:
         return data.aggregate_by_lsoa(self.crimes, self.scenario.crime.asb_weight_in_index)
 
+    def lsoa_harm_map(self):
+        """The LSOA harm index on the scenario's LSOA polygons (GeoDataFrame, EPSG:27700),
+        or None when the scenario names no ``crime.lsoa_boundaries``."""
+        path = self.scenario.crime.lsoa_boundaries
+        if not path:
+            return None
+        boundaries = data.read_lsoa_boundaries(resolve_data_path(path))
+        return data.lsoa_harm_map(self.by_lsoa, boundaries, source=path)
+
     def node_type_counts(self) -> np.ndarray:
         """(n_nodes, n_types) observed counts, types in ``crime_types`` order."""
         return self.by_node[self.crime_types].to_numpy(dtype=np.float64)

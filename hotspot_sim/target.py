@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 
 from .errors import ConfigError, DataError
 from .network import StreetNetwork
+from .safe_csv import write_csv
 
 RANK_BY = ("harm", "count", "composite")
 LEVELS = ("node", "micro")
@@ -414,14 +415,26 @@ def target(study, settings: TargetSettings | None = None,
     settings : TargetSettings, optional
     months : sequence of str, optional
         Use crimes of these months only (default: all the study's months).
+
+    Raises
+    ------
+    ConfigError
+        When fewer than ``settings.k`` places can be chosen (too few places with
+        crime, or too far apart): a silent shortfall would look like a k-spot plan.
     """
     s = settings or TargetSettings()
     crimes = study.crimes if months is None else select_months(study.crimes, months)
     scores = score_places(crimes, study.network, s.rank_by, s.level, s.radius_m, s.cell_m,
                           s.w_asb, s.w_count)
-    return choose_hotspots(scores, study.network, s.k, s.min_separation_m, crimes=crimes,
-                           radius_m=s.radius_m, windows=s.windows,
-                           crime_types=study.crime_types)
+    table = choose_hotspots(scores, study.network, s.k, s.min_separation_m, crimes=crimes,
+                            radius_m=s.radius_m, windows=s.windows,
+                            crime_types=study.crime_types)
+    if len(table) < s.k:  # never fewer hot spots than asked for without saying so
+        raise ConfigError(f"k = {s.k}: only {len(table)} places with a {s.rank_by} score above 0 "
+                          f"are at least {s.min_separation_m:g} m apart in this study area and "
+                          f"months; ask for at most {len(table)} hot spots (or a smaller "
+                          "minimum separation)")
+    return table
 
 
 # --------------------------------------------------------------------------- power few
@@ -508,13 +521,36 @@ def write_hotspots(table: pd.DataFrame, folder) -> dict[str, Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"csv": folder / "hotspots.csv", "geojson": folder / "hotspots.geojson"}
-    table.to_csv(paths["csv"], index=False)
+    write_csv(table, paths["csv"])
     records = json.loads(table.to_json(orient="records"))  # numpy -> plain, NaN -> null
     features = [{"type": "Feature",
                  "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
                  "properties": r} for r in records]
     paths["geojson"].write_text(json.dumps({"type": "FeatureCollection", "features": features},
                                            indent=1), encoding="utf-8")
+    return paths
+
+
+def write_lsoa_harm(lsoa_map, folder) -> dict[str, Path]:
+    """Write the LSOA harm index map (:meth:`Study.lsoa_harm_map`) for GIS and people.
+
+    ``lsoa_harm.geojson`` (EPSG:4326, as GeoJSON requires), ``lsoa_harm.gpkg``
+    (EPSG:27700, opens in QGIS/ArcGIS) and ``lsoa_harm.csv`` (no geometry).
+
+    Returns
+    -------
+    dict
+        ``{"lsoa_geojson": path, "lsoa_gpkg": path, "lsoa_csv": path}``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"lsoa_geojson": folder / "lsoa_harm.geojson", "lsoa_gpkg": folder / "lsoa_harm.gpkg",
+             "lsoa_csv": folder / "lsoa_harm.csv"}
+    for path in (paths["lsoa_geojson"], paths["lsoa_gpkg"]):
+        path.unlink(missing_ok=True)  # GDAL drivers append to an existing file
+    lsoa_map.to_crs(4326).to_file(paths["lsoa_geojson"], driver="GeoJSON")
+    lsoa_map.to_file(paths["lsoa_gpkg"], driver="GPKG", layer="lsoa_harm")
+    write_csv(pd.DataFrame(lsoa_map.drop(columns="geometry")), paths["lsoa_csv"])
     return paths
 
 

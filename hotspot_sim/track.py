@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from .errors import DataError
+from .safe_csv import write_csv
 
 DEFAULT_RADIUS_M = 100.0
 """Hot spot radius: trial hot spots are 100-150 m across (Bland et al. 2021 used
@@ -1170,7 +1171,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder) -> dict[str, Path]:
     paths = {}
     for name, df in tables.items():
         paths[name] = folder / f"{name}.csv"
-        df.to_csv(paths[name], index=False)
+        write_csv(df, paths[name])
     return paths
 
 

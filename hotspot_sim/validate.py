@@ -19,6 +19,7 @@ import pandas as pd
 
 from .experiment import Arm, Experiment, run_experiment
 from .report import change_table, wdq_table, arm_table, place_columns
+from .safe_csv import write_csv
 
 DWELLS = (2, 5, 10, 15, 20, 30)
 VALIDATE_STEPS = ("[1/4] patrol effect runs (none, random, Koper)",
@@ -288,7 +289,7 @@ def write_report(checks: list[Check], out: Path, days: float, reps: int) -> tupl
              "result": {True: "PASS", False: "FAIL", None: "n/a"}[c.passed],
              "explanation": c.explanation} for c in checks]
     df = pd.DataFrame(rows)
-    df.to_csv(out / "validation.csv", index=False)
+    write_csv(df, out / "validation.csv")
     passed = sum(c.passed is True for c in checks)
     md = [f"# Validation against the published evidence", "",
           f"{passed} of {len(checks)} checks pass ({days:g}-day runs, {reps} replications per "

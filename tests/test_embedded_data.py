@@ -191,3 +191,47 @@ def test_wheel_carries_data_scenarios_and_experiments(tmp_path):
     assert "hotspot_sim/scenarios/calibrated/welwyn_hatfield.toml" in names
     assert "hotspot_sim/experiments/policy_comparison.toml" in names
     assert data_bytes < 2 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- LSOA boundaries
+
+
+def test_lsoa_harm_map_covers_the_study_area(wh_study):
+    lsoa = wh_study.lsoa_harm_map()
+    assert lsoa.crs.to_epsg() == 27700
+    assert lsoa["lsoa_name"].str.startswith("Welwyn Hatfield").sum() >= 50
+    # every incident with an LSOA code lands on a polygon of the study area
+    assert lsoa["crimes"].sum() + lsoa["asb"].sum() == wh_study.crimes["LSOA code"].notna().sum()
+    assert lsoa["harm_index"].is_monotonic_decreasing
+    top = wh_study.by_lsoa.index[0]
+    assert lsoa["lsoa_code"].iloc[0] == top
+
+
+def test_boundaries_of_another_place_are_an_error(wh_study, tmp_path):
+    from hotspot_sim import data
+    from hotspot_sim.errors import DataError
+
+    elsewhere = json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"LSOA11CD": "E01000001", "LSOA11NM": "City of London 001A"},
+        "geometry": {"type": "Polygon", "coordinates": [[[-0.1, 51.51], [-0.09, 51.51],
+                                                         [-0.09, 51.52], [-0.1, 51.51]]]}}]})
+    path = tmp_path / "london.geojson"
+    path.write_text(elsewhere)
+    with pytest.raises(DataError, match="another place"):
+        data.lsoa_harm_map(wh_study.by_lsoa, data.read_lsoa_boundaries(path), source=str(path))
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("not json", "not a readable GeoJSON"),
+    ('{"type": "FeatureCollection", "features": []}', "no LSOA polygons"),
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": 1}, '
+     '"geometry": {"type": "Point", "coordinates": [0, 51]}}]}', "LSOA code and name field"),
+])
+def test_unreadable_boundaries_name_the_file(tmp_path, text, problem):
+    from hotspot_sim import data
+    from hotspot_sim.errors import DataError
+
+    path = tmp_path / "b.geojson"
+    path.write_text(text)
+    with pytest.raises(DataError, match=f"b.geojson.*{problem}"):
+        data.read_lsoa_boundaries(path)

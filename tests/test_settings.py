@@ -43,7 +43,7 @@ def test_wrong_type_names_value(tmp_path):
 
 
 def test_out_of_range(tmp_path):
-    with pytest.raises(ConfigError, match=r"presence_effect = 1.5: must be between 0.0 and 1.0"):
+    with pytest.raises(ConfigError, match=r"presence_effect = 1.5: must be <= 1"):
         load_scenario(write(tmp_path, BASE + "[deterrence]\npresence_effect = 1.5\n"))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from ..checks import number_problem
 from ..errors import ConfigError
 from ..kernels import AT_HOTSPOT, AVAILABLE, ON_CALL, PATROLLING, TRAVELLING
 
@@ -96,8 +97,10 @@ class Policy:
             if not isinstance(value, want) or isinstance(value, bool) != (want is bool):
                 raise ConfigError(f"policy {cls.name!r}: parameter {key} = {value!r} should be "
                                   f"{want.__name__}")
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-                raise ConfigError(f"policy {cls.name!r}: parameter {key} = {value!r} must be >= 0")
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+            problem = number_problem(value, 0) if numeric else None  # nan and inf too
+            if problem:
+                raise ConfigError(f"policy {cls.name!r}: parameter {key} = {value!r}: {problem}")
             merged[key] = value
         return merged
 

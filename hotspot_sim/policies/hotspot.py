@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from ..kernels import AT_HOTSPOT, TRAVELLING
 from .base import DAY_START, Hold, Policy, Visit, Walk
 
@@ -27,7 +28,10 @@ class HotspotPolicy(Policy):
         p = self.params
         settings = TargetSettings(k=int(p["k"]), rank_by=p["rank_by"],
                                   min_separation_m=float(p["min_separation_m"]))
-        self.hotspots = target(self.model.study, settings).reset_index(drop=True)
+        try:
+            self.hotspots = target(self.model.study, settings).reset_index(drop=True)
+        except ConfigError as exc:
+            raise ConfigError(f"policy {self.name!r} parameter {exc}") from None
         self.nodes = self.hotspots["node"].to_numpy(np.int64)
         self.ids = self.hotspots["hotspot_id"].to_numpy()
         self.index_of = {int(n): i for i, n in enumerate(self.nodes)}

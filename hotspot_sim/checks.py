@@ -1,0 +1,133 @@
+"""Number checks shared by scenario, experiment and command-line inputs.
+
+One rule everywhere: a number is finite (``nan`` and ``inf`` never pass, since
+``nan < lo`` is false and would slip through a plain comparison), of the right
+kind (a bool is not a number; a float such as ``1.5`` is not a whole number)
+and inside its range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import numbers
+import re
+from typing import Any
+
+from .errors import ConfigError
+
+#: Longest simulation accepted anywhere (about 10 years); longer runs are almost
+#: certainly a typo and would run for days.
+MAX_DAYS = 3660.0
+#: Shortest simulation accepted (about a minute and a half; the model steps in minutes).
+MIN_DAYS = 0.001
+#: Largest seed numpy's SeedSequence and the model's generators accept.
+MAX_SEED = 2**63 - 1
+
+
+def number_problem(value: Any, lo: float | None = None, hi: float | None = None, *,
+                   integer: bool = False, lo_open: bool = False) -> str | None:
+    """What is wrong with ``value`` as a number in ``[lo, hi]``, or None if nothing.
+
+    Parameters
+    ----------
+    value
+        The value to check.
+    lo, hi : float, optional
+        Inclusive bounds (``lo`` exclusive with ``lo_open``).
+    integer : bool
+        Require a whole number (an int, or a float with no fraction part is *not*
+        accepted: a seed of 1.0 in a file is a sign of a mistake).
+    lo_open : bool
+        ``value`` must be strictly greater than ``lo``.
+
+    Returns
+    -------
+    str or None
+        A short reason such as ``"must be a finite number"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return "expected a whole number" if integer else "expected a number"
+    if integer and not isinstance(value, numbers.Integral):
+        return "expected a whole number"
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if lo is not None and (value <= lo if lo_open else value < lo):
+        return f"must be {'>' if lo_open else '>='} {lo:g}"
+    if hi is not None and value > hi:
+        return f"must be <= {hi:g}"
+    return None
+
+
+def check_number(value: Any, where: str, lo: float | None = None, hi: float | None = None, *,
+                 integer: bool = False, lo_open: bool = False) -> Any:
+    """``value`` if it is a finite number in range, else a ConfigError naming ``where``.
+
+    ``where`` names the file and key, e.g. ``"exp.toml [experiment] days"``; the
+    message reads ``"exp.toml [experiment] days = nan: must be a finite number"``.
+    """
+    problem = number_problem(value, lo, hi, integer=integer, lo_open=lo_open)
+    if problem:
+        raise ConfigError(f"{where} = {value!r}: {problem}")
+    return value
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def number_arg(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
+               lo_open: bool = False):
+    """An argparse ``type=`` that accepts a finite number in range, by the rule above.
+
+    A bad value becomes a usage error naming the option and the value, e.g.
+    ``argument --days: 'nan': must be a finite number``.
+    """
+
+    def parse(text: str):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            value = text  # not a number: number_problem says what was expected
+        problem = number_problem(value, lo, hi, integer=integer, lo_open=lo_open)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+        return value
+
+    return parse
+
+
+def positive_int(hi: float | None = None):
+    """argparse type: a whole number >= 1 (and <= ``hi``)."""
+    return number_arg(1, hi, integer=True)
+
+
+def finite_float(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False):
+    """argparse type: a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``)."""
+    return number_arg(lo, hi, lo_open=lo_open)
+
+
+#: argparse type for simulated days: MIN_DAYS to MAX_DAYS.
+days_arg = finite_float(MIN_DAYS, MAX_DAYS)
+#: argparse type for a seed: a whole number 0..MAX_SEED (a float seed is refused).
+seed_arg = number_arg(0, MAX_SEED, integer=True)
+
+
+def range_arg(hi: int):
+    """argparse type for a ``START:STOP[:STEP]`` or ``a,b,c`` range of whole numbers <= ``hi``.
+
+    Checked with :func:`hotspot_sim.trial.parse_range` (the text is returned
+    unchanged); a huge bound is refused before the range is built.
+    """
+
+    def parse(text: str) -> str:
+        from .trial import parse_range
+
+        if any(int(n) > hi for n in re.findall(r"\d+", text)):
+            raise argparse.ArgumentTypeError(f"{text!r}: values must be <= {hi:g}")
+        try:
+            parse_range(text, "value")
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix("value=")) from None
+        return text
+
+    return parse
