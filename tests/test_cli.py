@@ -41,7 +41,8 @@ def test_data_summary_json(real_data, capsys):
                  "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
     assert s["network"]["nodes"] > 10_000
-    assert s["rows"]["dropped"]["no_coordinates"] > 0
+    assert s["rows"]["dropped"]["outside_study_area"] > 0
+    assert s["data"]["kind"] in ("embedded", "HOTSPOT_SIM_DATA")
     assert sum(s["crimes_by_type"].values()) == s["rows"]["kept"]
     assert len(s["top_places"]) == 10
     harms = [p["harm"] for p in s["top_places"]]
@@ -55,6 +56,14 @@ def test_data_summary_text(real_data, capsys):
     assert main(["data", "summary"]) == 0
     out = capsys.readouterr().out
     assert "Top 10 places by harm" in out and "outside study area" in out
+    assert out.splitlines()[1].startswith("Data: ")
+
+
+def test_data_summary_says_the_embedded_data_was_used(monkeypatch, capsys):
+    monkeypatch.delenv("HOTSPOT_SIM_DATA", raising=False)
+    assert main(["data", "summary"]) == 0
+    out = capsys.readouterr().out
+    assert "Data: embedded Welwyn Hatfield clip" in out and "left out then" in out
 
 
 def all_help_texts() -> dict[str, str]:
