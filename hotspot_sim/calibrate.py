@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .data import concentration
+from .errors import ConfigError
 from .settings import Scenario, to_toml
 from .study import Study
 
@@ -134,10 +135,22 @@ def pack(scenario: Scenario) -> np.ndarray:
                      scenario.offenders.attractor_exponent])
 
 
+TYPE_ROUNDS = 2  # fixed-point rounds of the crime-type mix
+FINISH_RUNS = TYPE_ROUNDS + 2  # then a volume check and the final statistics
+CALIBRATE_STEPS = ("[1/2] fitting risk parameters (Nelder-Mead runs)",
+                   "[2/2] crime-type mix and final volume check")
+
+
 def calibrate(scenario: Scenario, study: Study, days: float = 60.0, max_evaluations: int = 40,
               progress=None, warmup_days: float = 28.0) -> Fit:
-    """Fit the risk parameters with Nelder-Mead; returns the best values and their statistics."""
+    """Fit the risk parameters with Nelder-Mead; returns the best values and their statistics.
+
+    ``progress(step, done, total, note)`` is told after each model run: the
+    Nelder-Mead evaluations (at most ``max_evaluations``; ``note`` is the loss),
+    then the crime-type mix and the final volume step (:data:`FINISH_RUNS` runs).
+    """
     targets = observed_targets(study)
+    report = progress or (lambda step, done, total, note="": None)
     history = []
     t0 = time.perf_counter()
 
@@ -146,20 +159,26 @@ def calibrate(scenario: Scenario, study: Study, days: float = 60.0, max_evaluati
         s = simulate_stats(scenario.replace(values), study, days, targets, warmup_days)
         value = loss(s)
         history.append({**values, "loss": value})
-        if progress:
-            progress(len(history), value)
+        report(CALIBRATE_STEPS[0], len(history), max_evaluations, f"loss {value:.3f}")
         return value
 
     result = optimize.minimize(objective, pack(scenario), method="Nelder-Mead",
                                options={"maxfev": max_evaluations, "xatol": 0.02, "fatol": 1e-3,
                                         "initial_simplex": initial_simplex(pack(scenario))})
     best = unpack(result.x)
+    report(CALIBRATE_STEPS[1], 0, FINISH_RUNS)
     best["risk.type_weights"] = fit_type_weights(scenario.replace(best), study, days, targets,
-                                                 warmup_days)
+                                                 warmup_days, rounds=TYPE_ROUNDS)
+    report(CALIBRATE_STEPS[1], TYPE_ROUNDS, FINISH_RUNS)
     # volume is close to proportional to the base rate: one last proportional step
     check = simulate_stats(scenario.replace(best), study, days, targets, warmup_days)
+    report(CALIBRATE_STEPS[1], TYPE_ROUNDS + 1, FINISH_RUNS)
+    if check["per_month"]["simulated"] <= 0:
+        raise ConfigError(f"calibrate: no crime was simulated in {days:g} days at the fitted "
+                          "values, so the volume cannot be scaled; give more --days")
     best["risk.base_rate"] = float(best["risk.base_rate"] / (1 + check["per_month"]["rel_error"]))
     final = simulate_stats(scenario.replace(best), study, days, targets, warmup_days)
+    report(CALIBRATE_STEPS[1], FINISH_RUNS, FINISH_RUNS)
     return Fit(params=best, stats=final, evaluations=len(history),
                seconds=time.perf_counter() - t0, history=history)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import sys
 from typing import NamedTuple
 
@@ -824,6 +825,44 @@ def _skip_dispatch(dispatcher):
     return run_ticks
 
 
+COMPILE_MESSAGE = ("hotspot-sim: compiling the simulation kernels (first run after install, "
+                   "about 1 minute; cached afterwards)...")
+ANNOUNCED_ENV = "HOTSPOT_SIM_COMPILE_ANNOUNCED"
+"""Set once the message is shown, so worker processes started afterwards stay quiet."""
+
+
+def cache_is_cold(dispatcher=None) -> bool:
+    """True when numba has no fresh on-disk build of ``dispatcher`` (default run_ticks).
+
+    numba keeps an index per function beside the module (``__pycache__/*.nbi``),
+    stamped with the source file's time and size; an index that is missing,
+    from another numba or for older source loads as empty, and the first call
+    compiles.  Uses numba's cache internals, so if they change we say nothing
+    rather than claim a compile that may not happen.
+    """
+    dispatcher = run_ticks if dispatcher is None else dispatcher
+    if getattr(dispatcher, "overloads", None):
+        return False  # already compiled or loaded in this process
+    try:
+        return not dispatcher._cache._cache_file._load_index()
+    except (AttributeError, OSError, EOFError, ValueError):
+        return False
+
+
+def announce_compile(dispatcher=None, stream=None) -> bool:
+    """Say once (on stderr) that the kernels are compiling, when the cache is cold.
+
+    Returns True when the message was printed.  A process that printed it sets
+    ``HOTSPOT_SIM_COMPILE_ANNOUNCED`` so the worker processes it starts do not
+    repeat it.
+    """
+    if os.environ.get(ANNOUNCED_ENV) or REFERENCE or not cache_is_cold(dispatcher):
+        return False
+    os.environ[ANNOUNCED_ENV] = "1"
+    print(COMPILE_MESSAGE, file=stream or sys.stderr, flush=True)
+    return True
+
+
 _EXPORTS: dict = {}
 
 
@@ -831,6 +870,8 @@ def kernels(reference: bool = False) -> dict:
     """The compiled kernels, or the pure-Python reference (same source, loaded once)."""
     key = "reference" if reference else "compiled"
     if key not in _EXPORTS:
+        if not reference:
+            announce_compile()  # the first call compiles for about a minute: say so before
         _EXPORTS[key] = (reference_module() if reference else sys.modules[__name__]).exports()
     return _EXPORTS[key]
 

@@ -40,9 +40,15 @@ def morris_samples(trajectories: int, seed: int) -> tuple[dict, np.ndarray]:
     return problem, morris.sample(problem, trajectories, num_levels=4, seed=seed)
 
 
+SENSITIVITY_STEP = "Morris design points (random and Koper runs at each)"
+
+
 def run_sensitivity(scenario: str, out: Path, trajectories: int = 4, days: float = 14.0,
                     seed: int = 1, progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the screening design; returns (points with outputs, Morris indices)."""
+    """Run the screening design; returns (points with outputs, Morris indices).
+
+    ``progress(step, done, total)`` is told after each design point.
+    """
     from SALib.analyze import morris as analyze
 
     problem, X = morris_samples(trajectories, seed)
@@ -59,7 +65,7 @@ def run_sensitivity(scenario: str, out: Path, trajectories: int = 4, days: float
         rows.append({**overrides, "random_hotspot_crimes": r, "koper_hotspot_crimes": k,
                      "koper_vs_random_pct": change, "koper_beats_random": change < 0})
         if progress:
-            progress(i + 1, len(X))
+            progress(SENSITIVITY_STEP, i + 1, len(X))
     points = pd.DataFrame(rows)
     Si = analyze.analyze(problem, X, points["koper_vs_random_pct"].to_numpy(), num_levels=4,
                          seed=seed, print_to_console=False)

@@ -918,11 +918,14 @@ def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]
     return max(0.0, mid - half), min(1.0, mid + half)
 
 
+POWER_STEP = "power: simulated trials per (hot spots, days) cell"
+
+
 def power(design: str, hotspots: Sequence[int], days: Sequence[int], baseline_rates,
           effect: float, alpha: float = 0.05, n_sims: int = 200, analysis: str = "glm",
           seed: int = 0, dispersion: float | None = None, treat_share: float = 0.5,
           cov: str = "auto", use_t: bool | None = None, n_permutations: int = 199,
-          block_size: int = 2) -> pd.DataFrame:
+          block_size: int = 2, progress=None) -> pd.DataFrame:
     """Monte Carlo power of a trial for every (hot spots, days) combination.
 
     For each cell ``n_sims`` trials are drawn by the same mechanism as
@@ -974,6 +977,8 @@ def power(design: str, hotspots: Sequence[int], days: Sequence[int], baseline_ra
         t reference for the Wald test; None = with cluster-robust errors only.
     n_permutations : int
         Permutations per trial for ``analysis="permutation"``.
+    progress : callable, optional
+        ``progress(step, done, total)``, told after each cell.
 
     Returns
     -------
@@ -1001,6 +1006,8 @@ def power(design: str, hotspots: Sequence[int], days: Sequence[int], baseline_ra
     rows = []
     for H in hotspots:
         for D in days:
+            if progress:
+                progress(POWER_STEP, len(rows), len(hotspots) * len(days))
             t0 = time.perf_counter()
             rng = np.random.default_rng([seed, H, D])
             p, est, deg = _power_cell(design, H, D, rates, effect, dispersion, treat_share,
@@ -1015,6 +1022,8 @@ def power(design: str, hotspots: Sequence[int], days: Sequence[int], baseline_ra
                          "median_rate_ratio": float(np.exp(np.median(finite)))
                          if finite.size else math.nan,
                          "seconds": time.perf_counter() - t0})
+    if progress:
+        progress(POWER_STEP, len(rows), len(rows))
     return pd.DataFrame(rows)
 
 
