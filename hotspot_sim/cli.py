@@ -253,7 +253,9 @@ def add_run_command(sub) -> None:
                     "street network, in 1-minute ticks, with calls for service and the chosen "
                     "patrol policy. Writes every table as parquet (crimes and deterred or "
                     "displaced attempts, GPS pings, officer status minutes, calls and response "
-                    "times, daily totals) with the scenario and seed, and prints a summary.",
+                    "times, daily totals) with the scenario and seed, crimes.gpkg (crimes, "
+                    "attempts, hot spots and catchments, EPSG:27700, for QGIS/ArcGIS), and "
+                    "prints a summary.",
         epilog=policy_epilog() + "\nSame scenario + seed => identical outputs.")
     add_scenario_arg(p)
     p.add_argument("--policy", "-p", help="policy name (default: the scenario's)")
@@ -664,7 +666,8 @@ def add_target_command(sub) -> None:
                     "spots at least a minimum distance apart, show how concentrated harm is,\n"
                     "and check out of sample whether places picked on earlier months still\n"
                     "hold crime later (hit rate and PAI per method at 1/2/5% of street\n"
-                    "length). Writes hotspots.csv, hotspots.geojson (EPSG:4326 points) and\n"
+                    "length). Writes hotspots.csv, hotspots.geojson (EPSG:4326 points),\n"
+                    "hotspots.gpkg (points and catchments, EPSG:27700, for QGIS/ArcGIS) and\n"
                     "out_of_sample.csv to --out.",
         epilog=TARGET_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_scenario_arg(p)

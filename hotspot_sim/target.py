@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from .errors import ConfigError, DataError
+from .gis import write_hotspots_gpkg
 from .network import StreetNetwork
 from .safe_csv import write_csv
 
@@ -506,14 +507,15 @@ def place_totals(study, level: str = "node", cell_m: float = 125.0,
 
 
 def write_hotspots(table: pd.DataFrame, folder) -> dict[str, Path]:
-    """Write ``hotspots.csv`` and ``hotspots.geojson`` (points, EPSG:4326) to ``folder``.
+    """Write ``hotspots.csv``, ``hotspots.geojson`` (points, EPSG:4326) and
+    ``hotspots.gpkg`` (points and catchment circles, EPSG:27700) to ``folder``.
 
     Every column is a GeoJSON property; NaN becomes null.
 
     Returns
     -------
     dict
-        ``{"csv": path, "geojson": path}``.
+        ``{"csv": path, "geojson": path, "gpkg": path}``.
     """
     missing = {"lon", "lat"} - set(table.columns)
     if missing:
@@ -528,6 +530,7 @@ def write_hotspots(table: pd.DataFrame, folder) -> dict[str, Path]:
                  "properties": r} for r in records]
     paths["geojson"].write_text(json.dumps({"type": "FeatureCollection", "features": features},
                                            indent=1), encoding="utf-8")
+    paths["gpkg"] = write_hotspots_gpkg(table, folder / "hotspots.gpkg")
     return paths
 
 

@@ -122,12 +122,14 @@ def _parse_numbers(df: pd.DataFrame, path: Path, col: str, lo=-math.inf, hi=math
 def _coordinates(df: pd.DataFrame, path: Path, what: str) -> tuple[np.ndarray, np.ndarray]:
     """``x, y`` (EPSG:27700 m) or ``lon, lat`` (degrees, converted)."""
     if {"x", "y"} <= set(df.columns):
-        return _parse_numbers(df, path, "x"), _parse_numbers(df, path, "y")
+        x, y = _parse_numbers(df, path, "x"), _parse_numbers(df, path, "y")
+        _check_metres(path, x, y)
+        return x, y
     if {"lon", "lat"} <= set(df.columns):
         from .data import to_bng
 
-        lon = _parse_numbers(df, path, "lon", -180, 180)
-        lat = _parse_numbers(df, path, "lat", -90, 90)
+        lon, lat = _parse_numbers(df, path, "lon"), _parse_numbers(df, path, "lat")
+        _check_degrees(path, lon, lat)
         return to_bng(lon, lat)
     have = set(df.columns)
     need = ["x", "y"] if have & {"x", "y"} or not have & {"lon", "lat"} else ["lon", "lat"]
@@ -208,6 +210,7 @@ def read_crimes_csv(path, origin=None) -> pd.DataFrame:
     Columns (case-insensitive): ``time`` (ISO date-time), ``x, y`` (EPSG:27700
     metres) or ``lon, lat``, optional ``crime_type`` and ``harm`` (Cambridge
     Crime Harm Index days).  Without ``harm`` the weight of a police.uk
+    out = _mark_rows(out, path)
     ``crime_type`` is looked up in the package's harm table
     (``data_files/chi_police_uk.csv``); otherwise it is NaN (harm totals skip it).
 
@@ -241,6 +244,7 @@ def read_hotspots_csv(path) -> pd.DataFrame:
     Other columns (``location``, ``lsoa``, ...) are kept.  Duplicate ids are an
     error.
 
+    out = _mark_rows(out, path)
     Returns
     -------
     pandas.DataFrame
@@ -257,7 +261,7 @@ def read_hotspots_csv(path) -> pd.DataFrame:
     if "radius_m" in df.columns:
         out["radius_m"] = _parse_numbers(df, path, "radius_m", 0)
     rest = [c for c in df.columns if c not in ("hotspot_id", "x", "y", "lon", "lat", "radius_m")]
-    return pd.concat([out, df[rest]], axis=1)
+    return _mark_rows(pd.concat([out, df[rest]], axis=1), path)
 
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -301,7 +305,7 @@ def read_plan_csv(path, origin=None) -> pd.DataFrame:
         out["treated"] = text.isin(_TRUE).to_numpy()
     else:
         out["treated"] = planned > 0
-    return out
+    return _mark_rows(out, path)
 
 
 # --------------------------------------------------------------------------- presence
@@ -1049,10 +1053,355 @@ def weighted_displacement(zones: pd.DataFrame, rings: Sequence[float]) -> pd.Dat
 
 
 def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame | None = None,
-                 plan: pd.DataFrame | None = None, radius_m: float | None = DEFAULT_RADIUS_M,
+                 plan: pd.DataFrame | None = None, radius_m: float | None = None,
                  origin=None, end_time=None, interval_min: float | None = None,
                  horizon_min: float = DEFAULT_HORIZON_MIN) -> dict[str, pd.DataFrame]:
     """Every Track table from a GPS log, hot spots and (optionally) crimes and a plan.
+
+# --------------------------------------------------------------------------- inputs belong together
+
+AREA_MARGIN_M = 5000.0
+"""Pings or crimes farther than this from the hot spots' bounding box are far outside the
+trial's area: one force's hot spots lie within a few km of each other, and 5 km leaves room
+for officers' travel between them and to the station."""
+STRAY_GAP_DAYS = 30.0
+"""Sorted times more than this far apart split into separate runs of dates."""
+STRAY_RATIO = 20
+"""A run of dates with at most 1/20 as many rows as the largest run is stray (a typed
+year, a device clock reset) and is left out of the period."""
+UK_LON = (-11.0, 3.0)
+UK_LAT = (49.0, 61.5)
+"""Longitude and latitude (degrees) of the British Isles, to recognise degrees anywhere."""
+N_EXAMPLES = 5
+"""Rows quoted as examples in a message."""
+WARNING_COLUMNS = ["check", "file", "rows", "message"]
+LINE = "file_line"
+"""Column of the frames read from CSV: each row's line in its file (header = line 1)."""
+
+
+def _mark_rows(out: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Note each row's line in ``path`` (header = line 1) before the rows are sorted, so
+    the checks made after loading can name the lines."""
+    out[LINE] = np.arange(len(out), dtype=np.int64) + 2
+    out.attrs["source"] = str(path)
+    return out
+
+
+def _warner(notes: list[dict]):
+    """``warn(check, file, rows, message)``, appending to ``notes``."""
+    return lambda *note: notes.append(dict(zip(WARNING_COLUMNS, note)))
+
+
+def _source(frame: pd.DataFrame, default: str) -> str:
+    return frame.attrs.get("source", default)
+
+
+def _short(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.6g}"
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat(sep=" ")
+    return str(v)
+
+
+def _rows(frame: pd.DataFrame, mask, cols: Sequence[str] = ()) -> str:
+    """The first rows of ``mask`` as 'line 2 (x=-0.2, y=51.7), ... and 3 more'."""
+    idx = np.flatnonzero(np.asarray(mask, bool))
+    parts = []
+    for i in idx[:N_EXAMPLES]:
+        where = f"line {int(frame[LINE].iloc[i])}" if LINE in frame else f"row {i + 1}"
+        values = ", ".join(f"{c}={_short(frame[c].iloc[i])}" for c in cols)
+        parts.append(f"{where} ({values})" if values else where)
+    more = f" and {len(idx) - N_EXAMPLES:,} more" if len(idx) > N_EXAMPLES else ""
+    return ", ".join(parts) + more
+
+
+def _between(v: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    return (v >= bounds[0]) & (v <= bounds[1])
+
+
+def _check_metres(path: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """``x, y`` must be metres: a British Isles longitude/latitude pair there is degrees.
+
+    Such a point read as metres would lie within 15 m of the grid's origin, in the sea off
+    the Isles of Scilly, so no real row is mistaken.
+    """
+    degrees = (_between(x, UK_LON) & _between(y, UK_LAT)) | (_between(x, UK_LAT)
+                                                              & _between(y, UK_LON))
+    if degrees.any():
+        rows = _rows(pd.DataFrame({"x": x, "y": y}).assign(**{LINE: np.arange(len(x)) + 2}),
+                     degrees, ["x", "y"])
+        raise DataError(
+            f"{path}, columns 'x', 'y': {int(degrees.sum()):,} row(s) hold longitude/latitude "
+            f"degrees, not British National Grid metres: {rows}. Name the columns lon, lat "
+            "(WGS84 degrees), or give x, y as EPSG:27700 eastings and northings in metres")
+
+
+def _check_degrees(path: Path, lon: np.ndarray, lat: np.ndarray) -> None:
+    """``lon, lat`` must be degrees, and not swapped (a British latitude as longitude)."""
+    table = pd.DataFrame({"lon": lon, "lat": lat, LINE: np.arange(len(lon)) + 2})
+    metres = (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    if metres.any():
+        raise DataError(
+            f"{path}, columns 'lon', 'lat': {int(metres.sum()):,} row(s) are not degrees "
+            f"(longitude must be within [-180, 180], latitude within [-90, 90]): "
+            f"{_rows(table, metres, ['lon', 'lat'])}. Values this large are metres: if they "
+            "are British National Grid eastings and northings, name the columns x, y")
+    swapped = _between(lon, UK_LAT) & _between(lat, UK_LON)
+    if swapped.any():
+        raise DataError(
+            f"{path}, columns 'lon', 'lat': longitude and latitude look swapped in "
+            f"{int(swapped.sum()):,} row(s) (a British latitude in 'lon', a longitude in "
+            f"'lat'): {_rows(table, swapped, ['lon', 'lat'])}. Swap the two column names in "
+            "the header (lon runs east-west, e.g. -0.2; lat north-south, e.g. 51.7)")
+
+
+def stray_times(times, gap_days: float = STRAY_GAP_DAYS, ratio: float = STRAY_RATIO
+                ) -> np.ndarray:
+    """Which of ``times`` lie apart from the bulk of the dates (True: stray).
+
+    The sorted times are split where consecutive ones are more than ``gap_days``
+    apart; the run with most rows is the bulk, and every run with at most
+    ``1/ratio`` as many rows is stray (a mistyped year, a device whose clock
+    reset), e.g. one ping dated 2019 among a month of 2021 pings.  Runs of
+    comparable size (two phases of one trial) are all kept.
+    """
+    t = pd.to_datetime(pd.Series(times)).to_numpy("datetime64[us]")
+    out = np.zeros(t.size, bool)
+    if t.size < 2:
+        return out
+    order = np.argsort(t, kind="stable")
+    split = np.diff(t[order]) > np.timedelta64(int(gap_days * 86400e6), "us")
+    run = np.r_[0, np.cumsum(split)]
+    size = np.bincount(run)
+    out[order] = (size * ratio <= size.max())[run]
+    return out
+
+
+def _distance_to_area(frame: pd.DataFrame, hotspots: pd.DataFrame) -> np.ndarray:
+    """Metres from each point of ``frame`` to the hot spots' bounding box (0 inside)."""
+    x, y = frame["x"].to_numpy(float), frame["y"].to_numpy(float)
+    hx, hy = hotspots["x"].to_numpy(float), hotspots["y"].to_numpy(float)
+    dx = np.maximum(np.maximum(hx.min() - x, x - hx.max()), 0.0)
+    dy = np.maximum(np.maximum(hy.min() - y, y - hy.max()), 0.0)
+    return np.hypot(dx, dy)
+
+
+def _check_area(frame: pd.DataFrame, hotspots: pd.DataFrame, what: str, src: str, kept: str,
+                warn, margin_m: float) -> None:
+    """Error if no point of ``frame`` is near the hot spots; a warning for those far away."""
+    far = _distance_to_area(frame, hotspots) > margin_m
+    km = f"{margin_m / 1000:g} km"
+    if far.all():
+        box = (f"x {hotspots['x'].min():,.0f} to {hotspots['x'].max():,.0f}, "
+               f"y {hotspots['y'].min():,.0f} to {hotspots['y'].max():,.0f}")
+        raise DataError(
+            f"{src}: none of the {len(frame):,} {what} is within {km} of the hot spots "
+            f"(which span {box} in British National Grid metres), e.g. "
+            f"{_rows(frame, far, ['x', 'y'])}. Check that both files cover the same place and "
+            "give coordinates as x, y (EPSG:27700 metres) or lon, lat (WGS84 degrees)")
+    if far.any():
+        warn("far from hot spots", src, int(far.sum()),
+             f"{src}: {int(far.sum()):,} of {len(frame):,} {what} are more than {km} from "
+             f"the hot spots' area: {_rows(frame, far, ['x', 'y'])}; kept ({kept})")
+
+
+def _resolve_radius(hotspots: pd.DataFrame, radius_m: float | None, warn) -> pd.DataFrame:
+    """Hot spots with ``radius_m`` set to the radius used: ``radius_m`` if given (it wins over
+    the table's own column, with a warning where they differ), else the column, else 100 m."""
+    hs = hotspots.drop(columns=LINE, errors="ignore").reset_index(drop=True)
+    src = _source(hotspots, "the hot spots")
+    own = hs["radius_m"].to_numpy(float) if "radius_m" in hs else None
+    if radius_m is None:
+        hs["radius_m"] = own if own is not None else DEFAULT_RADIUS_M
+    else:
+        differ = own is not None and not np.allclose(own, float(radius_m))
+        if differ:
+            n = int((~np.isclose(own, float(radius_m))).sum())
+            warn("radius conflict", src, n,
+                 f"{src}: the radius given ({float(radius_m):g} m, --radius) differs from the "
+                 f"file's own radius_m for {n:,} of {len(hs):,} hot spots (radius_m "
+                 f"{np.nanmin(own):g} to {np.nanmax(own):g} m); {float(radius_m):g} m wins for "
+                 "every hot spot. Leave out --radius to use each hot spot's radius_m")
+        hs["radius_m"] = float(radius_m)
+    bad = ~(hs["radius_m"].to_numpy(float) > 0)
+    if bad.any():
+        raise DataError(f"{src}: radius_m must be > 0 metres (a hot spot with no area gets no "
+                        f"dose): {_rows(hotspots, bad, ['hotspot_id', 'radius_m'])}")
+    return hs
+
+
+def _check_visited(gps: pd.DataFrame, hotspots: pd.DataFrame, src: str) -> None:
+    """Error if no ping is within any hot spot's radius: a dose of 0 would not be measured."""
+    pos, _ = nearest_hotspot(gps["x"], gps["y"], hotspots, None)
+    if (pos >= 0).any():
+        return
+    near, dist = nearest_hotspot(gps["x"], gps["y"], hotspots, None, within=False)
+    i = int(np.argmin(dist))
+    r = hotspots["radius_m"].to_numpy(float)
+    raise DataError(
+        f"{src}: none of the {len(gps):,} GPS pings is within the radius of any hot spot "
+        f"(radius {r.min():g}{'' if r.min() == r.max() else f' to {r.max():g}'} m); the "
+        f"closest, {_rows(gps, np.arange(len(gps)) == i, ['time', 'x', 'y'])}, is "
+        f"{dist[i]:,.0f} m from hot spot {hotspots['hotspot_id'].iloc[near[i]]}. The dose would "
+        "be 0 minutes everywhere without being measured: check that the GPS and hot spots "
+        "are the same place and coordinates, or give a larger --radius")
+
+
+def _drop_stray(gps: pd.DataFrame, src: str, warn) -> pd.DataFrame:
+    """GPS without stray times (counted warning), so they cannot stretch the period."""
+    stray = stray_times(gps["time"])
+    if stray.any():
+        bulk = gps["time"][~stray]
+        warn("stray times", src, int(stray.sum()),
+             f"{src}: {int(stray.sum()):,} of {len(gps):,} pings lie more than "
+             f"{STRAY_GAP_DAYS:g} days apart from the bulk of the times ({bulk.min():%Y-%m-%d} to "
+             f"{bulk.max():%Y-%m-%d}): {_rows(gps, stray, ['officer', 'time'])}; left out, so "
+             "they do not stretch the period")
+    return gps[~stray]
+
+
+def _crimes_in_period(crimes: pd.DataFrame, start, end, src: str, warn) -> pd.DataFrame:
+    """Crimes of the GPS period [start, end): error if none, counted warning for the rest."""
+    t = crimes["time"]
+    before, after = (t < start).to_numpy(), (t >= end).to_numpy()
+    outside = before | after
+    period = f"{start:%Y-%m-%d} to {end - pd.Timedelta(microseconds=1):%Y-%m-%d}"
+    if len(crimes) and outside.all():
+        raise DataError(
+            f"{src}: none of the {len(crimes):,} crimes is in the GPS period ({period}); the "
+            f"crimes run from {t.min():%Y-%m-%d} to {t.max():%Y-%m-%d}. Give the crimes of "
+            "the same period as the GPS")
+    if outside.any():
+        warn("crimes outside the GPS period", src, int(outside.sum()),
+             f"{src}: {int(outside.sum()):,} of {len(crimes):,} crimes fall outside the GPS "
+             f"period ({period}): {int(before.sum()):,} before, {int(after.sum()):,} after, "
+             f"e.g. {_rows(crimes, outside, ['time'])}; left out")
+    return crimes[~outside]
+
+
+def _check_crime_types(crimes: pd.DataFrame, src: str, warn) -> None:
+    """Counted warning for crimes whose type has no harm weight (their harm is unknown)."""
+    if "harm" not in crimes or "crime_type" not in crimes:
+        return
+    unknown = crimes["harm"].isna().to_numpy() & (crimes["crime_type"].astype(str) != "")
+    if unknown.any():
+        from difflib import get_close_matches
+
+        from .data import load_harm_weights
+
+        known = list(load_harm_weights().index)
+        counts = crimes.loc[unknown, "crime_type"].value_counts()
+        listed = ", ".join(
+            f"{t!r} ({n:,}" + (f"; did you mean {close[0]!r}?)" if (close := get_close_matches(
+                t, known, n=1)) else ")") for t, n in counts.items())
+        warn("unknown crime types", src, int(unknown.sum()),
+             f"{src}: {int(unknown.sum()):,} crimes have a crime_type with no harm weight: "
+             f"{listed}; e.g. {_rows(crimes, unknown, ['crime_type'])}. They count as crimes "
+             "but add no harm: use police.uk crime types or give a harm column")
+    blank = crimes["harm"].isna().to_numpy() & (crimes["crime_type"].astype(str) == "")
+    if blank.any():
+        warn("no crime type", src, int(blank.sum()),
+             f"{src}: {int(blank.sum()):,} crimes have neither a crime_type nor a harm, "
+             f"e.g. {_rows(crimes, blank)}; they count as crimes but add no harm")
+
+
+def check_inputs(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame | None = None,
+                 radius_m: float | None = None, origin=None, end_time=None,
+                 margin_m: float = AREA_MARGIN_M) -> dict:
+    """Check that GPS, hot spots and crimes belong together, in space and in time.
+
+    Errors (:class:`DataError`, naming the file, the lines and what to do): no
+    ping or no crime within ``margin_m`` of the hot spots' bounding box, no
+    ping within any hot spot's radius (the dose would be 0 without being
+    measured), no crime in the GPS period, a hot spot radius that is not > 0.
+    Counted warnings (with example lines): pings or crimes far from the hot
+    spots (kept), GPS times apart from the bulk (:func:`stray_times`; left
+    out, so they cannot stretch the period and the per-day figures), crimes
+    outside the GPS period (left out), crime types without a harm weight, an
+    explicit ``radius_m`` that overrides the hot spots' own ``radius_m``.
+    Frames read by :func:`read_gps_csv` and friends carry their file and line
+    numbers; others are named by row.
+
+    Parameters
+    ----------
+    gps, hotspots : pandas.DataFrame
+    crimes : pandas.DataFrame, optional
+    radius_m : float, optional
+        Radius for every hot spot; None: the hot spots' ``radius_m`` column, else 100 m.
+    origin, end_time : Timestamp, optional
+        The GPS period (default: the midnights on or before the first ping and
+        after the last one).
+    margin_m : float
+        Distance from the hot spots' bounding box beyond which a point is far away.
+
+    Returns
+    -------
+    dict
+        ``gps`` and ``crimes`` (rows left out removed), ``hotspots`` (with
+        ``radius_m`` the radius used), ``origin``, ``end_time`` and
+        ``warnings`` (list of dicts ``check, file, rows, message``).
+    """
+    notes: list[dict] = []
+    warn = _warner(notes)
+    if not len(gps):
+        raise DataError(f"{_source(gps, 'the GPS log')}: the GPS log has no pings")
+    if not len(hotspots):
+        raise DataError(f"{_source(hotspots, 'the hot spots')}: there are no hot spots")
+    hs = _resolve_radius(hotspots, radius_m, warn)
+    src = _source(gps, "the GPS log")
+    gps = _drop_stray(gps, src, warn)
+    _check_area(gps, hs, "GPS pings", src, "they count as time away from the hot spots", warn,
+                margin_m)
+    _check_visited(gps, hs, src)
+    origin = day_origin(gps["time"]) if origin is None else pd.Timestamp(origin)
+    end = pd.Timestamp(gps["time"].max()).normalize() + pd.Timedelta(days=1) \
+        if end_time is None else pd.Timestamp(end_time)
+    if crimes is not None:
+        c_src = _source(crimes, "the crimes")
+        if len(crimes):
+            _check_area(crimes, hs, "crimes", c_src, "they count as crime elsewhere", warn,
+                        margin_m)
+        crimes = _crimes_in_period(crimes, origin, end, c_src, warn)
+        _check_crime_types(crimes, c_src, warn)
+    return {"gps": gps, "hotspots": hs, "crimes": crimes, "origin": origin, "end_time": end_time,
+            "warnings": notes}
+
+
+def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin, warn
+               ) -> pd.DataFrame:
+    """The plan's spot-days that Track can measure.
+
+    A hot spot id the hot spots do not have is an error (its dose would read 0);
+    planned days outside the GPS period (days ``0 .. n_days-1`` from
+    ``origin``) are left out with a counted warning (``warn(check, file,
+    rows, message)``), since no GPS measured them.
+    """
+    src = _source(plan, "the dose plan")
+    unknown = ~plan["hotspot_id"].isin(hotspots["hotspot_id"]).to_numpy()
+    if unknown.any():
+        ids = list(dict.fromkeys(plan.loc[unknown, "hotspot_id"].tolist()))
+        raise DataError(
+            f"{src}, column 'hotspot_id': {int(unknown.sum()):,} row(s) name hot spot(s) that "
+            f"are not among the hot spots: {ids[:N_EXAMPLES]}"
+            f"{' ...' if len(ids) > N_EXAMPLES else ''}, e.g. "
+            f"{_rows(plan, unknown, ['hotspot_id'])}. Use the hot spots file's hotspot_id values "
+            f"(e.g. {hotspots['hotspot_id'].iloc[0]!r})")
+    day = plan["day"].to_numpy(np.int64)
+    outside = (day < 0) | (day >= n_days)
+    if outside.all():
+        raise DataError(
+            f"{src}: none of the {len(plan):,} planned spot-days is in the GPS period "
+            f"({pd.Timestamp(origin):%Y-%m-%d}, {n_days} day(s)), e.g. "
+            f"{_rows(plan, outside, ['day'])}. Give the plan of the period the GPS covers")
+    if outside.any():
+        warn("plan outside the GPS period", src, int(outside.sum()),
+             f"{src}: {int(outside.sum()):,} of {len(plan):,} planned spot-days fall outside "
+             f"the GPS period ({pd.Timestamp(origin):%Y-%m-%d}, {n_days} day(s)): "
+             f"{_rows(plan, outside, ['day', 'hotspot_id'])}; left out of compliance (no GPS "
+             "measured them)")
+    return plan[~outside].drop(columns=LINE, errors="ignore").reset_index(drop=True)
+
 
     Parameters
     ----------
@@ -1063,6 +1412,10 @@ def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
         ``day, hotspot_id, planned_minutes`` [, ``treated``] for compliance;
         its ``treated`` spot-days define treatment for displacement (without
         a plan, the hot spots with any visit count as treated).
+    The inputs are checked first (:func:`check_inputs`, :func:`check_plan`):
+    inputs that do not belong together are an error, and rows left out or far
+    away are counted in the ``warnings`` table.
+
     origin : Timestamp, optional
         Midnight of day 0 (default: the first midnight on or before the first ping).
     end_time : Timestamp, optional
@@ -1072,12 +1425,18 @@ def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
     -------
     dict of pandas.DataFrame
         ``visits``, ``dose``; with a plan ``compliance``, ``compliance_by_hotspot``,
+    radius_m : float, optional
+        Radius of every hot spot; None: the hot spots' own ``radius_m`` column,
+        else 100 m.
         ``compliance_overall``; ``calls`` (with a GPS ``status``); with crimes
-        ``spells``, ``survival``, ``residual_deterrence``, ``displacement``.
+        ``spells``, ``survival``, ``residual_deterrence``, ``displacement``;
+        ``hotspots`` (with the ``radius_m`` used) and ``warnings`` (``check,
+        file, rows, message``; empty when all is well).
     """
-    if not len(gps):
-        raise DataError("the GPS log has no pings")
-    origin = day_origin(gps["time"]) if origin is None else pd.Timestamp(origin)
+    checked = check_inputs(gps, hotspots, crimes, radius_m, origin, end_time)
+    gps, hotspots, crimes, origin = (checked[k] for k in ("gps", "hotspots", "crimes", "origin"))
+    notes = checked["warnings"]
+    radius_m = None  # check_inputs put the radius used in each hot spot's radius_m
     if end_time is None:
         end_time = pd.Timestamp(gps["time"].max()) + pd.Timedelta(
             minutes=float(np.median(ping_minutes(gps, interval_min))))
@@ -1096,6 +1455,8 @@ def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
         rd = residual_deterrence(v, crimes, hotspots, radius_m, horizon_min, end_time)
         out.update(spells=rd["spells"], survival=rd["survival"],
                    residual_deterrence=rd["table"])
+        plan = check_plan(plan, hotspots, n_days, origin,
+                          _warner(notes))
         if plan is not None and len(plan) and "treated" in plan:
             treated = plan
         else:
@@ -1111,6 +1472,8 @@ def read_run(run_dir) -> dict:
     Returns
     -------
     dict
+    out["hotspots"] = hotspots
+    out["warnings"] = pd.DataFrame(notes, columns=WARNING_COLUMNS)
         ``gps``, ``crimes``, ``hotspots`` and ``plan`` (None when the file is
         absent), ``manifest`` (run.json), ``origin`` (midnight of the run
         start's date) and ``end_time`` (start + minutes run).
@@ -1135,7 +1498,7 @@ def read_run(run_dir) -> dict:
     return out
 
 
-def track_run(run_dir, radius_m: float | None = DEFAULT_RADIUS_M, gps: pd.DataFrame | None = None,
+def track_run(run_dir, radius_m: float | None = None, gps: pd.DataFrame | None = None,
               hotspots: pd.DataFrame | None = None, crimes: pd.DataFrame | None = None,
               plan: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every Track table for a run folder (:func:`hotspot_sim.outputs.write_run`).
@@ -1179,14 +1542,23 @@ def _fmt(v, spec: str = ".0f", na: str = "-") -> str:
     return na if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
 
 
-def format_track(tables: dict[str, pd.DataFrame], radius_m: float | None = DEFAULT_RADIUS_M
-                 ) -> str:
+def _radius_label(tables: dict[str, pd.DataFrame], radius_m: float | None) -> str:
+    """'100 m', or '50-150 m, per hot spot' from the radii :func:`track_frames` used."""
+    if radius_m is None and "hotspots" in tables and "radius_m" in tables["hotspots"]:
+        r = tables["hotspots"]["radius_m"].to_numpy(float)
+        if len(r) and r.min() != r.max():
+            return f"{r.min():g}-{r.max():g} m, per hot spot"
+        radius_m = r[0] if len(r) else None
+    return f"{_fmt(radius_m, 'g', 'per hot spot')} m"
+
+
+def format_track(tables: dict[str, pd.DataFrame], radius_m: float | None = None) -> str:
     """A plain-text report of :func:`track_frames` tables (dose, compliance, calls, Koper)."""
     dose, v = tables["dose"], tables["visits"]
     n_days = dose["day"].nunique()
     out = [f"Track: {len(v):,} visits by {v['officer'].nunique()} officers to "
            f"{dose['hotspot_id'].nunique()} hot spots over {n_days} day(s) "
-           f"(radius {_fmt(radius_m, 'g', 'per hot spot')} m)", ""]
+           f"(radius {_radius_label(tables, radius_m)})", ""]
     by = tables.get("compliance_by_hotspot")
     if by is None:
         g = dose.groupby("hotspot_id")
@@ -1242,3 +1614,8 @@ def format_track(tables: dict[str, pd.DataFrame], radius_m: float | None = DEFAU
             out.append(f"  {r.group:<9} {r.zone:<17} {r.places:>5} {r.unit:<9} crimes "
                        f"{r.crimes:>5} harm {r.harm:>9,.1f}")
     return "\n".join(out)
+    notes = tables.get("warnings")
+    if notes is not None and len(notes):
+        out += ["", f"Input checks: {len(notes)} warning(s), listed in warnings.csv: "
+                + "; ".join(f"{r.check} ({r.rows:,} row{'s' * (r.rows != 1)})"
+                            for r in notes.itertuples())]
