@@ -201,6 +201,7 @@ def read_gps_csv(path, origin=None) -> pd.DataFrame:
                         "officer": _ids(df["officer"]), "node": np.int32(-1), "x": x, "y": y})
     if "status" in df.columns:
         out["status"] = df["status"].str.strip().str.lower()
+    out = _mark_rows(out, path)
     return out.sort_values(["tick", "officer"], kind="stable").reset_index(drop=True)
 
 
@@ -210,7 +211,6 @@ def read_crimes_csv(path, origin=None) -> pd.DataFrame:
     Columns (case-insensitive): ``time`` (ISO date-time), ``x, y`` (EPSG:27700
     metres) or ``lon, lat``, optional ``crime_type`` and ``harm`` (Cambridge
     Crime Harm Index days).  Without ``harm`` the weight of a police.uk
-    out = _mark_rows(out, path)
     ``crime_type`` is looked up in the package's harm table
     (``data_files/chi_police_uk.csv``); otherwise it is NaN (harm totals skip it).
 
@@ -235,6 +235,7 @@ def read_crimes_csv(path, origin=None) -> pd.DataFrame:
     out = pd.DataFrame({"tick": ticks_from(time, origin), "time": time, "node": np.int64(-1),
                         "x": x, "y": y, "crime_type": ctype.to_numpy(str), "harm": harm,
                         "outcome": "committed"})
+    out = _mark_rows(out, path)
     return out.sort_values("tick", kind="stable").reset_index(drop=True)
 
 
@@ -244,7 +245,6 @@ def read_hotspots_csv(path) -> pd.DataFrame:
     Other columns (``location``, ``lsoa``, ...) are kept.  Duplicate ids are an
     error.
 
-    out = _mark_rows(out, path)
     Returns
     -------
     pandas.DataFrame
@@ -1049,15 +1049,6 @@ def weighted_displacement(zones: pd.DataFrame, rings: Sequence[float]) -> pd.Dat
     return pd.DataFrame(out)
 
 
-# --------------------------------------------------------------------------- whole runs
-
-
-def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame | None = None,
-                 plan: pd.DataFrame | None = None, radius_m: float | None = None,
-                 origin=None, end_time=None, interval_min: float | None = None,
-                 horizon_min: float = DEFAULT_HORIZON_MIN) -> dict[str, pd.DataFrame]:
-    """Every Track table from a GPS log, hot spots and (optionally) crimes and a plan.
-
 # --------------------------------------------------------------------------- inputs belong together
 
 AREA_MARGIN_M = 5000.0
@@ -1403,6 +1394,19 @@ def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin, 
     return plan[~outside].drop(columns=LINE, errors="ignore").reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- whole runs
+
+
+def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame | None = None,
+                 plan: pd.DataFrame | None = None, radius_m: float | None = None,
+                 origin=None, end_time=None, interval_min: float | None = None,
+                 horizon_min: float = DEFAULT_HORIZON_MIN) -> dict[str, pd.DataFrame]:
+    """Every Track table from a GPS log, hot spots and (optionally) crimes and a plan.
+
+    The inputs are checked first (:func:`check_inputs`, :func:`check_plan`):
+    inputs that do not belong together are an error, and rows left out or far
+    away are counted in the ``warnings`` table.
+
     Parameters
     ----------
     gps, hotspots : pandas.DataFrame
@@ -1412,10 +1416,9 @@ def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin, 
         ``day, hotspot_id, planned_minutes`` [, ``treated``] for compliance;
         its ``treated`` spot-days define treatment for displacement (without
         a plan, the hot spots with any visit count as treated).
-    The inputs are checked first (:func:`check_inputs`, :func:`check_plan`):
-    inputs that do not belong together are an error, and rows left out or far
-    away are counted in the ``warnings`` table.
-
+    radius_m : float, optional
+        Radius of every hot spot; None: the hot spots' own ``radius_m`` column,
+        else 100 m.
     origin : Timestamp, optional
         Midnight of day 0 (default: the first midnight on or before the first ping).
     end_time : Timestamp, optional
@@ -1425,9 +1428,6 @@ def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin, 
     -------
     dict of pandas.DataFrame
         ``visits``, ``dose``; with a plan ``compliance``, ``compliance_by_hotspot``,
-    radius_m : float, optional
-        Radius of every hot spot; None: the hot spots' own ``radius_m`` column,
-        else 100 m.
         ``compliance_overall``; ``calls`` (with a GPS ``status``); with crimes
         ``spells``, ``survival``, ``residual_deterrence``, ``displacement``;
         ``hotspots`` (with the ``radius_m`` used) and ``warnings`` (``check,
@@ -1446,6 +1446,8 @@ def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin, 
     dose = dose_by_day(v, hotspots, days=n_days, origin=origin)
     out = {"visits": v, "dose": dose}
     if plan is not None and len(plan):
+        plan = check_plan(plan, hotspots, n_days, origin,
+                          _warner(notes))
         c = compliance(dose, plan, gps, origin=origin)
         out.update(compliance=c["spot_days"], compliance_by_hotspot=c["by_hotspot"],
                    compliance_overall=c["overall"], calls=c["calls"])
@@ -1455,14 +1457,14 @@ def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin, 
         rd = residual_deterrence(v, crimes, hotspots, radius_m, horizon_min, end_time)
         out.update(spells=rd["spells"], survival=rd["survival"],
                    residual_deterrence=rd["table"])
-        plan = check_plan(plan, hotspots, n_days, origin,
-                          _warner(notes))
         if plan is not None and len(plan) and "treated" in plan:
             treated = plan
         else:
             treated = v["hotspot_id"].unique()
         out["displacement"] = displacement(crimes, hotspots, treated, radius_m=radius_m,
                                            origin=origin)["zones"]
+    out["hotspots"] = hotspots
+    out["warnings"] = pd.DataFrame(notes, columns=WARNING_COLUMNS)
     return out
 
 
@@ -1472,8 +1474,6 @@ def read_run(run_dir) -> dict:
     Returns
     -------
     dict
-    out["hotspots"] = hotspots
-    out["warnings"] = pd.DataFrame(notes, columns=WARNING_COLUMNS)
         ``gps``, ``crimes``, ``hotspots`` and ``plan`` (None when the file is
         absent), ``manifest`` (run.json), ``origin`` (midnight of the run
         start's date) and ``end_time`` (start + minutes run).
@@ -1613,9 +1613,9 @@ def format_track(tables: dict[str, pd.DataFrame], radius_m: float | None = None)
         for r in disp.itertuples():
             out.append(f"  {r.group:<9} {r.zone:<17} {r.places:>5} {r.unit:<9} crimes "
                        f"{r.crimes:>5} harm {r.harm:>9,.1f}")
-    return "\n".join(out)
     notes = tables.get("warnings")
     if notes is not None and len(notes):
         out += ["", f"Input checks: {len(notes)} warning(s), listed in warnings.csv: "
                 + "; ".join(f"{r.check} ({r.rows:,} row{'s' * (r.rows != 1)})"
                             for r in notes.itertuples())]
+    return "\n".join(out)
