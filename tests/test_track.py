@@ -279,12 +279,16 @@ def test_read_crimes_and_hotspots_csv(tmp_path):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
+    from hotspot_sim.model import PatrolModel
     from hotspot_sim.outputs import write_run
 
-    from .test_model import small_model
+    from .test_model import GRID, HOT, small_scenario, synthetic_study
 
-    # hot spot officers are not pulled off their visits for calls, so the plan is kept
-    model = small_model(policy="hotspot_koper", calls={"pull_hotspot_officers": False})
+    # hot spot officers are not pulled off their visits for calls, so the plan is kept; the
+    # synthetic grid has 4 places with harm at least 300 m apart, so ask for those 4
+    s = small_scenario(calls={"pull_hotspot_officers": False})
+    model = PatrolModel(s, synthetic_study(s, GRID, HOT), policy="hotspot_koper",
+                        policy_params={"k": 4})
     model.run_for(1440)
     folder = tmp_path_factory.mktemp("run")
     write_run(model, folder)
