@@ -18,7 +18,6 @@ HERE = Path(__file__).resolve().parent
 
 SETUP = '''\
 import io
-import os
 import tempfile
 from pathlib import Path
 
@@ -28,19 +27,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
+from hotspot_sim.settings import data_source
 
-def find_repo(start: Path = Path.cwd()) -> Path:
-    """The hotspot-sim checkout: the folder holding scenarios/ (else the package's parent)."""
-    for folder in [start, *start.parents]:
-        if (folder / "scenarios" / "welwyn_hatfield.toml").is_file():
-            return folder
-    from hotspot_sim.experiment import ROOT
-    return ROOT
-
-
-REPO = find_repo()
-# The real data live outside the repository (see README); ../shared/data by default.
-os.environ.setdefault("HOTSPOT_SIM_DATA", str(REPO.parent / "shared" / "data"))
+# Data: $HOTSPOT_SIM_DATA when set (the full county data or your own), else the
+# Welwyn Hatfield clip shipped inside hotspot-sim; works from any folder.
 OUT = Path(OUT) if OUT else Path(tempfile.mkdtemp(prefix="hotspot-sim-"))
 OUT.mkdir(parents=True, exist_ok=True)
 pd.set_option("display.width", 140, "display.max_columns", 30)
@@ -54,15 +44,14 @@ def show(fig, dpi: int = 90):
     display(Image(buf.getvalue()))
 
 
-print("repository:", REPO)
-print("data:", os.environ["HOTSPOT_SIM_DATA"])
+print("data:", data_source()["description"])
 print("outputs of this notebook:", OUT)'''
 
 LOAD = '''\
 from hotspot_sim.settings import load_scenario
 from hotspot_sim.study import load_study
 
-scenario = load_scenario(REPO / "scenarios" / "welwyn_hatfield.toml")
+scenario = load_scenario("welwyn_hatfield")
 study = load_study(scenario)
 network = study.network
 print(f"{scenario.scenario.name}: {network.n_nodes:,} street nodes, "
@@ -211,17 +200,18 @@ COMPARISON = nb([
     md("""\
 # 2. Comparing patrol policies, with intervals
 
-`experiments/policy_comparison.toml` compares five policies on Welwyn Hatfield: no directed
-patrol (control), random patrol, Koper-style hot spot visits, predictive (recent crime) and
-harm-weighted visits, with 20 replications of 90 days each. Every replication of every arm uses
-the same seed (common random numbers), so differences are paired.
+The shipped experiment `policy_comparison` (`experiments/policy_comparison.toml`) compares five
+policies on Welwyn Hatfield: no directed patrol (control), random patrol, Koper-style hot spot
+visits, predictive (recent crime) and harm-weighted visits, with 20 replications of 90 days each.
+Every replication of every arm uses the same seed (common random numbers), so differences are
+paired.
 
-Here we run a **quick** version (a few arms, 2 days, 2 replications) so the notebook finishes in
-well under a minute; on the command line the full experiment is
+Here we run a **quick** version (three arms, 2 days, 3 replications) so the notebook finishes in
+about a minute; on the command line, from any folder, the full experiment is
 
 ```bash
-hotspot-sim experiment experiments/policy_comparison.toml --workers 2     # hours
-hotspot-sim experiment experiments/policy_comparison.toml --quick         # a minute
+hotspot-sim experiment policy_comparison --workers 2     # hours
+hotspot-sim experiment policy_comparison --quick         # a minute
 hotspot-sim report results/policy_comparison
 ```
 
@@ -244,10 +234,9 @@ import dataclasses
 
 from hotspot_sim.experiment import load_experiment, make_tasks, run_experiment
 
-exp = load_experiment(REPO / "experiments" / "policy_comparison.toml").with_quick()
+exp = load_experiment("policy_comparison").with_quick()
 arms = tuple(a for a in exp.arms if ARMS is None or a.name in ARMS or a.name == exp.control)
-exp = dataclasses.replace(exp, arms=arms, days=float(DAYS), replications=int(REPLICATIONS),
-                          scenario=str(REPO / exp.scenario))
+exp = dataclasses.replace(exp, arms=arms, days=float(DAYS), replications=int(REPLICATIONS))
 results = Path(RESULTS) if RESULTS else OUT / exp.name
 print(f"{exp.name}: arms {[a.name for a in exp.arms]}, {exp.days:g} days, "
       f"{exp.replications} replications -> {len(make_tasks(exp))} runs into {results}")'''),
