@@ -318,6 +318,10 @@ def cmd_run(args) -> int:
     params = parse_assignments(args.param, "--param") if args.param else None
     started = time.perf_counter()
     model = PatrolModel(scenario, policy=args.policy, policy_params=params)
+    if params is not None:  # a bad --param fails now, not after the data has loaded
+        from .policies import get_policy
+
+        get_policy(args.policy or scenario.policy.name).check_params(params)
     out = args.out or Path("results") / "runs" / (
         f"{scenario.scenario.name}-{model.policy_name}-{args.days:g}d-seed{scenario.scenario.seed}")
     minutes = int(round(args.days * 1440))
