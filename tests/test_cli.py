@@ -94,3 +94,61 @@ def test_run_help_lists_every_registered_policy():
     text = all_help_texts()["run"]
     for name, cls in REGISTRY.items():
         assert f"  {name} " in text, name
+
+
+def test_help_documents_exit_statuses(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "exit status:" in out
+    for line in ("  0    success", "  2    bad input", "  3    internal error", "  130  interrupted"):
+        assert line in out
+
+
+def test_unexpected_error_is_one_line_without_traceback(monkeypatch, capsys):
+    def boom():
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr("hotspot_sim.settings.describe_settings", boom)
+    assert main(["params"]) == 3
+    err = capsys.readouterr().err
+    assert "hotspot-sim: internal error: RuntimeError: something broke" in err
+    assert "rerun as 'hotspot-sim -v COMMAND" in err and "Traceback" not in err
+
+
+def test_verbose_shows_the_traceback_of_an_unexpected_error(monkeypatch, capsys):
+    monkeypatch.setattr("hotspot_sim.settings.describe_settings",
+                        lambda: {}["no such key"])
+    assert main(["-v", "params"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "internal error: KeyError" in err
+
+
+@pytest.mark.parametrize("exc, expect", [
+    (PermissionError(13, "Permission denied", "/data/gps.csv"),
+     "hotspot-sim: error: /data/gps.csv: Permission denied (check the file's permissions"),
+    (FileNotFoundError(2, "No such file or directory", "/data/x.csv"),
+     "/data/x.csv: No such file or directory (check the path)"),
+    (IsADirectoryError(21, "Is a directory", "/data"), "/data: Is a directory (give a file"),
+    (OSError(28, "No space left on device"), "hotspot-sim: error: [Errno 28] No space left"),
+])
+def test_file_errors_name_the_path(monkeypatch, capsys, exc, expect):
+    def fail():
+        raise exc
+
+    monkeypatch.setattr("hotspot_sim.settings.describe_settings", fail)
+    assert main(["params"]) == 2
+    err = capsys.readouterr().err
+    assert expect in err and "Traceback" not in err
+
+
+def test_unwritable_output_names_the_path(tmp_path, capsys):
+    """A real OSError: the output folder lies under a file."""
+    (tmp_path / "file").write_text("x")
+    exp = tmp_path / "e.toml"
+    exp.write_text(f'[experiment]\nname = "e"\nscenario = "{SCENARIOS / "welwyn_hatfield.toml"}"\n'
+                   'days = 1\nreplications = 1\n[[arms]]\npolicy = "none"\n')
+    assert main(["experiment", str(exp), "--out", str(tmp_path / "file" / "out"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'file' / 'out'}" in err and "Not a directory" in err
+    assert "Traceback" not in err

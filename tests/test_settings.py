@@ -73,7 +73,7 @@ def test_bad_boxes_and_months():
 def test_bad_toml_and_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_scenario(write(tmp_path, "[network\n"))
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="nope.toml' not found"):
         load_scenario(tmp_path / "nope.toml")
 
 
@@ -91,3 +91,53 @@ def test_parameters_doc_is_current():
     doc = (SCENARIOS.parent / "docs" / "parameters.md").read_text()
     assert doc == PARAMETERS_DOC_HEADER + describe_settings() + "\n", \
         "docs/parameters.md is stale: regenerate it from hotspot_sim.settings.describe_settings()"
+
+
+@pytest.mark.parametrize("section, key, value, match", [
+    ("deterrence", "presence_effect", float("nan"), "presence_effect = nan: must be a finite"),
+    ("deterrence", "short_decay_minutes", float("inf"), "= inf: must be a finite number"),
+    ("deterrence", "radius_m", -float("inf"), "= -inf: must be a finite number"),
+    ("offenders", "count", 10**9, r"count = 1000000000: must be <= 1e\+06"),
+    ("calls", "service_minutes", [45.0, float("nan"), 30.0], "item 2 = nan must be a finite"),
+    ("calls", "target_minutes", [15.0, 60.0, float("inf")], "item 3 = inf must be a finite"),
+    ("network", "bbox", [-0.3, float("nan"), -0.1, 51.8], "bbox .*item 2 = nan"),
+    ("risk", "type_weights", {"Burglary": float("nan")}, "'Burglary' = nan must be a finite"),
+    ("risk", "type_weights", {"Burglary": -2.0}, "'Burglary' = -2.0 must be >= 0"),
+    ("policy", "params", {"dwell_minutes": float("inf")}, "'dwell_minutes' = inf must be a fin"),
+    ("scenario", "seed", 1.5, "seed = 1.5: expected int"),
+])
+def test_nan_inf_and_huge_values_never_pass(section, key, value, match):
+    """Range checks compare as lo <= value <= hi: nan < lo is false, so nan would slip by."""
+    raw = {"network": {"place": "x"}}
+    raw.setdefault(section, {})[key] = value
+    with pytest.raises(ConfigError, match=match):
+        scenario_from_dict(raw)
+
+
+def test_overrides_and_policy_params_refuse_nan():
+    s = scenario_from_dict({"network": {"place": "x"}})
+    with pytest.raises(ConfigError, match="residual_peak = nan"):
+        s.replace({"deterrence.residual_peak": float("nan")})
+    from hotspot_sim.policies import get_policy
+
+    koper = get_policy("hotspot_koper")
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(ConfigError, match=f"min_separation_m = {bad}"):
+            koper.check_params({"min_separation_m": bad})
+
+
+@pytest.mark.parametrize("value, kw, problem", [
+    (float("nan"), {}, "must be a finite number"),
+    (float("-inf"), {"lo": 0}, "must be a finite number"),
+    (True, {}, "expected a number"),
+    ("3", {}, "expected a number"),
+    (1.5, {"integer": True}, "expected a whole number"),
+    (0, {"lo": 0, "lo_open": True}, "must be > 0"),
+    (-1, {"lo": 0, "hi": 5}, "must be >= 0"),
+    (6, {"lo": 0, "hi": 5}, "must be <= 5"),
+    (5, {"lo": 0, "hi": 5, "integer": True}, None),
+])
+def test_number_problem(value, kw, problem):
+    from hotspot_sim.checks import number_problem
+
+    assert number_problem(value, **kw) == problem
