@@ -413,7 +413,8 @@ def add_experiment_commands(sub) -> None:
     r.add_argument("results", type=Path, help="results/<experiment> folder")
     r.add_argument("--control", help="control arm (default: the experiment's)")
     r.add_argument("--cost-per-hour", type=finite_float(0, 1e6), default=None,
-                   help="fully loaded cost of one officer hour (default 40, an assumption)")
+                   help="fully loaded cost of one officer hour in pounds (default £40, an "
+                        "assumption)")
     r.add_argument("--permutations", type=positive_int(1_000_000), default=999,
                    help="randomisation test draws")
     r.set_defaults(handler=cmd_report)

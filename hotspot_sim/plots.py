@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .wording import place_words  # noqa: E402
+
 PLACE_COLOURS = {"hotspots": "#c0392b", "ring": "#e67e22", "elsewhere": "#7f8c8d"}
 
 
@@ -42,7 +44,7 @@ def change_by_arm(changes: pd.DataFrame, path: Path | None = None, title: str = 
         colour = PLACE_COLOURS.get(place.split("_")[0].rstrip("0123456789"), None)
         err = np.vstack([sub["pct_change"] - sub["ci_low"], sub["ci_high"] - sub["pct_change"]])
         ax.barh(ypos, sub["pct_change"], height=height, xerr=np.abs(err), capsize=3,
-                label=place.replace("_", " "), color=colour)
+                label=place_words(place), color=colour)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(np.arange(len(arms)) + height * (len(places) - 1) / 2, arms)
     ax.set_xlabel("% change in crimes against the control arm (95% interval)")

@@ -19,6 +19,7 @@ from scipy import stats
 from . import plots
 from .errors import ConfigError, DataError
 from .safe_csv import write_csv
+from .wording import for_people, money
 
 PLACES = ("hotspots", "elsewhere")
 # An assumption, not from REFERENCE.md: a fully loaded constable hour in
@@ -125,8 +126,10 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str]) -> pd.DataFra
 
 
 def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:
+    """A table for people: headings and places in words (:func:`wording.for_people`)."""
     if df.empty:
         return "_(none)_"
+    df = for_people(df)
     cols = list(df.columns)
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in df.iterrows():
@@ -195,7 +198,7 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
                   markdown(changes), "",
                   "## Displacement or diffusion (weighted displacement quotient)", "",
                   markdown(wdq, ".3f"), "",
-                  f"## Cost-benefit at {cost_per_hour:g} per officer hour", "",
+                  f"## Cost-benefit at {money(cost_per_hour, 2)} per officer hour", "",
                   markdown(costs[["arm", "grid_index", "extra_hours", "extra_cost",
                                   "crimes_prevented", "harm_prevented",
                                   "cost_per_crime_prevented", "cost_per_harm_day_prevented",

@@ -189,7 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     if missing:
         sys.exit(f"render_docs: no notebook {', '.join(missing)} in {HERE}")
     # the copies show what a fresh clone gives: the embedded data, the inline backend
-    os.environ.pop("HOTSPOT_SIM_DATA", None)
+    if os.environ.pop("HOTSPOT_SIM_DATA", None):
+        print("render_docs: HOTSPOT_SIM_DATA is set but not used: the copies show the "
+              "embedded data, as a fresh clone does")
     os.environ.pop("MPLBACKEND", None)
     with tempfile.TemporaryDirectory(prefix="render-kernel-") as prefix, \
             venv_kernel(Path(prefix)) as kernel:

@@ -130,10 +130,13 @@ def test_kill_loses_no_finished_run_and_resume_runs_only_the_rest(tmp_path, real
 def test_report_on_tiny_experiment(tmp_path, real_data):
     from hotspot_sim.report import build_report
 
-    exp = load_experiment(tiny(tmp_path))
-    out = run_experiment(exp, tmp_path / "r", progress=False)
+    path = tiny(tmp_path)  # enough replications and crimes for intervals and the figure
+    path.write_text(path.read_text().replace("replications = 2", "replications = 3")
+                    .replace("days = 0.25", "days = 1"))
+    out = run_experiment(load_experiment(path), tmp_path / "r", progress=False)
     text, tables = build_report(out, cost_per_hour=40.0)
     assert "Change against `none`" in text
+    assert "Cost-benefit at £40.00 per officer hour" in text and "ring100_200" not in text
     change = tables["change_vs_control"]
     assert set(change["arm"]) == {"koper"} and set(change["place"]) >= {"all", "hotspots"}
     assert (out / "report" / "change_vs_control.png").stat().st_size > 10_000
