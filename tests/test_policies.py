@@ -10,6 +10,26 @@ from hotspot_sim.policies import REGISTRY, get_policy
 from .test_model import small_model
 
 
+def targeted_model(policy: str, params: dict):
+    """The small test model with a targeted policy, without calls.  Its synthetic grid has
+    4 places with harm at least 300 m apart, so ``k`` is at most 4 (more is an error)."""
+    from hotspot_sim.model import PatrolModel
+    from hotspot_sim.study import synthetic_study
+
+    from .test_model import GRID, HOT, small_scenario
+
+    s = small_scenario(calls={"grade1_per_day": 0.0, "grade2_per_day": 0.0,
+                              "grade3_per_day": 0.0})
+    return PatrolModel(s, synthetic_study(s, GRID, HOT), policy=policy, policy_params=params)
+
+
+def test_more_hot_spots_than_the_grid_has_is_an_error():
+    from hotspot_sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="parameter k = 5: only 4 places"):
+        targeted_model("hotspot_koper", {"k": 5})
+
+
 def visit_lengths(gps, status="at_hotspot"):
     """Lengths (minutes, 1-minute pings) of each officer's consecutive runs in ``status``."""
     out = []
@@ -37,10 +57,7 @@ def test_registry_lists_the_shipped_policies():
 
 @pytest.mark.parametrize("dwell", [10, 15])
 def test_koper_visits_last_the_configured_dwell(dwell):
-    m = small_model(policy="hotspot_koper", calls={"grade1_per_day": 0.0, "grade2_per_day": 0.0,
-                                                   "grade3_per_day": 0.0})
-    m.policy.params["dwell_minutes"] = dwell
-    m.policy.params["k"] = 3
+    m = targeted_model("hotspot_koper", {"k": 3, "dwell_minutes": dwell})
     m.run_for(1440)
     lengths = visit_lengths(m.gps_table())
     full = lengths[1:-1] if len(lengths) > 2 else lengths  # a shift boundary may cut one short
@@ -91,7 +108,7 @@ def test_crossover_assignments_balanced_and_reproducible():
 
 @pytest.mark.parametrize("name", ["harm_weighted", "predictive", "hotspot_static"])
 def test_other_targeted_policies_run_and_visit_hotspots(name):
-    m = small_model(policy=name, calls=NO_CALLS)
+    m = targeted_model(name, {"k": 4})
     m.run_for(1440)
     gps = m.gps_table()
     at = gps[gps["status"].astype(str) == "at_hotspot"]
