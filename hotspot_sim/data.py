@@ -672,7 +672,8 @@ def clean_crimes(
 
     df["x"], df["y"] = to_bng(lon[~no_xy], lat[~no_xy])
     outside = ~df["x"].between(xmin, xmax).to_numpy() | ~df["y"].between(ymin, ymax).to_numpy()
-    df = _drop(df, outside, report, "outside_study_area", f"bbox_bng={bbox}")
+    box_text = ", ".join(f"{v:,.0f}" for v in bbox)
+    df = _drop(df, outside, report, "outside_study_area", f"study-area box {box_text} (BNG metres)")
 
     types = df["Crime type"].fillna("<missing>")
     unknown = ~types.isin(harm.index).to_numpy()
