@@ -373,8 +373,8 @@ def setting_label(path: tuple) -> str:
         section, _, key = rest.partition(".")
         return f"scenario [{section}] {key}" if key else f"scenario [{section}]"
     return {"policy_params": f"policy parameter {rest}", "measure": f"[experiment] {rest}",
-            "policy_source": "policy source code", "code_version": "code version"
-            }.get(head, head.replace("_", " "))
+            "policy_source": "policy source code", "code_version": "code version",
+            "seed": "run seed"}.get(head, head.replace("_", " "))
 
 
 # ----------------------------------------------------------------------------- one run
@@ -490,9 +490,10 @@ def spot_days(model, crimes, hotspots, dist, nearest, radius_m) -> pd.DataFrame:
 
 
 def write_atomic(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """Write a parquet table atomically, never through a planted symbolic link."""
+    from .outputs import write_parquet
+
+    write_parquet(df, path)
 
 
 def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str | None = None,
@@ -575,12 +576,27 @@ def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | N
         tally.report()
 
 
+SCHEDULER_TIMEOUT_S = 5.0
+"""How long to try to reach a Dask scheduler before giving up with a message."""
+
+
+def connect_scheduler(client_class, address: str):
+    """A Dask ``Client`` connected to ``address``, or a ConfigError saying it is unreachable."""
+    try:
+        return client_class(address, timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"--scheduler {address}: cannot connect to a Dask scheduler ({exc}). Start one ('dask scheduler', then 'dask worker "
+            f"ADDRESS' on each machine) and give its tcp://HOST:PORT, or leave out --scheduler "
+            "to run on this machine.") from None
+
+
 def execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, workers: int):
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = connect_scheduler(Client, scheduler)
     else:
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                dashboard_address=None)
@@ -623,15 +639,11 @@ def runs_to_do(exp: Experiment, out: Path, tasks: list[Task]) -> list[Task]:
 
 def stored_run_keys(out: Path) -> dict[str, tuple[str | None, str | None]]:
     """``task_id -> (run_key, run_config)`` of the finished runs in ``out/runs`` (None if absent)."""
-    from .errors import DataError
+    from .outputs import read_parquet
 
     keys = {}
     for path in sorted((Path(out) / "runs").glob("*.parquet")):
-        try:
-            row = pd.read_parquet(path)
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-            raise DataError(f"{path}: cannot be read as a finished run ({exc}); delete that "
-                            "file to run it again, or start over with --fresh") from None
+        row = read_parquet(path, "delete that file to run it again, or start over with --fresh")
         keys[path.name.removesuffix(".parquet")] = tuple(
             str(row[col].iloc[0]) if col in row and len(row) else None
             for col in ("run_key", "run_config"))
@@ -656,6 +668,9 @@ def stale_message(exp: Experiment, out: Path, stored: dict, expected: dict[str, 
                      f"{label} ({some or f'{len(pairs)} runs'}, e.g. {shown(a)} -> {shown(b)})")
     if len(lines) > 12:
         lines = lines[:12] + [f"... and {len(lines) - 12} more settings"]
+    old_root = read_manifest(out).get("root_seed")
+    if old_root is not None and old_root != exp.seed:
+        lines.insert(0, f"[experiment] seed {old_root} -> {exp.seed}")
     if foreign:
         lines.append(f"{len(foreign)} run(s) that are not part of this experiment (e.g. "
                      f"{foreign[0]}): its arms, grid or replications changed")
@@ -667,6 +682,15 @@ def stale_message(exp: Experiment, out: Path, stored: dict, expected: dict[str, 
             "cannot be reused (nothing was run):\n  - " + "\n  - ".join(lines) +
             f"\nUse --fresh to move the old results aside (to {Path(out).name}.old-<date-time>, "
             "nothing is deleted) and run again, or --out to write to another folder.")
+
+
+def read_manifest(out: Path) -> dict:
+    """The folder's ``manifest.json`` as a dict (empty if it is missing or unreadable)."""
+    try:
+        manifest = json.loads((Path(out) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def shown(value) -> str:
@@ -704,10 +728,14 @@ def collect(out: Path) -> pd.DataFrame:
     runs = sorted((out / "runs").glob("*.parquet"))
     if not runs:
         return pd.DataFrame()
-    df = pd.concat([pd.read_parquet(p) for p in runs], ignore_index=True)
+    from .outputs import read_parquet
+
+    fix = ("delete that file and run the experiment again to redo that run (or run it again "
+           "with --fresh to start over)")
+    df = pd.concat([read_parquet(p, fix) for p in runs], ignore_index=True)
     df = df.sort_values("task_id").reset_index(drop=True)
     write_atomic(df, out / "runs.parquet")
-    sd = [pd.read_parquet(p) for p in sorted((out / "spotdays").glob("*.parquet"))]
+    sd = [read_parquet(p, fix) for p in sorted((out / "spotdays").glob("*.parquet"))]
     if sd:
         write_atomic(pd.concat(sd, ignore_index=True), out / "spotdays.parquet")
     return df
@@ -737,6 +765,6 @@ def write_manifest(exp: Experiment, out: Path, tasks: list[Task], status: str,
         "tasks": [{"task_id": t.task_id, "arm": t.arm.name, "grid": t.grid_point,
                    "replication": t.replication, "seed": t.seed, "run_key": t.key}
                   for t in tasks]}
-    tmp = out / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, default=str))
-    os.replace(tmp, out / "manifest.json")
+    from .outputs import write_text
+
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str))

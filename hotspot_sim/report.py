@@ -8,7 +8,6 @@ are computed on paired replications.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -25,29 +24,111 @@ PLACES = ("hotspots", "elsewhere")
 # An assumption, not from REFERENCE.md: a fully loaded constable hour in
 # England is of the order of 40 GBP; give your force's figure with --cost-per-hour.
 DEFAULT_COST_PER_OFFICER_HOUR = 40.0
+# The fewest replications that give a usable 95% t-interval.  With 2 the t quantile is 12.7
+# (one degree of freedom): on a ratio scale the interval spans orders of magnitude (e.g.
+# -59% to +347,130%) and says nothing, so the report says it cannot conclude instead.
+MIN_REPLICATIONS = 3
+# Fewer crimes than this (summed over the control arm's runs) and a % change or a
+# displacement quotient is mostly the 0.5 added to counts, or a ratio of a few events.
+MIN_CRIMES = 10
+
+
+def interval_note(values) -> str:
+    """Why no interval can be given across ``values`` ("" when one can)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if len(v) < MIN_REPLICATIONS:
+        return too_few_replications(len(v))
+    if np.ptp(v) == 0:
+        return f"{NO_VARIATION} (n={len(v)})"
+    return ""
+
+
+NO_VARIATION = "no interval: every replication gave the same value"
+
+
+def too_few_replications(n: int) -> str:
+    return f"not enough replications for an interval (n={n})"
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval across replications (NaN interval with one replication)."""
+    """Mean and t-interval across replications.
+
+    The interval is NaN when it cannot be given (:func:`interval_note` says why): fewer
+    than ``MIN_REPLICATIONS`` values, or no variation among them (a zero-width interval
+    would claim certainty that a few runs cannot give).
+    """
     v = np.asarray(values, float)
     v = v[~np.isnan(v)]
     if len(v) == 0:
         return math.nan, math.nan, math.nan
     m = float(v.mean())
-    if len(v) < 2:
+    if interval_note(v):
         return m, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
     return m, m - half, m + half
 
 
 def load_results(folder: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]:
+    """Runs, manifest and spot-days of an experiment folder, checked against each other.
+
+    Raises
+    ------
+    ConfigError
+        If the runs do not match the manifest (other settings, or some missing).
+    DataError
+        If a file is damaged.
+    """
     folder = Path(folder)
     runs_path = folder / "runs.parquet"
-    if not runs_path.is_file():
+    if not runs_path.is_file() and not (folder / "manifest.json").is_file():
         raise ConfigError(f"{folder}: no runs.parquet; run 'hotspot-sim experiment' first")
-    manifest = json.loads((folder / "manifest.json").read_text())
+    from .outputs import read_json, read_parquet
+
+    fix = (f"the experiment folder is damaged: run the experiment again into {folder} with "
+           "--fresh (or delete the damaged file and run it again to redo only that)")
+    manifest = read_json(folder / "manifest.json", fix)
     spot = folder / "spotdays.parquet"
-    return pd.read_parquet(runs_path), manifest, (pd.read_parquet(spot) if spot.is_file() else None)
+    runs = read_parquet(runs_path, fix) if runs_path.is_file() else \
+        pd.DataFrame({"task_id": [], "run_key": []})
+    spotdays = read_parquet(spot, fix) if spot.is_file() else None
+    check_against_manifest(folder, manifest, runs, spotdays)
+    return runs, manifest, spotdays
+
+
+def check_against_manifest(folder: Path, manifest: dict, runs: pd.DataFrame,
+                           spotdays: pd.DataFrame | None) -> None:
+    """Refuse results whose runs are not exactly the runs the manifest describes.
+
+    Every run carries the key of the settings that made it
+    (:func:`hotspot_sim.experiment.make_tasks`); a report mixing runs of other settings,
+    or missing some, would describe an experiment that was never run.
+    """
+    tasks = manifest.get("tasks") if isinstance(manifest.get("tasks"), list) else []
+    expected = {t.get("task_id"): t.get("run_key") for t in tasks if isinstance(t, dict)}
+    again = (f"run the experiment again with --fresh (hotspot-sim experiment "
+             f"{manifest.get('source', '<file>')} --out {folder} --fresh)")
+    if not expected or None in expected.values() or "run_key" not in runs:
+        raise ConfigError(f"{folder}: these results were made by an older hotspot-sim that did "
+                          f"not record each run's settings, so they cannot be checked; {again}")
+    for name, table in (("runs.parquet", runs), ("spotdays.parquet", spotdays)):
+        if table is None:
+            continue
+        if "run_key" not in table:  # no key: cannot be the runs the manifest names
+            table = table.assign(run_key=None)
+        got = table.drop_duplicates("task_id").set_index("task_id")["run_key"]
+        wrong = sorted(t for t, k in got.items() if expected.get(t) != k)
+        if wrong:
+            raise ConfigError(f"{folder}/{name}: {len(wrong)} run(s) were made with other "
+                              f"settings than manifest.json describes (e.g. {wrong[0]}), so the "
+                              f"report would mix them; {again}")
+    missing = sorted(set(expected) - set(runs["task_id"]))
+    if missing:
+        quick = " --quick" if manifest.get("quick") else ""
+        raise ConfigError(f"{folder}: {len(missing)} of {len(expected)} runs are missing (e.g. "
+                          f"{missing[0]}): the experiment did not finish. It can be resumed, "
+                          f"keeping the finished runs: hotspot-sim experiment "
+                          f"{manifest.get('source', '<file>')}{quick} --out {folder}")
 
 
 def place_columns(runs: pd.DataFrame) -> list[str]:
@@ -75,7 +156,10 @@ def change_table(runs: pd.DataFrame, control: str) -> pd.DataFrame:
     """% change against ``control`` on paired replications (same grid point and seed).
 
     The change is exp(mean log ratio) - 1 with a t-interval on the log ratios;
-    0.5 is added to counts so that a zero does not give an infinite ratio.
+    0.5 is added to counts so that a zero does not give an infinite ratio.  ``note``
+    says why a change or its interval is not given: fewer than ``MIN_CRIMES`` crimes in
+    the control arm's runs at that place (the ratio would be mostly the 0.5), or not
+    enough replications (:func:`interval_note`).
     """
     if control not in set(runs["arm"]):
         raise ConfigError(f"control arm {control!r} is not in the results "
@@ -90,20 +174,32 @@ def change_table(runs: pd.DataFrame, control: str) -> pd.DataFrame:
             col = "crimes" if place == "all" else f"crimes_{place}"
             logs = np.log((pair[col] + 0.5) / (pair[f"{col}_ctl"] + 0.5))
             m, lo, hi = mean_ci(logs)
+            base = int(pair[f"{col}_ctl"].sum())
+            note = (f"too few crimes for a % change ({base} in the control arm's runs)"
+                    if base < MIN_CRIMES else interval_note(logs))
+            if base < MIN_CRIMES:
+                m = lo = hi = math.nan
             rows.append({"arm": arm, "grid_index": gi, "place": place, "pairs": len(pair),
                          "pct_change": 100 * (math.exp(m) - 1),
-                         "ci_low": 100 * (math.exp(lo) - 1) if not math.isnan(lo) else math.nan,
-                         "ci_high": 100 * (math.exp(hi) - 1) if not math.isnan(hi) else math.nan})
+                         "ci_low": 100 * (math.exp(lo) - 1), "ci_high": 100 * (math.exp(hi) - 1),
+                         "note": note})
     return pd.DataFrame(rows)
 
 
-def wdq_table(arms: pd.DataFrame, control: str, places: list[str]) -> pd.DataFrame:
+def wdq_table(arms: pd.DataFrame, control: str, places: list[str],
+              changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Weighted displacement quotient (Bowers & Johnson 2003) of each arm against control.
 
     Treatment area A = hot spots, buffer B = the first catchment ring, control
     area C = elsewhere; the control arm plays the 'before' period:
     WDQ = (B_a/C_a - B_b/C_b) / (A_a/C_a - A_b/C_b).  With fewer crimes at the
     hot spots, WDQ > 0 means diffusion of benefits to the buffer, < 0 displacement.
+
+    The quotient is only defined when its denominator means something: crimes fell at
+    the hot spots (relative to elsewhere), and the control arm had at least
+    ``MIN_CRIMES`` crimes there and some elsewhere; otherwise ``wdq`` is NaN and
+    ``reading`` says why.  Given ``changes`` (:func:`change_table`), a fall at the hot
+    spots whose 95% interval does not exclude no change is reported, not interpreted.
     """
     ring = next((p for p in places if p.startswith("ring")), None)
     if ring is None:
@@ -112,17 +208,36 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str]) -> pd.DataFra
     rows = []
     for _, r in arms[arms["arm"] != control].iterrows():
         b = base.loc[r["grid_index"]]
-        A_a, B_a, C_a = r["crimes_hotspots"], r[f"crimes_{ring}"], r["crimes_elsewhere"]
-        A_b, B_b, C_b = b["crimes_hotspots"], b[f"crimes_{ring}"], b["crimes_elsewhere"]
-        if not (C_a and C_b):  # no crime in the control area: the quotient is undefined
-            denom = wdq = math.nan
-        else:
-            denom = A_a / C_a - A_b / C_b
-            wdq = (B_a / C_a - B_b / C_b) / denom if denom else math.nan
+        wdq, reading = wdq_value(r, b, ring)
+        fall = None if changes is None else changes[
+            (changes["arm"] == r["arm"]) & (changes["grid_index"] == r["grid_index"])
+            & (changes["place"] == "hotspots")]
+        if not math.isnan(wdq) and fall is not None and len(fall) \
+                and not fall["ci_high"].iloc[0] < 0:
+            why = fall["note"].iloc[0] or (f"95% interval {fall['ci_low'].iloc[0]:+.1f}% to "
+                                           f"{fall['ci_high'].iloc[0]:+.1f}%")
+            reading = f"not interpreted: the fall at the hot spots may be chance ({why})"
         rows.append({"arm": r["arm"], "grid_index": r["grid_index"], "buffer": ring, "wdq": wdq,
-                     "reading": "diffusion of benefits" if wdq > 0 and denom < 0 else
-                     "displacement" if wdq < 0 and denom < 0 else "no reduction at hot spots"})
+                     "reading": reading})
     return pd.DataFrame(rows)
+
+
+def wdq_value(arm: pd.Series, control: pd.Series, ring: str) -> tuple[float, str]:
+    """The WDQ of one arm's mean counts against the control arm's, and how to read it."""
+    A_a, B_a, C_a = arm["crimes_hotspots"], arm[f"crimes_{ring}"], arm["crimes_elsewhere"]
+    A_b, B_b, C_b = control["crimes_hotspots"], control[f"crimes_{ring}"], control["crimes_elsewhere"]
+    at_spots = A_b * control["replications"]  # crimes at the hot spots in all control runs
+    if not (C_a > 0 and C_b > 0):
+        return math.nan, "WDQ not defined: no crimes elsewhere (the control area)"
+    if at_spots < MIN_CRIMES:
+        return math.nan, (f"WDQ not defined: too few crimes at the hot spots ({at_spots:.0f} "
+                          "in the control arm's runs)")
+    denom = A_a / C_a - A_b / C_b
+    if not denom < 0:
+        return math.nan, "WDQ not defined: crimes at the hot spots did not fall"
+    wdq = (B_a / C_a - B_b / C_b) / denom
+    return wdq, ("diffusion of benefits" if wdq > 0 else "displacement" if wdq < 0
+                 else "no change in the buffer")
 
 
 def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:
@@ -133,10 +248,39 @@ def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:
     cols = list(df.columns)
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in df.iterrows():
-        cells = [format(v, floatfmt) if isinstance(v, (float, np.floating)) else str(v)
-                 for v in r]
+        cells = [("n/a" if math.isnan(v) else format(v, floatfmt))
+                 if isinstance(v, (float, np.floating)) else str(v) for v in r]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
+
+
+def interval_text(lo: float, hi: float, why: str, fmt: str = ".1f", unit: str = "") -> str:
+    """``"lo to hi"`` for a table, or why there is no interval."""
+    if math.isnan(lo) or math.isnan(hi):
+        return why or "no interval"
+    return f"{lo:{fmt}}{unit} to {hi:{fmt}}{unit}"
+
+
+def arms_for_text(arms: pd.DataFrame) -> pd.DataFrame:
+    """The arm table as the report prints it: intervals as text saying when there is none."""
+    show = ["arm", "grid_index"] + [c for c in arms if c.startswith("grid:")] + \
+        [c for c in ("replications", "crimes", "harm", "crimes_hotspots", "patrol_hours")
+         if c in arms]
+    df = arms[show].copy()
+    df.insert(show.index("crimes") + 1, "crimes 95% interval", [
+        interval_text(r.crimes_ci_low, r.crimes_ci_high,
+                      too_few_replications(r.replications)
+                      if r.replications < MIN_REPLICATIONS else NO_VARIATION)
+        for r in arms.itertuples()])
+    return df
+
+
+def changes_for_text(changes: pd.DataFrame) -> pd.DataFrame:
+    """The change table as the report prints it (interval or the reason there is none)."""
+    df = changes[["arm", "grid_index", "place", "pairs", "pct_change"]].copy()
+    df["95% interval"] = [interval_text(lo, hi, why, "+.1f", "%") for lo, hi, why
+                          in zip(changes["ci_low"], changes["ci_high"], changes["note"])]
+    return df
 
 
 def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.DataFrame:
@@ -166,6 +310,34 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
+    """Draw the % change figure from the changes that have an interval (grid point 0).
+
+    Without any, the axis would show bare points or spans of orders of magnitude, so no
+    figure is drawn (an old one is removed) and the returned report lines say why.
+    """
+    rows = changes[changes["place"].isin(["hotspots", "all", "elsewhere"])
+                   & (changes["grid_index"] == 0)]
+    drawable = rows.dropna(subset=["pct_change", "ci_low", "ci_high"])
+    if drawable.empty:
+        path.unlink(missing_ok=True)
+        why = "; ".join(dict.fromkeys(n for n in rows["note"] if n)) or "no change to show"
+        return [f"_No change figure: no change has an interval ({why})._", ""]
+    plots.change_by_arm(drawable, path, title=title)
+    return []
+
+
+def sweep_figure(runs: pd.DataFrame, arms: pd.DataFrame, path: Path) -> None:
+    """Crimes at the hot spots against the first swept setting, if it takes two values or more."""
+    grid_cols = [c for c in runs.columns if c.startswith("grid:")]
+    if not grid_cols or runs[grid_cols[0]].nunique() < 2:
+        path.unlink(missing_ok=True)  # a sweep of one value has no axis to draw
+        return
+    summ = arms.rename(columns={"crimes_hotspots": "mean", "crimes_hotspots_ci_low": "ci_low",
+                                "crimes_hotspots_ci_high": "ci_high"})
+    plots.metric_by_grid(summ, grid_cols[0], "crimes_hotspots", path)
+
+
 def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_HOUR,
                  control: str | None = None, n_permutations: int = 999) -> tuple[str, dict]:
     """Write the report's tables (CSV), text (Markdown) and figures (PNG) into ``folder/report``."""
@@ -182,20 +354,24 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
              manifest.get("description", ""), "",
              f"Scenario `{manifest['scenario']}`, {manifest['days']:g} days, "
              f"{runs.groupby(['arm', 'grid_index']).size().max()} replications per arm and grid "
-             f"point, root seed {manifest['root_seed']}, code {manifest['code_version']}.", "",
-             "## Crimes per run (mean and 95% interval across replications)", ""]
-    show = ["arm", "grid_index"] + [c for c in arms if c.startswith("grid:")] + \
-        [c for c in ("replications", "crimes", "crimes_ci_low", "crimes_ci_high", "harm",
-                     "crimes_hotspots", "patrol_hours") if c in arms]
-    lines += [markdown(arms[show]), ""]
+             f"point, root seed {manifest['root_seed']}, code {manifest['code_version']}"
+             + (" (the --quick version)" if manifest.get("quick") else "") + ".", ""]
+    fewest = int(arms["replications"].min())
+    if fewest < MIN_REPLICATIONS:
+        lines += [f"**{too_few_replications(fewest).capitalize()} per arm and grid point**: "
+                  "means are shown without intervals and the change figure is not drawn, so "
+                  f"this report cannot conclude; run at least {MIN_REPLICATIONS} replications "
+                  "(the full experiment rather than --quick).", ""]
+    lines += ["## Crimes per run (mean and 95% interval across replications)", "",
+              markdown(arms_for_text(arms)), ""]
     if control:
         changes = change_table(runs, control)
-        wdq = wdq_table(arms, control, place_columns(runs))
+        wdq = wdq_table(arms, control, place_columns(runs), changes)
         costs = pd.concat([cost_benefit(g, control, cost_per_hour).assign(grid_index=gi)
                            for gi, g in runs.groupby("grid_index")], ignore_index=True)
         tables.update({"change_vs_control": changes, "wdq": wdq, "cost_benefit": costs})
         lines += [f"## Change against `{control}` (paired replications, 95% interval)", "",
-                  markdown(changes), "",
+                  markdown(changes_for_text(changes)), "",
                   "## Displacement or diffusion (weighted displacement quotient)", "",
                   markdown(wdq, ".3f"), "",
                   f"## Cost-benefit at {money(cost_per_hour, 2)} per officer hour", "",
@@ -203,17 +379,9 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
                                   "crimes_prevented", "harm_prevented",
                                   "cost_per_crime_prevented", "cost_per_harm_day_prevented",
                                   "note"]]), ""]
-        plots.change_by_arm(changes[changes["place"].isin(["hotspots", "all", "elsewhere"])
-                                    & (changes["grid_index"] == 0)],
-                            out / "change_vs_control.png",
-                            title=f"{manifest['experiment']}: change against {control}")
-    grid_cols = [c for c in runs.columns if c.startswith("grid:")]
-    if grid_cols:
-        g = grid_cols[0]
-        summ = arms.rename(columns={"crimes_hotspots": "mean",
-                                    "crimes_hotspots_ci_low": "ci_low",
-                                    "crimes_hotspots_ci_high": "ci_high"})
-        plots.metric_by_grid(summ, g, "crimes_hotspots", out / "sweep.png")
+        lines += change_figure(changes, out / "change_vs_control.png",
+                               f"{manifest['experiment']}: change against {control}")
+    sweep_figure(runs, arms, out / "sweep.png")
     if spotdays is not None and spotdays["treated"].any():
         trials = trial_statistics(spotdays, n_permutations)
         tables["trial_statistics"] = trials
