@@ -593,8 +593,8 @@ def add_validate_commands(sub) -> None:
                     "indices and the share of points where Koper beats random; writes CSV and "
                     "sensitivity.png.")
     add_scenario_arg(q)
-    q.add_argument("--trajectories", type=positive_int(10_000), default=4,
-                   help="Morris trajectories (default 4)")
+    q.add_argument("--trajectories", type=number_arg(2, 10_000, integer=True), default=4,
+                   help="Morris trajectories (default 4, at least 2)")
     q.add_argument("--days", type=days_arg, default=14.0)
     q.add_argument("--seed", type=seed_arg, default=1)
     q.add_argument("--out", type=Path, default=Path("results/sensitivity"))

@@ -156,7 +156,7 @@ CASES: list[Case] = [
     *scenario_cases("power", "--hotspots 10 --days 30 --sims 5"),
     *scenario_cases("calibrate", "--days 1 --evaluations 1 --out {tmp}/cal"),
     *scenario_cases("validate", "--quick --out {tmp}/val"),
-    *scenario_cases("sensitivity", "--trajectories 1 --days 1 --out {tmp}/sens"),
+    *scenario_cases("sensitivity", "--trajectories 2 --days 1 --out {tmp}/sens"),
     *experiment_cases(),
     # command-line values: usage errors naming the option and the value
     case("run-days-nan", "run --days nan", "argument --days: 'nan': must be a finite number"),
@@ -218,8 +218,9 @@ CASES: list[Case] = [
          "argument --replications: '0': must be >= 1"),
     case("validate-workers-zero", "validate --workers 0", "argument --workers/-j: '0'"),
     case("sensitivity-days-nan", "sensitivity --days nan", "argument --days: 'nan'"),
-    case("sensitivity-trajectories-zero", "sensitivity --trajectories 0",
-         "argument --trajectories: '0': must be >= 1"),
+    # one trajectory gives no spread of elementary effects (sigma is nan)
+    case("sensitivity-trajectories-one", "sensitivity --trajectories 1",
+         "argument --trajectories: '1': must be >= 2"),
     case("sensitivity-seed-float", "sensitivity --seed 2.5", "argument --seed: '2.5'"),
     case("params-unknown-option", "params --bogus", "unrecognized arguments: --bogus"),
 ]
