@@ -229,9 +229,11 @@ def format_summary(s: dict) -> str:
 
 
 def add_params_command(sub) -> None:
-    p = sub.add_parser("params", help="list every scenario key with its default and meaning",
-                       description="Print every scenario setting (section.key), its default "
-                                   "and what it means, as a Markdown table.")
+    p = sub.add_parser("params", help="list every scenario key: default, meaning and source",
+                       description="Print every scenario setting (section.key), its default, "
+                                   "what it means and where the default comes from (the study, "
+                                   "'assumption', or 'setting' for a choice of data or run), as "
+                                   "a Markdown table.")
     p.set_defaults(handler=cmd_params)
 
 

@@ -28,12 +28,18 @@ from .checks import number_problem
 from .errors import ConfigError
 
 DATA_ENV_VAR = "HOTSPOT_SIM_DATA"
+ASSUMPTION = "assumption"
 
 
 def _opt(default: Any, doc: str, lo: float | None = None, hi: float | None = None,
-         choices: tuple | None = None) -> Any:
-    """A dataclass field with documentation and a valid range."""
-    meta = {"doc": doc, "min": lo, "max": hi, "choices": choices}
+         choices: tuple | None = None, source: str = ASSUMPTION) -> Any:
+    """A dataclass field with documentation, a valid range and the source of its default.
+
+    ``source`` names the study the default comes from (author and year, as the
+    comments beside the field cite it), ``"setting"`` for a choice of data or run rather
+    than a claim about the world, or ``"assumption"`` (the default).
+    """
+    meta = {"doc": doc, "min": lo, "max": hi, "choices": choices, "source": source}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -41,58 +47,81 @@ def _opt(default: Any, doc: str, lo: float | None = None, hi: float | None = Non
 
 @dataclass(frozen=True)
 class ScenarioMeta:
-    name: str = _opt("unnamed", "Short name used for run folders.")
-    description: str = _opt("", "One line saying what the scenario is.")
-    seed: int = _opt(12345, "Root seed: one seed gives identical outputs.", 0, 2**63 - 1)
-    start: str = _opt("2021-11-01T00:00", "Simulated calendar start (ISO date-time, local time).")
+    name: str = _opt("unnamed", "Short name used for run folders.", source="setting")
+    description: str = _opt("", "One line saying what the scenario is.", source="setting")
+    seed: int = _opt(12345, "Root seed: one seed gives identical outputs.", 0, 2**63 - 1,
+                     source="setting")
+    start: str = _opt("2021-11-01T00:00", "Simulated calendar start (ISO date-time, local time).",
+                      source="setting")
 
 
 @dataclass(frozen=True)
 class NetworkSettings:
-    osm_file: str | None = _opt(None, "OSM XML (.osm or .osm.bz2), relative to the data root.")
-    place: str | None = _opt(None, "Place name for OSMnx download (needs internet).")
-    bbox: list[float] | None = _opt(None, "Download box [west, south, east, north] in lon/lat.")
+    osm_file: str | None = _opt(None, "OSM XML (.osm or .osm.bz2), relative to the data root.",
+                                source="setting")
+    place: str | None = _opt(None, "Place name for OSMnx download (needs internet).",
+                             source="setting")
+    bbox: list[float] | None = _opt(None, "Download box [west, south, east, north] in lon/lat.",
+                                    source="setting")
     network_type: str = _opt("drive", "OSMnx network type for downloads.",
-                             choices=("drive", "drive_service", "walk", "bike", "all", "all_public"))
+                             choices=("drive", "drive_service", "walk", "bike", "all", "all_public"),
+                             source="setting")
     # Hot spots in the trials are 100-150 m across (Ariel et al. 2016: 150 m
     # radius); splitting edges at about 50 m puts several nodes in each.
     max_node_spacing_m: float = _opt(50.0, "Split edges so adjacent nodes are at most this far "
-                                     "apart (0 = do not split).", 0.0, 10_000.0)
+                                     "apart (0 = do not split).", 0.0, 10_000.0,
+                                     source="Ariel et al. 2016 (hot spots of 150 m radius hold "
+                                            "several nodes)")
 
 
 @dataclass(frozen=True)
 class CrimeSettings:
-    police_uk_dir: str = _opt("police_uk", "Folder of police.uk bulk CSVs, relative to the data root.")
-    force: str = _opt("hertfordshire", "Force name in the police.uk file names.")
-    first_month: str = _opt("2021-01", "First month (YYYY-MM) of observed crime.")
-    last_month: str = _opt("2021-10", "Last month (YYYY-MM) of observed crime.")
+    police_uk_dir: str = _opt("police_uk", "Folder of police.uk bulk CSVs, relative to the data root.",
+                              source="setting")
+    force: str = _opt("hertfordshire", "Force name in the police.uk file names.", source="setting")
+    first_month: str = _opt("2021-01", "First month (YYYY-MM) of observed crime.", source="setting")
+    last_month: str = _opt("2021-10", "Last month (YYYY-MM) of observed crime.", source="setting")
     study_area: list[float] | None = _opt(None, "Study-area box [west, south, east, north] in "
-                                          "lon/lat; default: the network's extent.")
+                                          "lon/lat; default: the network's extent.",
+                                          source="setting")
     max_snap_distance_m: float = _opt(150.0, "Crimes further than this from any street node are "
                                       "dropped (and counted).", 1.0, 5000.0)
     # Cambridge Crime Harm Index gives ASB no weight (incidents, not crimes);
     # Sherman, Neyroud & Neyroud 2016.
-    asb_weight: float = _opt(0.0, "CHI days given to one ASB incident.", 0.0, 10_000.0)
+    asb_weight: float = _opt(0.0, "CHI days given to one ASB incident.", 0.0, 10_000.0,
+                             source="Sherman, Neyroud & Neyroud 2016 (CHI: ASB incidents have no "
+                                    "weight)")
     asb_weight_in_index: float = _opt(1.0, "Weight of an ASB incident in the composite "
-                                      "LSOA harm index (Hertfordshire plan).", 0.0, 10_000.0)
-    harm_table: str | None = _opt(None, "CSV of CHI weights per crime type (default: shipped).")
+                                      "LSOA harm index (Hertfordshire plan).", 0.0, 10_000.0,
+                                      source="assumption (Hertfordshire plan: the harm index "
+                                             "counts ASB incidents)")
+    harm_table: str | None = _opt(None, "CSV of CHI weights per crime type (default: shipped).",
+                                  source="Sherman, Neyroud & Neyroud 2016 (Cambridge Crime Harm "
+                                         "Index)")
     lsoa_boundaries: str | None = _opt(None, "GeoJSON of LSOA polygons (ONS; .gz too), relative "
-                                       "to the data root: 'target' maps the LSOA harm index on it.")
+                                       "to the data root: 'target' maps the LSOA harm index on it.",
+                                       source="setting")
 
 
 @dataclass(frozen=True)
 class OfficerSettings:
-    count: int = _opt(20, "Officers on the roster.", 0, 10_000)
+    count: int = _opt(20, "Officers on the roster.", 0, 10_000, source="setting")
     # REFERENCE.md (Operations): shifts 8-10 hours; foot patrol about 5 km/h,
     # car in town about 30 km/h.
-    shift_hours: float = _opt(8.0, "Length of a shift in hours.", 1.0, 24.0)
+    shift_hours: float = _opt(8.0, "Length of a shift in hours.", 1.0, 24.0,
+                              source="English police operations: shifts 8-10 hours")
     shift_starts: list[int] = _opt([7, 15, 23], "Hours at which shifts begin; officers are "
-                                   "spread evenly over them.")
-    mode: str = _opt("foot", "Patrol mode.", choices=("foot", "car"))
-    foot_speed_kmh: float = _opt(5.0, "Foot patrol speed.", 0.5, 20.0)
-    car_speed_kmh: float = _opt(30.0, "Car speed in town.", 5.0, 120.0)
+                                   "spread evenly over them.", source="setting")
+    mode: str = _opt("foot", "Patrol mode.", choices=("foot", "car"), source="setting")
+    foot_speed_kmh: float = _opt(5.0, "Foot patrol speed.", 0.5, 20.0,
+                                 source="English police operations: foot patrol about 5 "
+                                        "km/h")
+    car_speed_kmh: float = _opt(30.0, "Car speed in town.", 5.0, 120.0,
+                                source="English police operations: car in town about 30 "
+                                       "km/h")
     # Ariel, Weinborn & Sherman (2016) logged GPS every minute.
-    gps_interval_min: int = _opt(1, "Minutes between GPS pings.", 1, 1440)
+    gps_interval_min: int = _opt(1, "Minutes between GPS pings.", 1, 1440,
+                                 source="Ariel, Weinborn & Sherman 2016 (GPS every minute)")
 
 
 @dataclass(frozen=True)
@@ -100,7 +129,8 @@ class OffenderSettings:
     # Offender numbers, awareness spaces and routines are assumptions (no
     # REFERENCE.md figure); volume and concentration are then fitted to the
     # observed data by 'hotspot-sim calibrate'.
-    count: int = _opt(300, "Motivated offenders.", 0, 1_000_000)
+    count: int = _opt(300, "Motivated offenders.", 0, 1_000_000,
+                      source="assumption; volume fitted by 'hotspot-sim calibrate'")
     activity_nodes: int = _opt(4, "Places in each offender's awareness space.", 1, 64)
     attractors: int = _opt(400, "Candidate activity places: the nodes with most observed crime.",
                            1, 100_000)
@@ -115,9 +145,11 @@ class OffenderSettings:
     # browse around a town centre rather than stand at one point, and crime
     # attracts offenders less than in proportion to its count.
     wander: float = _opt(0.5, "Speed while at an activity place, as a share of walking "
-                         "speed (0 = stand at the place).", 0.0, 1.0)
+                         "speed (0 = stand at the place).", 0.0, 1.0,
+                         source="assumption; fitted by 'hotspot-sim calibrate'")
     attractor_exponent: float = _opt(0.5, "Activity places are chosen with weight "
-                                     "(observed intensity)^exponent x exp(-d/scale).", 0.0, 3.0)
+                                     "(observed intensity)^exponent x exp(-d/scale).", 0.0, 3.0,
+                                     source="assumption; fitted by 'hotspot-sim calibrate'")
 
 
 @dataclass(frozen=True)
@@ -125,66 +157,92 @@ class RiskSettings:
     # Fitted per scenario by 'hotspot-sim calibrate' (the Welwyn Hatfield
     # scenario uses 1.29e-4); this default is the order of magnitude.
     base_rate: float = _opt(1.5e-4, "Mean baseline attractiveness A0 per offender-minute at a "
-                            "node with observed crime (scaled by observed counts).", 0.0, 100.0)
+                            "node with observed crime (scaled by observed counts).", 0.0, 100.0,
+                            source="fitted by 'hotspot-sim calibrate' (default: order of "
+                                   "magnitude)")
     background_share: float = _opt(0.05, "Share of A0 spread evenly over all nodes so places "
-                                   "without recorded crime are not immune.", 0.0, 1.0)
+                                   "without recorded crime are not immune.", 0.0, 1.0,
+                                   source="fitted by 'hotspot-sim calibrate'")
     smoothing_radius_m: float = _opt(100.0, "Radius of the kernel that smooths observed counts.",
                                      0.0, 5000.0)
     # Near repeats (Bowers, Johnson & Pease 2004; Johnson et al. 2007): raised
     # risk within about 200-400 m for about 2 weeks to 2 months, highest next
     # door in the first week.
-    near_repeat_radius_m: float = _opt(400.0, "Radius of the near-repeat boost.", 0.0, 5000.0)
+    near_repeat_radius_m: float = _opt(400.0, "Radius of the near-repeat boost.", 0.0, 5000.0,
+                                       source="Bowers, Johnson & Pease 2004; Johnson et al. 2007 "
+                                              "(200-400 m)")
     near_repeat_distance_m: float = _opt(100.0, "Distance scale of the boost (1/(1+d/scale)).",
-                                         1.0, 5000.0)
+                                         1.0, 5000.0,
+                                         source="Bowers, Johnson & Pease 2004 (weight "
+                                                "1/(1+distance))")
     near_repeat_boost: float = _opt(0.1, "Boost B added at the crime node, as a multiple of its "
-                                    "A0 (theta in Short et al. 2008).", 0.0, 100.0)
-    near_repeat_decay_days: float = _opt(14.0, "e-folding time of the boost in days.", 0.01, 365.0)
+                                    "A0 (theta in Short et al. 2008).", 0.0, 100.0,
+                                    source="Short et al. 2008 (theta); value an assumption")
+    near_repeat_decay_days: float = _opt(14.0, "e-folding time of the boost in days.", 0.01, 365.0,
+                                         source="Bowers, Johnson & Pease 2004; Johnson et al. "
+                                                "2007 (2 weeks to 2 months)")
     type_weights: dict = _opt({}, "Multipliers of each police.uk crime type in the local mix a "
                               "crime's type is drawn from (set by 'hotspot-sim calibrate').",
-                              0.0, 1e6)
+                              0.0, 1e6, source="fitted by 'hotspot-sim calibrate'")
 
 
 @dataclass(frozen=True)
 class DeterrenceSettings:
     # Trial hot spots are 100-150 m across; Bland et al. 2021 found no
     # displacement into 100 m buffers.
-    radius_m: float = _opt(100.0, "An officer deters offending within this distance.", 0.0, 2000.0)
+    radius_m: float = _opt(100.0, "An officer deters offending within this distance.", 0.0, 2000.0,
+                           source="Ariel et al. 2016 (150 m hot spots); Bland et al. 2021 (100 m "
+                                  "buffers)")
     # Assumption: REFERENCE.md gives no figure for deterrence while police are
     # in sight (Sherman & Weisburd 1995 saw observed disorder halved over whole
     # days); checked against the effect sizes by 'hotspot-sim validate'.
     presence_effect: float = _opt(0.9, "Share of attempts deterred while an officer is present.",
-                                  0.0, 1.0)
+                                  0.0, 1.0, source="assumption; checked by 'hotspot-sim validate'")
     # Koper (1995): a stop needs about 10 minutes to lengthen the crime-free
     # time after police leave; best about 11-15 minutes, diminishing after 15.
     onset_minutes: float = _opt(11.0, "Stay at which residual deterrence reaches half its peak "
-                                "(Koper 1995).", 0.0, 600.0)
+                                "(Koper 1995).", 0.0, 600.0,
+                                source="Koper 1995 (about 10 minutes needed, best 11-15)")
     onset_width_minutes: float = _opt(1.5, "Steepness of the Koper curve (logistic width).",
-                                      0.1, 600.0)
+                                      0.1, 600.0,
+                                      source="Koper 1995 (diminishing returns after about 15 "
+                                             "minutes)")
     # Assumption, with long_effect below: set so the simulated patrol effect falls
     # in the meta-analytic range (Braga et al. 2019, about 8-16%; see validate).
     residual_peak: float = _opt(0.75, "Residual deterrence right after a long enough visit.",
-                                0.0, 1.0)
+                                0.0, 1.0,
+                                source="assumption, set to the effect range of Braga et al. 2019")
     # Koper (1995): chance of crime within 30 minutes after leaving ~15% after a
     # drive-through, ~4% after a 10-16 minute stop; practice: revisit every ~2 h.
     short_decay_minutes: float = _opt(90.0, "e-folding time of residual deterrence after the "
-                                      "officer leaves (minutes to hours).", 1.0, 100_000.0)
+                                      "officer leaves (minutes to hours).", 1.0, 100_000.0,
+                                      source="Koper 1995 (revisit about every 2 hours)")
     # Barnes et al. (2020): residual deterrence lasted about 4 days after the
     # last patrol day, then ended abruptly.
-    long_effect: float = _opt(0.3, "Deterrence carried over between patrol days.", 0.0, 1.0)
+    long_effect: float = _opt(0.3, "Deterrence carried over between patrol days.", 0.0, 1.0,
+                              source="assumption, set to the effect range of Braga et al. 2019")
     long_hold_days: float = _opt(4.0, "Days the carry-over lasts after the last patrol day "
-                                 "(Barnes et al. 2020).", 0.0, 365.0)
+                                 "(Barnes et al. 2020).", 0.0, 365.0,
+                                 source="Barnes et al. 2020 (about 4 days after the last patrol "
+                                        "day)")
     long_decay_days: float = _opt(0.5, "e-folding time of its abrupt end after the hold.",
-                                  0.01, 365.0)
+                                  0.01, 365.0, source="Barnes et al. 2020 (then an abrupt end)")
     long_min_daily_minutes: float = _opt(10.0, "Minutes of presence in a day that make it a "
-                                         "patrol day for the carry-over.", 0.0, 1440.0)
+                                         "patrol day for the carry-over.", 0.0, 1440.0,
+                                         source="assumption (Barnes et al. 2020: about 13 minutes"
+                                                " once a day)")
     # Braga et al. (2019): diffusion of benefits to the surroundings was more
     # common than displacement.
     diffusion_radius_m: float = _opt(200.0, "Residual deterrence spreads to nodes within this "
-                                     "distance, weighted exp(-d/radius_m).", 0.0, 5000.0)
+                                     "distance, weighted exp(-d/radius_m).", 0.0, 5000.0,
+                                     source="Braga et al. 2019 (diffusion more common than "
+                                            "displacement); distance an assumption")
     # Assumption: low, since displacement was the exception (Braga et al. 2019;
     # Bland et al. 2021: none into 100 m buffers); screened by 'sensitivity'.
     displacement_probability: float = _opt(0.2, "Chance a deterred offender tries a nearby node.",
-                                           0.0, 1.0)
+                                           0.0, 1.0,
+                                           source="assumption (Braga et al. 2019; Bland et al. "
+                                                  "2021: rare)")
     displacement_radius_m: float = _opt(200.0, "How far a displaced attempt may move.", 0.0, 5000.0)
 
 
@@ -198,15 +256,18 @@ class CallSettings:
     service_minutes: list[float] = _opt([45.0, 40.0, 30.0], "Mean minutes on scene by grade.")
     # REFERENCE.md (Operations): grade 1 within ~15 minutes urban, grade 2
     # within about an hour.
-    target_minutes: list[float] = _opt([15.0, 60.0, 1440.0], "Response targets by grade.")
+    target_minutes: list[float] = _opt([15.0, 60.0, 1440.0], "Response targets by grade.",
+                                       source="English police operations: grade 1 within "
+                                              "about 15 min urban, grade 2 about an hour")
     pull_hotspot_officers: bool = _opt(True, "May hot-spot officers be pulled off patrol "
                                        "for calls?")
 
 
 @dataclass(frozen=True)
 class PolicySettings:
-    name: str = _opt("random", "Registered policy name, or 'module.path:ClassName'.")
-    params: dict = _opt({}, "Policy parameters (checked by the policy).")
+    name: str = _opt("random", "Registered policy name, or 'module.path:ClassName'.",
+                     source="setting")
+    params: dict = _opt({}, "Policy parameters (checked by the policy).", source="setting")
 
 
 @dataclass(frozen=True)
@@ -546,23 +607,25 @@ def check_lonlat_box(box: list[float], where: str) -> None:
 
 PARAMETERS_DOC_HEADER = """# Scenario parameters
 
-Generated by `hotspot-sim params` (a test checks this file is current). Sources for
-research-based defaults are in the comments of `hotspot_sim/settings.py` and in
-`../shared/REFERENCE.md` (Koper 1995; Barnes et al. 2020; Bland et al. 2021; Ariel et al. 2016;
-Bowers, Johnson & Pease 2004; Short et al. 2008; Sherman, Neyroud & Neyroud 2016; Braga et al.
-2019). Time-of-day profiles of risk, trips and calls are stated assumptions (police.uk gives
+Generated by `hotspot-sim params` (a test checks this file is current). The source column
+names the study each research-based default comes from (Koper 1995; Barnes et al. 2020; Bland
+et al. 2021; Ariel et al. 2016; Bowers, Johnson & Pease 2004; Short et al. 2008; Sherman,
+Neyroud & Neyroud 2016; Braga et al. 2019), "assumption" where no study gives the figure, and
+"setting" for a choice of data or run; the comments in `hotspot_sim/settings.py` say more.
+Time-of-day profiles of risk, trips and calls are stated assumptions (police.uk gives
 months only); risk and offender defaults are refined per scenario by `hotspot-sim calibrate`.
 
 """
 
 
 def describe_settings() -> str:
-    """Markdown table of every setting, its default and its meaning (for docs and --help)."""
-    lines = ["| key | default | meaning |", "|---|---|---|"]
+    """Markdown table of every setting: default, meaning and source (for docs and ``params``)."""
+    lines = ["| key | default | meaning | source |", "|---|---|---|---|"]
     for section, cls in SECTIONS.items():
         for f in dataclasses.fields(cls):
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            lines.append(f"| `{section}.{f.name}` | `{default!r}` | {f.metadata.get('doc', '')} |")
+            lines.append(f"| `{section}.{f.name}` | `{default!r}` | {f.metadata.get('doc', '')} "
+                         f"| {f.metadata.get('source', ASSUMPTION)} |")
     return "\n".join(lines)
 
 

@@ -152,3 +152,16 @@ def test_unwritable_output_names_the_path(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{tmp_path / 'file' / 'out'}" in err and "Not a directory" in err
     assert "Traceback" not in err
+
+
+def test_params_shows_each_keys_source_or_assumption(capsys):
+    assert main(["params"]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| `")]
+    source = {r[0].strip("| `"): r[-1].rstrip(" |") for r in rows}
+    assert len(source) > 50 and all(source.values())
+    assert "Koper 1995" in source["deterrence.onset_minutes"]
+    assert "Barnes et al. 2020" in source["deterrence.long_hold_days"]
+    assert source["deterrence.presence_effect"].startswith("assumption")
+    assert source["calls.grade1_per_day"] == "assumption"
+    assert source["scenario.seed"] == "setting"
