@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .gis import write_run_gpkg
 
 
 def write_run(model, folder: Path, wall_seconds: float | None = None) -> dict:
@@ -43,6 +44,7 @@ def write_run(model, folder: Path, wall_seconds: float | None = None) -> dict:
     tables.update(model.policy.outputs())
     for name, df in tables.items():
         write_parquet(df, folder / f"{name}.parquet")
+    write_run_gpkg(tables, folder / "crimes.gpkg")  # the same crimes for QGIS/ArcGIS users
     summary = run_summary(model, tables)
     (folder / "scenario.json").write_text(json.dumps(model.config.to_dict(), indent=2))
     manifest = {
