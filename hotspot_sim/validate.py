@@ -2,7 +2,7 @@
 
 ``hotspot-sim validate`` runs a few small experiments (with the experiment
 runner, so they are reproducible and can use several workers) and compares the
-model's results with the published evidence in ``shared/REFERENCE.md``, each
+model's results with the published evidence (the studies named in each check), each
 against a stated tolerance, in a Markdown and HTML report.  Where the model
 differs, the report says why that may be.
 """
@@ -293,7 +293,7 @@ def write_report(checks: list[Check], out: Path, days: float, reps: int) -> tupl
     passed = sum(c.passed is True for c in checks)
     md = [f"# Validation against the published evidence", "",
           f"{passed} of {len(checks)} checks pass ({days:g}-day runs, {reps} replications per "
-          "arm; sources in shared/REFERENCE.md).", "",
+          "arm; each row names the study its evidence comes from).", "",
           "| check | model | published evidence | tolerance | result | explanation |",
           "|---|---|---|---|---|---|"]
     md += ["| " + " | ".join(str(v).replace("|", "/") for v in r.values()) + " |" for r in rows]
