@@ -320,6 +320,20 @@ def plugin_source(policy: str) -> str | None:
         return None
 
 
+def data_version() -> str:
+    """Which data the scenario's relative paths read: the embedded clip (with a hash of its
+    manifest) or the ``HOTSPOT_SIM_DATA`` folder, so runs on other data are never reused."""
+    from .settings import EMBEDDED_DATA, data_root
+
+    root = data_root()
+    if root == EMBEDDED_DATA:
+        manifest = root / "MANIFEST.json"
+        digest = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12] if manifest.is_file() \
+            else "?"
+        return f"embedded:{digest}"
+    return str(root.resolve())
+
+
 def run_config(exp: Experiment, arm: Arm, point: dict) -> dict:
     """Everything that determines a run of ``arm`` at ``point`` except its seed.
 
@@ -328,7 +342,8 @@ def run_config(exp: Experiment, arm: Arm, point: dict) -> dict:
     """
     scenario = scenario_for(exp, arm, point).to_dict()
     scenario["scenario"].pop("seed", None)
-    return {"code_version": code_version(), "scenario": scenario, "policy": arm.policy,
+    return {"code_version": code_version(), "data": data_version(), "scenario": scenario,
+            "policy": arm.policy,
             "policy_params": policy_params(arm, point), "policy_source": plugin_source(arm.policy),
             "days": exp.days, "measure": {"hotspots": exp.hotspots,
                                           "hotspot_radius_m": exp.hotspot_radius_m,

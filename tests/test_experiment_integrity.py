@@ -104,6 +104,12 @@ def test_other_model_code_is_not_reused(res, monkeypatch):
         run_experiment(load_experiment(write(res.parent)), res, progress=False)
 
 
+def test_runs_on_other_data_are_not_reused(res, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))  # another data folder
+    with pytest.raises(ConfigError, match=r"\n  - data \S+ -> " + str(tmp_path)):
+        run_experiment(load_experiment(write(res.parent)), res, progress=False)
+
+
 def test_same_settings_resume_and_more_replications_run_only_the_new_ones(res):
     before = stamps(res)
     run_experiment(load_experiment(write(res.parent, reps=3)), res, progress=False)
