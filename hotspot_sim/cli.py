@@ -270,6 +270,8 @@ def add_run_command(sub) -> None:
     p.add_argument("--seed", type=seed_arg, help="override the scenario seed")
     p.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-"
                                             "<policy>-<days>d-seed<seed>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in the run folder (else that is an error)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_run)
 
@@ -308,7 +310,7 @@ def cmd_run(args) -> int:
     import time
 
     from .model import PatrolModel
-    from .outputs import format_summary, write_run
+    from .outputs import check_run_folder, format_summary, write_run
     from .settings import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -318,18 +320,20 @@ def cmd_run(args) -> int:
     if overrides:
         scenario = scenario.replace(overrides)
     params = parse_assignments(args.param, "--param") if args.param else None
-    started = time.perf_counter()
-    model = PatrolModel(scenario, policy=args.policy, policy_params=params)
     if params is not None:  # a bad --param fails now, not after the data has loaded
         from .policies import get_policy
 
         get_policy(args.policy or scenario.policy.name).check_params(params)
+    started = time.perf_counter()
+    model = PatrolModel(scenario, policy=args.policy, policy_params=params)
     out = args.out or Path("results") / "runs" / (
         f"{scenario.scenario.name}-{model.policy_name}-{args.days:g}d-seed{scenario.scenario.seed}")
+    check_run_folder(out, args.overwrite)  # before simulating, not after
     minutes = int(round(args.days * 1440))
     with progress_bar(minutes, "simulating", unit="min", quiet=args.quiet) as bar:
         model.run_days(args.days, progress=lambda done: bar.update(done - bar.n))
-    manifest = write_run(model, out, wall_seconds=time.perf_counter() - started)
+    manifest = write_run(model, out, wall_seconds=time.perf_counter() - started,
+                         overwrite=args.overwrite)
     print(format_summary(manifest))
     print(format_dose_headline(model, args.days))
     print(f"  data: {data_source()['description']}")

@@ -11,6 +11,12 @@ A run folder holds::
     model_series.parquet   Mesa DataCollector model-level series (daily)
     scenario.json          the full scenario, as validated
     run.json               seed, policy, days, timings, versions, summary
+
+A run folder holds one run: it is written as a hidden sibling folder and then
+swapped in, so a new run never inherits an old run's files (another policy's
+hot spots or dose plan), and an existing run is replaced only when asked.
+Every file is written to a fresh temporary file (``O_EXCL``, never through a
+symbolic link planted at a predictable name) and renamed into place.
 """
 
 from __future__ import annotations
@@ -18,19 +24,58 @@ from __future__ import annotations
 import json
 import os
 import platform
+import secrets
+import shutil
+import tempfile
 import time
+from contextlib import contextmanager, suppress
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
+from .errors import ConfigError, DataError
 from .gis import write_run_gpkg
 
 
-def write_run(model, folder: Path, wall_seconds: float | None = None) -> dict:
-    """Write a model's outputs to ``folder`` (created); returns the run summary."""
+def write_run(model, folder: Path, wall_seconds: float | None = None,
+              overwrite: bool = False) -> dict:
+    """Write a model's outputs as the run folder ``folder``; returns the run manifest.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        A model that has run.
+    folder : Path
+        The run folder; its parents are created.
+    wall_seconds : float, optional
+        Time the run took, recorded in ``run.json``.
+    overwrite : bool
+        Replace a run already in ``folder`` (else that is an error).
+
+    Raises
+    ------
+    ConfigError
+        If ``folder`` holds a run and ``overwrite`` is false, or holds other
+        files (see :func:`check_run_folder`).
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    check_run_folder(folder, overwrite)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        manifest = _write_run_files(model, staging, wall_seconds)
+        check_run_folder(folder, overwrite)  # again: another process may have written meanwhile
+        _swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _write_run_files(model, folder: Path, wall_seconds: float | None) -> dict:
+    """Write every table, scenario.json and run.json into the (new, empty) ``folder``."""
     attempts = model.attempts_table()
     tables = {
         "attempts": attempts,
@@ -46,7 +91,7 @@ def write_run(model, folder: Path, wall_seconds: float | None = None) -> dict:
         write_parquet(df, folder / f"{name}.parquet")
     write_run_gpkg(tables, folder / "crimes.gpkg")  # the same crimes for QGIS/ArcGIS users
     summary = run_summary(model, tables)
-    (folder / "scenario.json").write_text(json.dumps(model.config.to_dict(), indent=2))
+    write_text(folder / "scenario.json", json.dumps(model.config.to_dict(), indent=2))
     manifest = {
         "scenario": model.config.scenario.name, "scenario_file": model.config.source,
         "seed": model.config.scenario.seed, "policy": model.policy_name,
@@ -56,15 +101,144 @@ def write_run(model, folder: Path, wall_seconds: float | None = None) -> dict:
         "hotspot_sim": __version__, "python": platform.python_version(),
         "tables": {name: len(df) for name, df in tables.items()}, "summary": summary,
     }
-    (folder / "run.json").write_text(json.dumps(manifest, indent=2, default=str))
+    write_text(folder / "run.json", json.dumps(manifest, indent=2, default=str))
     return manifest
 
 
+def check_run_folder(folder: Path, overwrite: bool = False) -> None:
+    """Check that a run may be written as ``folder`` (call it before simulating).
+
+    Absent or empty folders are fine; a folder holding a run (``run.json`` or
+    parquet tables) is fine only with ``overwrite``; any other folder or file
+    is never replaced, so a mistyped ``--out`` cannot delete a user's files.
+
+    Raises
+    ------
+    ConfigError
+        Naming the folder, what it holds and what to do.
+    """
+    folder = Path(folder)
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        raise ConfigError(f"run folder {folder} exists and is not a folder (a file or symbolic "
+                          "link); give a new folder with --out")
+    names = sorted(p.name for p in folder.iterdir())
+    if not names:
+        return
+    if "run.json" not in names and not any(n.endswith(".parquet") for n in names):
+        raise ConfigError(f"{folder} is not empty and holds no run ({', '.join(names[:5])}"
+                          f"{', ...' if len(names) > 5 else ''}); it is never replaced: give a "
+                          "new or empty folder with --out")
+    if not overwrite:
+        raise ConfigError(f"{folder} already holds a run ({_describe_run(folder)}); add "
+                          "--overwrite to replace it, or give another folder with --out")
+
+
+def _describe_run(folder: Path) -> str:
+    """'policy X, N days, seed S, written T' from a run folder's run.json, if readable."""
+    try:
+        m = json.loads((folder / "run.json").read_text())
+        return (f"policy {m['policy']}, {float(m['days']):g} days, seed {m['seed']}, "
+                f"written {m['written']}")
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its run.json is missing or unreadable"
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put the finished folder ``staging`` at ``folder``, replacing any old one.
+
+    Renames only: the old folder is moved aside, the new one moved in (the old
+    one is moved back if that fails), then the old one is deleted.
+    """
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp made it private
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    old = folder.with_name(f".{folder.name}.old-{secrets.token_hex(4)}")
+    os.rename(folder, old)
+    try:
+        os.rename(staging, folder)
+    except BaseException:
+        os.rename(old, folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_file(path: Path):
+    """Open a new binary file that replaces ``path`` only when the block succeeds.
+
+    The temporary file is made with :func:`tempfile.mkstemp` (``O_EXCL``) in
+    the destination folder, so a symbolic link planted at a predictable
+    temporary name is never followed, and a killed process never leaves half
+    a file at ``path``.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it private
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Atomic parquet write: a killed process never leaves half a file."""
-    tmp = path.with_suffix(".parquet.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """Write ``df`` as parquet at ``path`` atomically (see :func:`atomic_file`)."""
+    with atomic_file(path) as fh:
+        df.to_parquet(fh, index=False)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 ``text`` at ``path`` atomically (see :func:`atomic_file`)."""
+    with atomic_file(path) as fh:
+        fh.write(text.encode("utf-8"))
+
+
+def read_parquet(path: Path, fix: str) -> pd.DataFrame:
+    """Read a parquet table, or raise DataError naming the file when it is damaged.
+
+    Parameters
+    ----------
+    path : Path
+        The table.
+    fix : str
+        What the user should do, e.g. "rerun that run (hotspot-sim run --overwrite)".
+
+    Raises
+    ------
+    DataError
+        If the file is empty (0 bytes), truncated or not parquet.
+    """
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        size = path.stat().st_size if path.is_file() else 0
+        what = "it is empty (0 bytes)" if size == 0 else \
+            f"it is damaged or not parquet ({size:,} bytes; {str(exc).splitlines()[0]})"
+        raise DataError(f"{path}: cannot read this table: {what}; {fix}") from None
+
+
+def read_json(path: Path, fix: str) -> dict:
+    """Read a JSON file (run.json, manifest.json), or raise DataError naming it when damaged."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read this JSON file ({exc}); {fix}") from None
 
 
 def run_summary(model, tables: dict) -> dict:

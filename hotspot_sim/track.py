@@ -34,7 +34,7 @@ different tick origins still line up.
 
 from __future__ import annotations
 
-import json
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,13 +69,22 @@ DAY_MIN = 1440.0
 
 
 def _read_csv(path, what: str) -> tuple[pd.DataFrame, Path]:
+    """A tracking CSV as text columns (lower-case names); empty, binary, header-only,
+    non-UTF-8 and malformed files are named as such (see :func:`data.read_csv_text`)."""
+    from .data import read_csv_text
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{what} file not found: {path}")
+    text = read_csv_text(path, what)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                         skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot read as a CSV file ({exc})") from None
+    if not len(df):
+        raise DataError(f"{path}: no rows: the {what} file has a header (line 1) but no data "
+                        "lines; export the data again")
     df.columns = [str(c).strip().lower() for c in df.columns]
     return df, path
 
@@ -1506,12 +1515,15 @@ def read_run(run_dir) -> dict:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(f"run folder not found: {run_dir}")
-    manifest = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() \
-        else {}
+    from .outputs import read_json, read_parquet
+
+    fix = (f"the run folder is incomplete or damaged: rerun that run "
+           f"(hotspot-sim run ... --out {run_dir} --overwrite)")
+    manifest = read_json(run_dir / "run.json", fix) if (run_dir / "run.json").is_file() else {}
 
     def table(name):
         p = run_dir / f"{name}.parquet"
-        return pd.read_parquet(p) if p.is_file() else None
+        return read_parquet(p, fix) if p.is_file() else None
 
     out = {name: table(file) for name, file in
            [("gps", "gps"), ("crimes", "crimes"), ("hotspots", "hotspots"), ("plan", "dose_plan")]}

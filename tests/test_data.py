@@ -181,6 +181,116 @@ def test_empty_file(tmp_path):
 
 
 # --------------------------------------------------------------------------- #
+# files that are not plain UTF-8 CSV
+# --------------------------------------------------------------------------- #
+
+
+def csv_text(rows, header=data.POLICE_UK_COLUMNS) -> str:
+    """A police.uk CSV as text (header + rows), as Excel or a force system would save it."""
+    lines = [",".join(header)] + [",".join(f'"{v}"' if "," in v else v for v in r) for r in rows]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_month_bytes(root: Path, month: str, raw: bytes) -> Path:
+    path = data.police_uk_path(root, month)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    return path
+
+
+@pytest.mark.parametrize("encoding,places", [
+    ("latin-1", ["On or near Café Street", "On or near Ålesund Close"]),
+    ("cp1252", ["On or near O’Neill’s Bar", "On or near Sainte–Marie Road"]),  # curly quote, en dash
+])
+def test_non_utf8_export_is_read_with_a_counted_warning(tmp_path, caplog, encoding, places):
+    rows = [row("Burglary", loc=places[0]), row("Robbery"), row("Drugs", loc=places[1])]
+    path = write_month_bytes(tmp_path, "2021-01", csv_text(rows).encode(encoding))
+    with caplog.at_level(logging.WARNING, logger="hotspot_sim.data"):
+        raw = data.read_police_uk(tmp_path, "2021-01")
+    assert raw["Location"].tolist() == [places[0], "On or near High Street", places[1]]
+    msg = caplog.text
+    assert str(path) in msg and "not UTF-8" in msg and "line 2" in msg
+    assert "Windows-1252 (cp1252)" in msg and "2 line(s)" in msg
+
+
+@pytest.mark.parametrize("encode", [
+    lambda text: "\ufeff".encode() + text.encode("utf-8"),  # Excel's "CSV UTF-8"
+    lambda text: text.encode("utf-16"),  # UTF-16 with its byte-order mark
+], ids=["utf-8-bom", "utf-16-bom"])
+def test_byte_order_marks_are_read(tmp_path, encode):
+    write_month_bytes(tmp_path, "2021-01", encode(csv_text([row("Burglary", loc="On or near Café")])))
+    raw = data.read_police_uk(tmp_path, "2021-01")
+    assert raw["Crime ID"].tolist() == ["abc"] and raw["Location"].tolist() == ["On or near Café"]
+
+
+def test_mixed_encodings_name_the_line_and_byte(tmp_path):
+    text = csv_text([row("Burglary", loc="On or near Café"), row("Robbery", loc="On or near Caf\x00")])
+    raw = text.encode("utf-8").replace(b"Caf\x00", b"Caf\xe9")  # line 3: a latin-1 e-acute
+    path = write_month_bytes(tmp_path, "2021-01", raw)
+    with pytest.raises(DataError) as exc:
+        data.read_police_uk(tmp_path, "2021-01")
+    msg = str(exc.value)
+    assert str(path) in msg and "line 3" in msg and "0xE9" in msg and "UTF-8" in msg
+
+
+@pytest.mark.parametrize("raw,expect", [
+    (b"PK\x03\x04" + bytes(range(256)) * 4, "Excel .xlsx"),
+    (b"PAR1" + bytes(200), "parquet"),
+    (bytes(range(256)) * 40, "line 1 holds byte 0x00"),
+    (b"Crime ID,Month\n" + bytes([1, 2, 3, 0]) * 100, "line 2 holds byte 0x01"),
+])
+def test_binary_file_is_not_a_text_csv(tmp_path, raw, expect):
+    path = write_month_bytes(tmp_path, "2021-01", raw)
+    with pytest.raises(DataError) as exc:
+        data.read_police_uk(tmp_path, "2021-01")
+    msg = str(exc.value)
+    assert str(path) in msg and "not a text CSV" in msg and expect in msg
+
+
+def test_header_only_file_has_no_rows(tmp_path):
+    path = write_month_bytes(tmp_path, "2021-01", csv_text([]).encode())
+    with pytest.raises(DataError) as exc:
+        data.read_police_uk(tmp_path, "2021-01")
+    assert str(path) in str(exc.value) and "no rows" in str(exc.value)
+
+
+@pytest.mark.parametrize("raw", [b"", b"\xef\xbb\xbf", b"\r\n \r\n"])
+def test_empty_file_says_how_many_bytes(tmp_path, raw):
+    path = write_month_bytes(tmp_path, "2021-01", raw)
+    with pytest.raises(DataError) as exc:
+        data.read_police_uk(tmp_path, "2021-01")
+    assert str(path) in str(exc.value) and f"empty ({len(raw)} bytes)" in str(exc.value)
+
+
+def test_damaged_gzip_is_named(tmp_path):
+    import gzip
+
+    raw = gzip.compress(csv_text([row("Burglary")]).encode())
+    path = write_month_bytes(tmp_path, "2021-01", raw[: len(raw) // 2])
+    with pytest.raises(DataError) as exc:
+        data.read_police_uk(tmp_path, "2021-01")
+    assert str(path) in str(exc.value) and "damaged gzip" in str(exc.value)
+
+
+def test_months_that_leave_no_crime_say_why(tmp_path):
+    from hotspot_sim.network import synthetic_grid
+    from hotspot_sim.settings import scenario_from_dict
+    from hotspot_sim.study import load_study
+
+    write_month(tmp_path, "2021-03", [row("Burglary", lon=None, lat=None, month="2021-03"),
+                                      row("Robbery", lon=None, lat=None, month="2021-03"),
+                                      row("Drugs", lon=-1.5, lat=52.5, month="2021-03")])
+    scenario = scenario_from_dict({"scenario": {"name": "grid"}, "network": {"osm_file": "synthetic"},
+                                   "crime": {"police_uk_dir": str(tmp_path), "first_month": "2021-03",
+                                             "last_month": "2021-03"}}, source="test.toml")
+    with pytest.raises(DataError) as exc:
+        load_study(scenario, synthetic_grid(6, 6))
+    msg = str(exc.value)
+    assert "no crime left" in msg and "months 2021-03 to 2021-03" in msg and "test.toml" in msg
+    assert "3 police.uk rows read" in msg and "no coordinates 2" in msg and "outside study area 1" in msg
+
+
+# --------------------------------------------------------------------------- #
 # harm weights
 # --------------------------------------------------------------------------- #
 

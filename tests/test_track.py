@@ -335,3 +335,40 @@ def test_cli_track_run_and_external(run_dir, tmp_path, capsys):
     assert main(["track"]) == 2
     assert main(["track", "--gps", str(tmp_path / "missing.csv"), "--hotspots", "x.csv"]) == 2
     assert "missing.csv" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- unreadable CSV files
+
+
+def test_tracking_csv_exported_as_cp1252_is_read_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "h.csv"
+    path.write_bytes("hotspot_id,x,y,location\nA,0,0,Café Rouge\nB,1000,0,O’Neill’s\n"
+                     .encode("cp1252"))
+    with caplog.at_level("WARNING"):
+        h = tr.read_hotspots_csv(path)
+    assert h["location"].tolist() == ["Café Rouge", "O’Neill’s"]
+    assert str(path) in caplog.text and "hot spots file is not UTF-8" in caplog.text
+    assert "cp1252" in caplog.text and "2 line(s)" in caplog.text
+
+
+@pytest.mark.parametrize("raw,expect", [
+    (b"", "empty (0 bytes)"),
+    (b"officer,time,x,y\n", "no rows"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(300), "not a text CSV"),
+    (b"PK\x03\x04" + bytes(300), "Excel .xlsx"),
+])
+def test_unreadable_gps_file_is_named(tmp_path, raw, expect):
+    path = tmp_path / "gps.csv"
+    path.write_bytes(raw)
+    with pytest.raises(DataError) as exc:
+        tr.read_gps_csv(path)
+    assert str(path) in str(exc.value) and expect in str(exc.value)
+
+
+def test_header_only_crimes_and_plan_files_have_no_rows(tmp_path):
+    (tmp_path / "c.csv").write_text("time,x,y\n")
+    (tmp_path / "p.csv").write_text("day,hotspot_id,planned_minutes\n")
+    with pytest.raises(DataError, match="no rows"):
+        tr.read_crimes_csv(tmp_path / "c.csv")
+    with pytest.raises(DataError, match="no rows"):
+        tr.read_plan_csv(tmp_path / "p.csv")
