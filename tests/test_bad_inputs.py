@@ -75,7 +75,8 @@ FILES: dict[str, str | bytes] = {
     "exp_grid_policy_inf.toml": experiment(
         rest='[grid]\n"policy.min_separation_m" = [300.0, inf]\n'),
     "exp_arm_param_nan.toml": experiment().replace(
-        'policy = "hotspot_koper"\n', 'policy = "hotspot_koper"\nparams = { min_separation_m = nan }\n'),
+        'policy = "hotspot_koper"\n',
+        'policy = "hotspot_koper"\nparams = { min_separation_m = nan }\n'),
     "exp_arm_set_nan.toml": experiment().replace(
         'policy = "hotspot_koper"\n',
         'policy = "hotspot_koper"\nset = { "deterrence.residual_peak" = nan }\n'),
@@ -175,6 +176,14 @@ CASES: list[Case] = [
          "parameter min_separation_m = nan: must be a finite number"),
     case("run-param-inf", "run --days 1 --policy hotspot_koper --param min_separation_m=inf",
          "parameter min_separation_m = inf: must be a finite number"),
+    case("run-param-share-over-one",
+         "run --days 1 --policy crossover_daily --param treat_share=1.5",
+         "parameter treat_share = 1.5: must be <= 1"),
+    case("run-param-zero-distance", "run --days 1 --policy predictive --param distance_m=0",
+         "parameter distance_m = 0.0: must be >= 1"),
+    case("run-param-huge-dwell",
+         "run --days 1 --policy hotspot_koper --param dwell_minutes=99999",
+         "parameter dwell_minutes = 99999: must be <= 1440"),
     case("run-param-float-for-int", "run --days 1 --policy hotspot_koper --param k=2.5",
          "parameter k = 2.5 should be int"),
     case("experiment-workers-zero", "experiment {tmp}/exp_ok.toml --workers 0",

@@ -75,6 +75,9 @@ class Policy:
 
     name: ClassVar[str] = "base"
     defaults: ClassVar[dict] = {}
+    #: (lo, hi) of numeric parameters (hi None: no upper bound); any other number must be a
+    #: finite number >= 0.  Checked before anything runs, with nan and inf refused.
+    ranges: ClassVar[dict] = {}
     #: may hot-spot officers be dispatched to calls (None: the scenario decides)
     dedicated: ClassVar[bool] = False
 
@@ -98,7 +101,8 @@ class Policy:
                 raise ConfigError(f"policy {cls.name!r}: parameter {key} = {value!r} should be "
                                   f"{want.__name__}")
             numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            problem = number_problem(value, 0) if numeric else None  # nan and inf too
+            problem = number_problem(value, *cls.ranges.get(key, (0, None))) if numeric \
+                else None  # nan and inf too
             if problem:
                 raise ConfigError(f"policy {cls.name!r}: parameter {key} = {value!r}: {problem}")
             merged[key] = value

@@ -24,6 +24,7 @@ class RandomPatrol(Policy):
 
     name = "random"
     defaults = {"leg_minutes": 240}
+    ranges = {"leg_minutes": (1, 10_080)}
 
     def decide(self, officer, event):
         return [Walk(minutes=max(1, int(self.params["leg_minutes"])))]

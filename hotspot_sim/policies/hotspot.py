@@ -21,6 +21,7 @@ class HotspotPolicy(Policy):
     """Shared machinery: choose hot spots, share them out, record the planned dose."""
 
     defaults = {"k": 20, "rank_by": "harm", "min_separation_m": 300.0}
+    ranges = {"k": (1, 10_000), "min_separation_m": (0, 10_000)}
 
     def setup(self) -> None:
         from ..target import TargetSettings, target
@@ -80,6 +81,7 @@ class HotspotKoper(HotspotPolicy):
 
     name = "hotspot_koper"
     defaults = {**HotspotPolicy.defaults, "dwell_minutes": 15, "revisit_minutes": 120}
+    ranges = {**HotspotPolicy.ranges, "dwell_minutes": (0, 1440), "revisit_minutes": (1, 10_080)}
 
     def round_nodes(self, officer) -> np.ndarray:
         return self.rng.permutation(self.assigned(officer))
@@ -133,6 +135,8 @@ class CrossoverDaily(HotspotPolicy):
     name = "crossover_daily"
     defaults = {**HotspotPolicy.defaults, "treat_share": 0.4, "dose_minutes": 15, "visits": 1,
                 "window_start_hour": 10, "window_end_hour": 22}
+    ranges = {**HotspotPolicy.ranges, "treat_share": (0, 1), "dose_minutes": (1, 1440),
+              "visits": (0, 100), "window_start_hour": (0, 23), "window_end_hour": (1, 24)}
 
     def setup(self) -> None:
         super().setup()
@@ -187,6 +191,9 @@ class Predictive(HotspotKoper):
     name = "predictive"
     defaults = {**HotspotKoper.defaults, "horizon_days": 56, "distance_m": 50.0,
                 "history_weight": 0.02}
+    # distance_m divides: 0 would give infinite weights
+    ranges = {**HotspotKoper.ranges, "horizon_days": (0, 3660), "distance_m": (1, 10_000),
+              "history_weight": (0, 1e6)}
 
     def setup(self) -> None:
         super().setup()
