@@ -489,9 +489,10 @@ def load_harm_weights(path: Path | None = None, asb_weight: float = 0.0) -> pd.D
         raise ConfigError(f"asb_weight must be a finite number >= 0, got {asb_weight!r}")
     if not path.is_file():
         raise DataError(f"harm weight file not found: {path}")
+    text = read_csv_text(path, "harm weight")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, on_bad_lines="error")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot be read as CSV: {exc}") from exc
     df.columns = [c.strip() for c in df.columns]
     _check_harm_table(df, path)

@@ -346,6 +346,23 @@ def test_harm_file_without_is_asb_column(tmp_path):
     assert harm.loc["Anti-social behaviour", "chi_days"] == 1 and harm["is_asb"].sum() == 1
 
 
+def test_harm_file_saved_by_excel_as_cp1252_is_read_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "harm.csv"
+    path.write_bytes("crime_type,chi_days,assumption\nRobbery,365,“Sentencing” £ guideline\n"
+                     .encode("cp1252"))
+    with caplog.at_level(logging.WARNING, logger="hotspot_sim.data"):
+        harm = data.load_harm_weights(path)
+    assert harm.loc["Robbery", "chi_days"] == 365
+    assert str(path) in caplog.text and "harm weight file is not UTF-8" in caplog.text
+
+
+def test_binary_harm_file_is_not_a_text_csv(tmp_path):
+    path = tmp_path / "harm.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(DataError, match="not a text CSV.*Excel .xlsx"):
+        data.load_harm_weights(path)
+
+
 # --------------------------------------------------------------------------- #
 # cleaning, snapping, aggregation
 # --------------------------------------------------------------------------- #
