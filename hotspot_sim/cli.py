@@ -387,7 +387,8 @@ def add_experiment_commands(sub) -> None:
                "  hotspot-sim experiment policy_comparison --workers 2\n"
                "  hotspot-sim experiment koper_dose --quick\n"
                "  hotspot-sim experiment crossover_trial --scheduler tcp://host:8786\n"
-               "then: hotspot-sim report results/<experiment>")
+               "then: hotspot-sim report results/<experiment>  (results/<experiment>-quick "
+               "after --quick)")
     p.add_argument("file", metavar="NAME|TOML",
                    help="a shipped experiment's name ("
                         f"{', '.join(shipped_names('experiments'))}) or a TOML file")
