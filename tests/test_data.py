@@ -213,6 +213,14 @@ def test_non_utf8_export_is_read_with_a_counted_warning(tmp_path, caplog, encodi
     assert "Windows-1252 (cp1252)" in msg and "2 line(s)" in msg
 
 
+def test_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path, caplog):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n1,Caf\xe9\x81\n")  # 0x81 has no Windows-1252 character
+    with caplog.at_level(logging.WARNING, logger="hotspot_sim.data"):
+        assert data.read_csv_text(path, "test") == "a,b\n1,Caf\xe9\x81\n"
+    assert "read it as latin-1 (ISO-8859-1)" in caplog.text
+
+
 @pytest.mark.parametrize("encode", [
     lambda text: "\ufeff".encode() + text.encode("utf-8"),  # Excel's "CSV UTF-8"
     lambda text: text.encode("utf-16"),  # UTF-16 with its byte-order mark
