@@ -36,7 +36,7 @@ def catchments(hotspots: pd.DataFrame):
     """Circles of each hot spot's ``radius_m`` (100 m when absent) around its centre."""
     gdf = points(hotspots, "hot spot")
     radius = gdf["radius_m"].fillna(DEFAULT_RADIUS_M) if "radius_m" in gdf else DEFAULT_RADIUS_M
-    return gdf.set_geometry(gdf.buffer(radius, resolution=16))
+    return gdf.set_geometry(gdf.buffer(radius, quad_segs=16))
 
 
 def write_layers(layers: dict, path) -> Path:
