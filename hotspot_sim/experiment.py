@@ -304,6 +304,24 @@ def code_version() -> str:
     return f"{__version__}+src.{digest.hexdigest()[:12]}"
 
 
+# Libraries whose version can change what a run produces (random streams, network building).
+MODEL_LIBRARIES = ("numpy", "numba", "mesa", "networkx", "osmnx", "scipy", "pandas", "simpy")
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> dict[str, str | None]:
+    """Installed versions of ``MODEL_LIBRARIES`` (None for one that is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {name: installed(name) for name in MODEL_LIBRARIES}
+
+
 @lru_cache(maxsize=16)
 def plugin_source(policy: str) -> str | None:
     """A hash of the file defining a policy given by module path (None for built-in ones)."""
@@ -342,8 +360,8 @@ def run_config(exp: Experiment, arm: Arm, point: dict) -> dict:
     """
     scenario = scenario_for(exp, arm, point).to_dict()
     scenario["scenario"].pop("seed", None)
-    return {"code_version": code_version(), "data": data_version(), "scenario": scenario,
-            "policy": arm.policy,
+    return {"code_version": code_version(), "libraries": library_versions(),
+            "data": data_version(), "scenario": scenario, "policy": arm.policy,
             "policy_params": policy_params(arm, point), "policy_source": plugin_source(arm.policy),
             "days": exp.days, "measure": {"hotspots": exp.hotspots,
                                           "hotspot_radius_m": exp.hotspot_radius_m,
@@ -389,7 +407,7 @@ def setting_label(path: tuple) -> str:
         return f"scenario [{section}] {key}" if key else f"scenario [{section}]"
     return {"policy_params": f"policy parameter {rest}", "measure": f"[experiment] {rest}",
             "policy_source": "policy source code", "code_version": "code version",
-            "seed": "run seed"}.get(head, head.replace("_", " "))
+            "seed": "run seed", "libraries": f"{rest} version"}.get(head, head.replace("_", " "))
 
 
 # ----------------------------------------------------------------------------- one run

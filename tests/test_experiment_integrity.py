@@ -98,9 +98,13 @@ def test_edited_experiment_reuses_nothing_and_names_the_difference(res, change, 
     assert stamps(res) == before and (res / "manifest.json").read_text() == manifest
 
 
-def test_other_model_code_is_not_reused(res, monkeypatch):
-    monkeypatch.setattr(experiment, "code_version", lambda: "0.1.0+src.otherversion")
-    with pytest.raises(ConfigError, match=r"code version 0\.1\.0\+src\.\w+ -> 0\.1\.0\+src\.oth"):
+@pytest.mark.parametrize("function, value, says", [
+    ("code_version", "0.1.0+src.otherversion", r"code version 0\.1\.0\+src\.\w+ -> 0\.1\.0\+src\.oth"),
+    ("library_versions", {"numpy": "0.0"}, r"numpy version \S+ -> 0\.0"),
+])
+def test_other_model_code_is_not_reused(res, monkeypatch, function, value, says):
+    monkeypatch.setattr(experiment, function, lambda: value)
+    with pytest.raises(ConfigError, match=says):
         run_experiment(load_experiment(write(res.parent)), res, progress=False)
 
 
