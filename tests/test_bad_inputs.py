@@ -29,6 +29,10 @@ EXP = ('[experiment]\nname = "bad"\nscenario = "' + str(SCENARIO) + '"\n{head}\n
        '[[arms]]\nname = "koper"\npolicy = "hotspot_koper"\n{rest}')
 
 
+RUN_JSON = ('{"policy": "hotspot_koper", "days": 1, "seed": 1, "written": "2021-11-05T06:00:00", '
+            '"start": "2021-11-05T06:00", "minutes": 1440}')
+
+
 def experiment(head: str = "", rest: str = "") -> str:
     """An experiment file (1 day, 1 replication unless ``head`` sets them) with extra
     ``[experiment]`` lines and extra tables."""
@@ -84,6 +88,18 @@ FILES: dict[str, str | bytes] = {
         'policy = "hotspot_koper"\n', 'policy = "hotspot_koper"\nparams = 5\n'),
     "exp_ok.toml": experiment(),
     "blocker": "a file where a folder is expected\n",
+    # files that cannot be read (tracking CSVs; damaged run and experiment folders)
+    "gps_binary.csv": b"PK\x03\x04" + bytes(200),
+    "gps_header_only.csv": "officer,time,x,y\n",
+    "gps_empty.csv": b"",
+    "gps_mixed.csv": "officer,time,x,y\nPC Zoë,2021-11-05T18:00,523000,209000\n".encode()
+                     + b"PC Zo\xeb,2021-11-05T18:01,523000,209000\n",  # UTF-8, then latin-1
+    "hotspots.csv": "hotspot_id,x,y\n1,523000,209000\n",
+    "run_damaged/run.json": RUN_JSON,
+    "run_damaged/gps.parquet": b"",
+    "run_taken/run.json": RUN_JSON,
+    "exp_damaged/manifest.json": '{"experiment": "x", "tasks": []}',
+    "exp_damaged/runs.parquet": b"PAR1" + bytes(60),
 }
 
 
@@ -232,6 +248,27 @@ CASES: list[Case] = [
          "argument --trajectories: '1': must be >= 2"),
     case("sensitivity-seed-float", "sensitivity --seed 2.5", "argument --seed: '2.5'"),
     case("params-unknown-option", "params --bogus", "unrecognized arguments: --bogus"),
+    # files that cannot be read: named, with what is wrong and what to do
+    case("track-gps-binary", "track --gps {tmp}/gps_binary.csv --hotspots {tmp}/hotspots.csv",
+         "{tmp}/gps_binary.csv: not a text CSV (it is a zip archive or Excel .xlsx workbook)"),
+    case("track-gps-header-only",
+         "track --gps {tmp}/gps_header_only.csv --hotspots {tmp}/hotspots.csv",
+         "{tmp}/gps_header_only.csv: no rows"),
+    case("track-gps-empty", "track --gps {tmp}/gps_empty.csv --hotspots {tmp}/hotspots.csv",
+         "{tmp}/gps_empty.csv: the GPS file is empty (0 bytes)"),
+    case("track-gps-mixed-encodings",
+         "track --gps {tmp}/gps_mixed.csv --hotspots {tmp}/hotspots.csv",
+         "{tmp}/gps_mixed.csv: line 3: byte 0xEB is not UTF-8"),
+    case("track-run-zero-byte-parquet", "track {tmp}/run_damaged",
+         "{tmp}/run_damaged/gps.parquet: cannot read this table: it is empty (0 bytes)",
+         "--overwrite"),
+    case("report-damaged-parquet", "report {tmp}/exp_damaged",
+         "{tmp}/exp_damaged/runs.parquet: cannot read this table: it is damaged", "--fresh"),
+    case("run-out-holds-another-run", "run --days 1 --out {tmp}/run_taken",
+         "{tmp}/run_taken already holds a run (policy hotspot_koper", "--overwrite"),
+    case("experiment-unreachable-scheduler",
+         "experiment {tmp}/exp_ok.toml --scheduler tcp://127.0.0.1:1 --out {tmp}/exp_s",
+         "--scheduler tcp://127.0.0.1:1: cannot connect to a Dask scheduler"),
 ]
 
 
@@ -241,6 +278,7 @@ def corpus(tmp_path, monkeypatch) -> Path:
     there); any attempt to simulate fails the test."""
     for name, content in FILES.items():
         path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
     monkeypatch.chdir(tmp_path)
 
