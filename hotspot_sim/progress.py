@@ -116,7 +116,7 @@ class WarningTally:
 
     def add(self, messages: list[str]) -> None:
         """Count each distinct message once per run."""
-        self.counts.update(set(messages))
+        self.counts.update(dict.fromkeys(messages, 1))  # once per run, in first-seen order
 
     def lines(self) -> list[str]:
         """One line per distinct message, ``"... (repeated in N runs)"`` when N > 1."""
