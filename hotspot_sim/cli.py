@@ -324,6 +324,8 @@ def cmd_run(args) -> int:
         from .policies import get_policy
 
         get_policy(args.policy or scenario.policy.name).check_params(params)
+    if args.out is not None:  # refuse before the data loads (the default name needs the model)
+        check_run_folder(args.out, args.overwrite)
     started = time.perf_counter()
     model = PatrolModel(scenario, policy=args.policy, policy_params=params)
     out = args.out or Path("results") / "runs" / (

@@ -195,3 +195,14 @@ def test_a_symlink_planted_at_the_temporary_name_is_not_followed(tmp_path, write
     assert path.is_file() and not path.is_symlink()
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp file left
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~outputs._umask()  # not private like mkstemp
+
+
+def test_run_out_refuses_before_the_data_loads(tmp_path, capsys, monkeypatch):
+    run_dir = fake_run(tmp_path / "run")
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was built before the run folder was checked")
+
+    monkeypatch.setattr("hotspot_sim.model.PatrolModel.__init__", no_model)
+    code, _, err = run_cli(["run", "--days", "1", "--out", run_dir], capsys)
+    assert code == 2 and "already holds a run" in err
