@@ -105,6 +105,7 @@ def describe_os_error(exc: OSError) -> str:
     path = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
     hint = {PermissionError: "check the file's permissions, or choose another path",
             FileNotFoundError: "check the path", IsADirectoryError: "give a file, not a folder",
+            FileExistsError: "a file is where a folder should be: choose another path",
             NotADirectoryError: "a part of the path is a file, not a folder"}.get(type(exc), "")
     return f"{path}: {exc.strerror or exc}" + (f" ({hint})" if hint else "")
 

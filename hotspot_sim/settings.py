@@ -492,6 +492,10 @@ def read_toml(path: Path, what: str) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path} line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}"
+                          f" at offset {exc.start}); save the {what} file as UTF-8") from None
 
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Scenario:

@@ -57,6 +57,8 @@ FILES: dict[str, str | bytes] = {
                                    "params = { dwell_minutes = nan }\n",
     "unknown_key.toml": NET + "[officers]\ncont = 3\n",
     "nan_bbox.toml": '[network]\nbbox = [-0.3, nan, -0.1, 51.8]\n',
+    "latin1.toml": NET.encode() + b'[scenario]\nname = "Caf\xe9"\n',  # saved as latin-1
+    "binary.toml": bytes(range(256)),
     # experiments
     "exp_days_nan.toml": experiment("days = nan"),
     "exp_days_neg.toml": experiment("days = -5"),
@@ -127,7 +129,9 @@ def scenario_cases(cmd: str, extra: str = "") -> list[Case]:
             ("nan_type_weight", "[risk] type_weights = {'Burglary': nan}"),
             ("nan_policy_param", "[policy] params = {'dwell_minutes': nan}"),
             ("unknown_key", "[officers]: unknown key 'cont'"),
-            ("nan_bbox", "[network] bbox = [-0.3, nan, -0.1, 51.8]: item 2 = nan")]
+            ("nan_bbox", "[network] bbox = [-0.3, nan, -0.1, 51.8]: item 2 = nan"),
+            ("latin1", "line 4: not UTF-8 text (byte 0xe9"),
+            ("binary", "line 2: not UTF-8 text (byte 0x80 at offset 128)")]
     return [case(f"{cmd.replace(' ', '_')}-{name}",
                  f"{cmd} --scenario {{tmp}}/{name}.toml {extra}".strip(),
                  f"{{tmp}}/{name}.toml {expect}") for name, expect in rows]
@@ -208,6 +212,10 @@ CASES: list[Case] = [
          "argument --workers/-j: '-2': must be >= 1"),
     case("experiment-out-under-a-file", "experiment {tmp}/exp_ok.toml --out {tmp}/blocker/x",
          "{tmp}/blocker"),
+    case("experiment-latin1", "experiment {tmp}/latin1.toml",
+         "{tmp}/latin1.toml line 4: not UTF-8 text", "save the experiment file as UTF-8"),
+    case("target-out-is-a-file", "target -k 3 --out {tmp}/blocker",
+         "{tmp}/blocker: File exists (a file is where a folder should be"),
     case("data-summary-top-zero", "data summary --top 0", "argument --top: '0': must be >= 1"),
     case("target-k-zero", "target -k 0", "argument -k: '0': must be >= 1"),
     case("target-k-float", "target -k 2.5", "argument -k: '2.5': expected a whole number"),
