@@ -632,11 +632,12 @@ def cmd_validate(args) -> int:
 def cmd_sensitivity(args) -> int:
     from .progress import StepProgress
     from .sensitivity import run_sensitivity
+    from .wording import for_people
 
     with StepProgress(quiet=args.quiet, unit="point") as progress:
         points, indices = run_sensitivity(args.scenario, args.out, args.trajectories, args.days,
                                           args.seed, progress=progress)
-    print(indices.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(for_people(indices).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     share = points["koper_beats_random"].mean()
     print(f"\nKoper beats random patrol at hot spots at {100 * share:.0f}% of {len(points)} design "
           f"points (median change {points['koper_vs_random_pct'].median():+.1f}%).")

@@ -31,6 +31,9 @@ COLUMN_WORDS = {
     "cost_per_crime_prevented": f"cost per crime prevented ({CURRENCY})",
     "cost_per_harm_day_prevented": f"cost per harm day prevented ({CURRENCY})",
     "note": "note", "crimes": "crimes",
+    # Morris screening (hotspot-sim sensitivity)
+    "mu_star": "mu* (mean size of effect, % points)", "mu_star_conf": "mu* 95% half-width",
+    "sigma": "sigma (interactions or curvature)",
 }
 
 

@@ -103,7 +103,8 @@ def test_sensitivity_shows_progress_on_stderr(real_data, tmp_path, capsys, monke
     monkeypatch.setattr(sensitivity, "RANGES", dict(list(sensitivity.RANGES.items())[:2]))
     assert main(["sensitivity", "--scenario", WH, "--trajectories", "2", "--days", "0.05",
                  "--out", str(tmp_path)]) == 0
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "mu* (mean size of effect" in out and "mu_star" not in out  # words for people
     assert f"{sensitivity.SENSITIVITY_STEP}: 6 points..." in err
     assert f"{sensitivity.SENSITIVITY_STEP}: done in" in err
 
