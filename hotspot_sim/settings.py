@@ -4,7 +4,7 @@ A scenario file has one table per section below.  Every key is typed and
 range-checked on load; an unknown key, a wrong type or an out-of-range value
 raises :class:`~hotspot_sim.errors.ConfigError` naming the file, the key and the
 value.  Defaults that come from the research cite their source (see
-``shared/REFERENCE.md`` and ``docs/parameters.md``).
+``docs/parameters.md``, whose source column names the study or says "assumption").
 
 Data paths in a scenario are relative to the data root: the folder named by the
 ``HOTSPOT_SIM_DATA`` environment variable, or, when it is unset, the embedded

@@ -13,7 +13,7 @@ where crime harm concentrates.  This module
 * checks out of sample whether places chosen on earlier months still hold
   crime in later months (hit rate and Predictive Accuracy Index, PAI).
 
-Sources for the defaults are in ``shared/REFERENCE.md``.  police.uk dates are
+Each default names its source where it is set.  police.uk dates are
 months only, so every time in this module is in whole months.
 """
 

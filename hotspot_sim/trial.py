@@ -36,7 +36,7 @@ and gives
 * :func:`plot_power` -- power curves;
 * :func:`parse_range` -- ``"10:40:10"`` style lists for command lines.
 
-Trial designs (``shared/REFERENCE.md``):
+Trial designs (published trials):
 
 ``crossover``
     Every hot spot is re-randomised every day, with a fixed number treated per
