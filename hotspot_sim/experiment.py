@@ -118,6 +118,10 @@ def load_experiment(path: str | Path) -> Experiment:
     for key in ("name", "scenario"):
         if not isinstance(head.get(key), str):
             raise ConfigError(f"{where} [experiment] {key}: required, a string")
+    check_name(head["name"], f"{where} [experiment] name")
+    if not isinstance(head.get("description", ""), str):
+        raise ConfigError(f"{where} [experiment] description = {head['description']!r}: "
+                          "expected a string")
     exp = Experiment(
         name=head["name"], scenario=head["scenario"], arms=tuple(parse_arms(raw, where)),
         days=number(head, "days", 90.0, where, **DAYS_RANGE),
@@ -146,6 +150,15 @@ def number(table: dict, key: str, default, where: str, lo: float | None = None,
     """``table[key]`` (or ``default``) checked as a finite number in ``[lo, hi]``."""
     return check_number(table.get(key, default), f"{where} [{section}] {key}", lo, hi,
                         integer=integer)
+
+
+def check_name(name, where: str) -> None:
+    """An experiment or arm name names folders and files: a non-empty string with no path
+    separator or control character (``results/<name>``, ``runs/<arm>__g000__r000.parquet``)."""
+    if not isinstance(name, str) or not name.strip() or name in (".", "..") \
+            or any(c in name for c in "/\\") or not name.isprintable():
+        raise ConfigError(f"{where} = {name!r}: expected a name without '/' or '\\' "
+                          "(it names folders and files)")
 
 
 def parse_quick(quick, where: str) -> dict:
@@ -196,6 +209,7 @@ def parse_arms(raw: dict, where: str) -> list[Arm]:
         if not isinstance(a.get("policy"), str):
             raise ConfigError(f"{where} arm {i}: 'policy' is required")
         name = a.get("name", a["policy"])
+        check_name(name, f"{where} arm {i} name")
         if name in seen:
             raise ConfigError(f"{where} arm {i}: duplicate arm name {name!r}")
         seen.add(name)
@@ -205,6 +219,9 @@ def parse_arms(raw: dict, where: str) -> list[Arm]:
 
 
 def parse_grid(grid: dict, where: str) -> dict:
+    if not isinstance(grid, dict):
+        raise ConfigError(f"{where}: grid = {grid!r} must be a table [grid] of "
+                          "'section.key' = [values]")
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ConfigError(f"{where} [grid] {key}: expected a non-empty list of values")

@@ -88,6 +88,9 @@ FILES: dict[str, str | bytes] = {
         'policy = "hotspot_koper"\nset = { "deterrence.residual_peak" = nan }\n'),
     "exp_arm_params_not_table.toml": experiment().replace(
         'policy = "hotspot_koper"\n', 'policy = "hotspot_koper"\nparams = 5\n'),
+    "exp_grid_not_table.toml": "grid = 5\n" + experiment(),
+    "exp_name_traversal.toml": experiment().replace('name = "bad"', 'name = "../../elsewhere"'),
+    "exp_arm_name_slash.toml": experiment().replace('name = "koper"', 'name = "a/b"'),
     "exp_ok.toml": experiment(),
     "blocker": "a file where a folder is expected\n",
     # files that cannot be read (tracking CSVs; damaged run and experiment folders)
@@ -161,7 +164,11 @@ def experiment_cases() -> list[Case]:
             ("exp_arm_param_nan", "arm 'koper': policy 'hotspot_koper': parameter "
                                   "min_separation_m = nan: must be a finite number"),
             ("exp_arm_set_nan", "residual_peak = nan: must be a finite number"),
-            ("exp_arm_params_not_table", "arm 1 params = 5: expected a table")]
+            ("exp_arm_params_not_table", "arm 1 params = 5: expected a table"),
+            ("exp_grid_not_table", "grid = 5 must be a table [grid]"),
+            ("exp_name_traversal", "[experiment] name = '../../elsewhere': expected a name "
+                                   "without '/'"),
+            ("exp_arm_name_slash", "arm 1 name = 'a/b': expected a name without '/'")]
     return [case(f"experiment-{name}{'-quick' * quick}",
                  f"experiment {{tmp}}/{name}.toml" + " --quick" * quick,
                  f"{{tmp}}/{name}.toml", expect)
