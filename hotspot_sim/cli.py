@@ -311,7 +311,7 @@ def cmd_run(args) -> int:
     import time
 
     from .model import PatrolModel
-    from .outputs import check_run_folder, format_summary, write_run
+    from .outputs import check_run_folder, format_summary, holds_same_run, write_run
     from .settings import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -331,12 +331,16 @@ def cmd_run(args) -> int:
     model = PatrolModel(scenario, policy=args.policy, policy_params=params)
     out = args.out or Path("results") / "runs" / (
         f"{scenario.scenario.name}-{model.policy_name}-{args.days:g}d-seed{scenario.scenario.seed}")
-    check_run_folder(out, args.overwrite)  # before simulating, not after
+    # The default folder is named by scenario, policy, days and seed: running the same
+    # command again replaces its own earlier run (identical settings give identical
+    # outputs), but never a run made with other settings (--set, --param, edits).
+    overwrite = args.overwrite or (args.out is None and holds_same_run(out, model, args.days))
+    check_run_folder(out, overwrite)  # before simulating, not after
     minutes = int(round(args.days * 1440))
     with progress_bar(minutes, "simulating", unit="min", quiet=args.quiet) as bar:
         model.run_days(args.days, progress=lambda done: bar.update(done - bar.n))
     manifest = write_run(model, out, wall_seconds=time.perf_counter() - started,
-                         overwrite=args.overwrite)
+                         overwrite=overwrite)
     print(format_summary(manifest))
     print(format_dose_headline(model, args.days))
     print(f"  data: {data_source()['description']}")

@@ -135,6 +135,26 @@ def check_run_folder(folder: Path, overwrite: bool = False) -> None:
                           "--overwrite to replace it, or give another folder with --out")
 
 
+def holds_same_run(folder: Path, model, days: float) -> bool:
+    """Whether ``folder`` holds a run made with exactly these settings.
+
+    Same scenario (every key), policy, policy parameters and days: one seed
+    gives identical outputs, so replacing such a run loses nothing. Anything
+    unreadable counts as different.
+    """
+    folder = Path(folder)
+    try:
+        stored_scenario = json.loads((folder / "scenario.json").read_text())
+        stored = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError):
+        return False
+    ours = json.loads(json.dumps(model.config.to_dict(), default=str))
+    params = json.loads(json.dumps(model.policy.params, default=str))
+    return (stored_scenario == ours and stored.get("policy") == model.policy_name
+            and stored.get("policy_params") == params
+            and stored.get("days") == round(days * 1440) / 1440)
+
+
 def _describe_run(folder: Path) -> str:
     """'policy X, N days, seed S, written T' from a run folder's run.json, if readable."""
     try:

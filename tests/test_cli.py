@@ -165,3 +165,17 @@ def test_params_shows_each_keys_source_or_assumption(capsys):
     assert source["deterrence.presence_effect"].startswith("assumption")
     assert source["calls.grade1_per_day"] == "assumption"
     assert source["scenario.seed"] == "setting"
+
+
+def test_rerunning_the_same_command_replaces_its_own_run_only(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "--policy", "hotspot_koper", "--days", "0.1", "--quiet"]
+    assert main(argv) == 0
+    (folder,) = (tmp_path / "results" / "runs").iterdir()
+    first = (folder / "crimes.parquet").read_bytes()
+    assert main(argv) == 0  # same settings: replaced, and the outputs are identical
+    assert (folder / "crimes.parquet").read_bytes() == first
+    capsys.readouterr()
+    assert main(argv + ["--set", "officers.count=5"]) == 2  # other settings: refused
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--overwrite" in err and "Traceback" not in err
