@@ -72,6 +72,15 @@ def check_number(value: Any, where: str, lo: float | None = None, hi: float | No
     return value
 
 
+def check_name(name: Any, where: str) -> None:
+    """A name that names folders and files (scenario, experiment, arm): a non-empty string
+    with no path separator or control character, so results stay under ``results/``."""
+    if not isinstance(name, str) or not name.strip() or name in (".", "..") \
+            or any(c in name for c in "/\\") or not name.isprintable():
+        raise ConfigError(f"{where} = {name!r}: expected a name without '/' or '\\' "
+                          "(it names folders and files)")
+
+
 # --------------------------------------------------------------------------- command line
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .checks import MAX_DAYS, MAX_SEED, MIN_DAYS, check_number
+from .checks import MAX_DAYS, MAX_SEED, MIN_DAYS, check_name, check_number
 from .errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,15 +150,6 @@ def number(table: dict, key: str, default, where: str, lo: float | None = None,
     """``table[key]`` (or ``default``) checked as a finite number in ``[lo, hi]``."""
     return check_number(table.get(key, default), f"{where} [{section}] {key}", lo, hi,
                         integer=integer)
-
-
-def check_name(name, where: str) -> None:
-    """An experiment or arm name names folders and files: a non-empty string with no path
-    separator or control character (``results/<name>``, ``runs/<arm>__g000__r000.parquet``)."""
-    if not isinstance(name, str) or not name.strip() or name in (".", "..") \
-            or any(c in name for c in "/\\") or not name.isprintable():
-        raise ConfigError(f"{where} = {name!r}: expected a name without '/' or '\\' "
-                          "(it names folders and files)")
 
 
 def parse_quick(quick, where: str) -> dict:

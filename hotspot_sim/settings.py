@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import tomllib
 import types
 import typing
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks import number_problem
+from .checks import check_name, number_problem
 from .errors import ConfigError
 
 DATA_ENV_VAR = "HOTSPOT_SIM_DATA"
@@ -587,9 +588,18 @@ def check_scenario(s: Scenario) -> None:
     for key, box in (("[network] bbox", net.bbox), ("[crime] study_area", s.crime.study_area)):
         if box is not None:
             check_lonlat_box(box, f"{where} {key}")
+    check_name(s.scenario.name, f"{where} [scenario] name")  # it names run folders
+    if not s.officers.shift_starts:
+        raise ConfigError(f"{where} [officers] shift_starts = []: give at least one hour "
+                          "(0..23), e.g. [7, 15, 23]")
     for h in s.officers.shift_starts:
         if not 0 <= h < 24:
             raise ConfigError(f"{where} [officers] shift_starts: hour {h} is not in 0..23")
+    for key in ("first_month", "last_month"):
+        month = getattr(s.crime, key)
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ConfigError(f"{where} [crime] {key} = {month!r}: expected a month as "
+                              "YYYY-MM, e.g. 2021-01")
     for key in ("service_minutes", "target_minutes"):
         vals = getattr(s.calls, key)
         if len(vals) != 3 or min(vals) <= 0:

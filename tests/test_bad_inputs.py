@@ -57,6 +57,9 @@ FILES: dict[str, str | bytes] = {
                                    "params = { dwell_minutes = nan }\n",
     "unknown_key.toml": NET + "[officers]\ncont = 3\n",
     "nan_bbox.toml": '[network]\nbbox = [-0.3, nan, -0.1, 51.8]\n',
+    "bad_month.toml": NET + '[crime]\nfirst_month = "2021-13"\n',
+    "no_shifts.toml": NET + "[officers]\nshift_starts = []\n",
+    "name_traversal.toml": NET + '[scenario]\nname = "../../elsewhere"\n',
     "latin1.toml": NET.encode() + b'[scenario]\nname = "Caf\xe9"\n',  # saved as latin-1
     "binary.toml": bytes(range(256)),
     # experiments
@@ -133,6 +136,9 @@ def scenario_cases(cmd: str, extra: str = "") -> list[Case]:
             ("nan_policy_param", "[policy] params = {'dwell_minutes': nan}"),
             ("unknown_key", "[officers]: unknown key 'cont'"),
             ("nan_bbox", "[network] bbox = [-0.3, nan, -0.1, 51.8]: item 2 = nan"),
+            ("bad_month", "[crime] first_month = '2021-13': expected a month as YYYY-MM"),
+            ("no_shifts", "[officers] shift_starts = []: give at least one hour"),
+            ("name_traversal", "[scenario] name = '../../elsewhere': expected a name without"),
             ("latin1", "line 4: not UTF-8 text (byte 0xe9"),
             ("binary", "line 2: not UTF-8 text (byte 0x80 at offset 128)")]
     return [case(f"{cmd.replace(' ', '_')}-{name}",
