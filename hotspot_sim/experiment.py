@@ -38,6 +38,7 @@ QUICK_KEYS = ("days", "replications")
 # Ranges of the [experiment] numbers (also used for [quick]); beyond them a value is a typo.
 DAYS_RANGE = {"lo": MIN_DAYS, "hi": MAX_DAYS}
 REPLICATIONS_RANGE = {"lo": 1, "hi": 100_000, "integer": True}
+MAX_GRID_POINTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,10 @@ def parse_grid(grid: dict, where: str) -> dict:
             raise ConfigError(f"{where} [grid] {key}: expected a non-empty list of values")
         if "." not in key:
             raise ConfigError(f"{where} [grid] {key}: use 'section.key' or 'policy.<param>'")
+    points = int(np.prod([len(v) for v in grid.values()], dtype=float))
+    if points > MAX_GRID_POINTS:  # each point is checked now and run later: refuse a typo
+        raise ConfigError(f"{where} [grid]: {points:,} grid points (the product of the list "
+                          f"lengths); at most {MAX_GRID_POINTS:,}")
     return dict(grid)
 
 

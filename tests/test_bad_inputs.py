@@ -94,6 +94,9 @@ FILES: dict[str, str | bytes] = {
     "exp_grid_not_table.toml": "grid = 5\n" + experiment(),
     "exp_name_traversal.toml": experiment().replace('name = "bad"', 'name = "../../elsewhere"'),
     "exp_arm_name_slash.toml": experiment().replace('name = "koper"', 'name = "a/b"'),
+    "exp_grid_huge.toml": experiment(rest="[grid]\n" + "".join(
+        f'"policy.{k}" = {list(range(1, 40))}\n' for k in ("dwell_minutes", "revisit_minutes",
+                                                         "k"))),
     "exp_ok.toml": experiment(),
     "blocker": "a file where a folder is expected\n",
     # files that cannot be read (tracking CSVs; damaged run and experiment folders)
@@ -172,6 +175,8 @@ def experiment_cases() -> list[Case]:
             ("exp_arm_set_nan", "residual_peak = nan: must be a finite number"),
             ("exp_arm_params_not_table", "arm 1 params = 5: expected a table"),
             ("exp_grid_not_table", "grid = 5 must be a table [grid]"),
+            ("exp_grid_huge", "[grid]: 59,319 grid points (the product of the list lengths); "
+                              "at most 10,000"),
             ("exp_name_traversal", "[experiment] name = '../../elsewhere': expected a name "
                                    "without '/'"),
             ("exp_arm_name_slash", "arm 1 name = 'a/b': expected a name without '/'")]
