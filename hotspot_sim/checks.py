@@ -53,10 +53,16 @@ def number_problem(value: Any, lo: float | None = None, hi: float | None = None,
     if not math.isfinite(value):
         return "must be a finite number"
     if lo is not None and (value <= lo if lo_open else value < lo):
-        return f"must be {'>' if lo_open else '>='} {lo:g}"
+        return f"must be {'>' if lo_open else '>='} {bound(lo)}"
     if hi is not None and value > hi:
-        return f"must be <= {hi:g}"
+        return f"must be <= {bound(hi)}"
     return None
+
+
+def bound(limit: float) -> str:
+    """A range limit as written in messages: whole numbers in full (a seed limit is
+    9223372036854775807, not 9.22337e+18), others short (0.001, 3660)."""
+    return str(limit) if isinstance(limit, int) else f"{limit:g}"
 
 
 def check_number(value: Any, where: str, lo: float | None = None, hi: float | None = None, *,

@@ -132,7 +132,7 @@ def scenario_cases(cmd: str, extra: str = "") -> list[Case]:
             ("inf_decay", "[deterrence] short_decay_minutes = inf: must be a finite number"),
             ("neg_inf_radius", "[deterrence] radius_m = -inf: must be a finite number"),
             ("neg_officers", "[officers] count = -3: must be >= 0"),
-            ("huge_offenders", "[offenders] count = 1000000000: must be <= 1e+06"),
+            ("huge_offenders", "[offenders] count = 1000000000: must be <= 1000000"),
             ("float_seed", "[scenario] seed = 1.5: expected int"),
             ("nan_service", "[calls] service_minutes = [45.0, nan, 30.0]: item 2 = nan"),
             ("nan_type_weight", "[risk] type_weights = {'Burglary': nan}"),

@@ -97,7 +97,7 @@ def test_parameters_doc_is_current():
     ("deterrence", "presence_effect", float("nan"), "presence_effect = nan: must be a finite"),
     ("deterrence", "short_decay_minutes", float("inf"), "= inf: must be a finite number"),
     ("deterrence", "radius_m", -float("inf"), "= -inf: must be a finite number"),
-    ("offenders", "count", 10**9, r"count = 1000000000: must be <= 1e\+06"),
+    ("offenders", "count", 10**9, r"count = 1000000000: must be <= 1000000"),
     ("calls", "service_minutes", [45.0, float("nan"), 30.0], "item 2 = nan must be a finite"),
     ("calls", "target_minutes", [15.0, 60.0, float("inf")], "item 3 = inf must be a finite"),
     ("network", "bbox", [-0.3, float("nan"), -0.1, 51.8], "bbox .*item 2 = nan"),
