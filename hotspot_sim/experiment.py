@@ -351,30 +351,19 @@ def plugin_source(policy: str) -> str | None:
         return None
 
 
-def data_version() -> str:
-    """Which data the scenario's relative paths read: the embedded clip (with a hash of its
-    manifest) or the ``HOTSPOT_SIM_DATA`` folder, so runs on other data are never reused."""
-    from .settings import EMBEDDED_DATA, data_root
-
-    root = data_root()
-    if root == EMBEDDED_DATA:
-        manifest = root / "MANIFEST.json"
-        digest = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12] if manifest.is_file() \
-            else "?"
-        return f"embedded:{digest}"
-    return str(root.resolve())
-
-
 def run_config(exp: Experiment, arm: Arm, point: dict) -> dict:
     """Everything that determines a run of ``arm`` at ``point`` except its seed.
 
     The scenario is the full validated content after the arm's overrides and the grid
     point (its own seed is replaced by the run's seed, so it is left out here).
     """
-    scenario = scenario_for(exp, arm, point).to_dict()
+    from .study import data_fingerprint
+
+    validated = scenario_for(exp, arm, point)
+    scenario = validated.to_dict()
     scenario["scenario"].pop("seed", None)
     return {"code_version": code_version(), "libraries": library_versions(),
-            "data": data_version(), "scenario": scenario, "policy": arm.policy,
+            "data": data_fingerprint(validated), "scenario": scenario, "policy": arm.policy,
             "policy_params": policy_params(arm, point), "policy_source": plugin_source(arm.policy),
             "days": exp.days, "measure": {"hotspots": exp.hotspots,
                                           "hotspot_radius_m": exp.hotspot_radius_m,

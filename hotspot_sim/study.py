@@ -8,8 +8,11 @@ per node and per LSOA.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from functools import cached_property
 
 import numpy as np
@@ -18,7 +21,7 @@ import pandas as pd
 from . import data
 from .data import DropReport
 from .network import StreetNetwork, load_network
-from .settings import Scenario, data_source, resolve_data_path
+from .settings import Scenario, data_source, find_data_file, resolve_data_path
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,43 @@ class Study:
     def node_type_counts(self) -> np.ndarray:
         """(n_nodes, n_types) observed counts, types in ``crime_types`` order."""
         return self.by_node[self.crime_types].to_numpy(dtype=np.float64)
+
+
+def data_files(scenario: Scenario) -> list[Path]:
+    """The data files a scenario reads (street network, police.uk months, harm table,
+    LSOA boundaries), resolved against the data root; a place download has no file."""
+    c = scenario.crime
+    files = [resolve_data_path(scenario.network.osm_file)] if scenario.network.osm_file else []
+    root = resolve_data_path(c.police_uk_dir)
+    files += [find_data_file(data.police_uk_path(root, m, c.force))
+              for m in data.month_range(c.first_month, c.last_month)]
+    files.append(resolve_data_path(c.harm_table) if c.harm_table else data.DEFAULT_HARM_FILE)
+    if c.lsoa_boundaries:
+        files.append(resolve_data_path(c.lsoa_boundaries))
+    return files
+
+
+def data_fingerprint(scenario: Scenario) -> str:
+    """A hash of the contents of every data file the scenario reads.
+
+    Results are tied to the data that made them, not to where it lies: the same
+    files anywhere give the same fingerprint, an edited or other file another.
+    """
+    digest = hashlib.sha256()
+    for path in data_files(scenario):
+        try:
+            stat = path.stat()
+            content = _file_hash(str(path), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            content = "missing"
+        digest.update(path.name.encode() + b"\0" + content.encode())
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=256)
+def _file_hash(path: str, mtime_ns: int, size: int) -> str:
+    """sha256 of a file; cached per (path, modification time, size) within a process."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def study_area_bng(scenario: Scenario, network: StreetNetwork) -> tuple[float, float, float, float]:

@@ -108,9 +108,25 @@ def test_other_model_code_is_not_reused(res, monkeypatch, function, value, says)
         run_experiment(load_experiment(write(res.parent)), res, progress=False)
 
 
-def test_runs_on_other_data_are_not_reused(res, tmp_path, monkeypatch):
-    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))  # another data folder
-    with pytest.raises(ConfigError, match=r"\n  - data \S+ -> " + str(tmp_path)):
+def test_runs_are_tied_to_the_data_content_not_its_folder(res, tmp_path, monkeypatch):
+    import gzip
+    import shutil
+
+    from hotspot_sim.settings import data_root
+
+    copy = tmp_path / "data-copy"
+    shutil.copytree(data_root(), copy)
+    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(copy))
+    before = stamps(res)
+    run_experiment(load_experiment(write(res.parent)), res, progress=False)  # same files: reused
+    assert stamps(res) == before
+    month = sorted((copy / "police_uk").glob("*/*street.csv*"))[-1]
+    opener = gzip.open if month.suffix == ".gz" else open
+    with opener(month, "rb") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    with opener(month, "wb") as fh:  # one more recorded crime
+        fh.write(b"".join(lines + lines[-1:]))
+    with pytest.raises(ConfigError, match=r"\n  - data \w+ -> \w+"):
         run_experiment(load_experiment(write(res.parent)), res, progress=False)
 
 
