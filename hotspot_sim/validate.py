@@ -10,6 +10,7 @@ differs, the report says why that may be.
 from __future__ import annotations
 
 import html
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .experiment import Arm, Experiment, run_experiment
-from .report import change_table, wdq_table, arm_table, place_columns
+from .errors import ConfigError
+from .experiment import Arm, Experiment, make_tasks, move_aside, run_experiment, runs_to_do
+from .report import MIN_REPLICATIONS, arm_table, change_table, place_columns, wdq_table
 from .safe_csv import write_csv
+
+log = logging.getLogger(__name__)
 
 DWELLS = (2, 5, 10, 15, 20, 30)
 VALIDATE_STEPS = ("[1/4] patrol effect runs (none, random, Koper)",
@@ -29,8 +33,24 @@ VALIDATE_STEPS = ("[1/4] patrol effect runs (none, random, Koper)",
 
 def interval(lo: float, hi: float) -> str:
     if math.isnan(lo) or math.isnan(hi):
-        return "no interval with one replication"
+        return f"no interval (fewer than {MIN_REPLICATIONS} replications, or no variation)"
     return f"95% interval {lo:+.1f}% to {hi:+.1f}%"
+
+
+def run_own_experiment(exp: Experiment, folder: Path, **kwargs) -> Path:
+    """Run one of validate's own experiments, resuming its matching runs.
+
+    Runs made with other settings (other --days, other code) are validate's own
+    working files, not a user's results: they are moved aside (never deleted,
+    never mixed in) and the experiment runs again.
+    """
+    try:
+        runs_to_do(exp, folder, make_tasks(exp))
+    except ConfigError as exc:
+        moved = move_aside(folder)
+        log.warning("%s held runs made with other settings; moved them to %s (%s)", folder,
+                    moved, str(exc).splitlines()[1:2])
+    return run_experiment(exp, folder, **kwargs)
 
 
 @dataclass
@@ -61,8 +81,8 @@ def run_validation(scenario: str, out: Path, days: float = 30.0, replications: i
     out = Path(out)
     report = progress or (lambda step, done, total: None)
     exps = experiments(scenario, days, replications, seed)
-    results = {k: run_experiment(e, out / e.name, workers=workers,
-                                 progress=lambda _, d, n: report(VALIDATE_STEPS[0], d, n))
+    results = {k: run_own_experiment(e, out / e.name, workers=workers,
+                                     progress=lambda _, d, n: report(VALIDATE_STEPS[0], d, n))
                for k, e in exps.items()}
     runs = {k: pd.read_parquet(p / "runs.parquet") for k, p in results.items()}
     checks = [check_effect(runs["effect"]), check_diffusion(runs["effect"]),

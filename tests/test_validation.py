@@ -61,3 +61,23 @@ def test_sensitivity_runs_from_one_command(real_data, tmp_path, capsys):
     assert (tmp_path / "sensitivity.png").stat().st_size > 5000
     out = capsys.readouterr().out
     assert "Koper beats random" in out and "mu_star" in out
+
+
+@pytest.mark.realdata
+def test_validate_moves_its_own_stale_runs_aside_and_runs_again(real_data, tmp_path):
+    from hotspot_sim.experiment import Arm, Experiment
+    from hotspot_sim.validate import run_own_experiment
+
+    def exp(days):
+        return Experiment(name="validate_effect", scenario="welwyn_hatfield", days=days,
+                          replications=1, seed=4, hotspots=5, control="none",
+                          arms=(Arm("none", "none"),))
+
+    folder = tmp_path / "validate_effect"
+    run_own_experiment(exp(0.05), folder, progress=False)
+    first = sorted(p.name for p in (folder / "runs").iterdir())
+    run_own_experiment(exp(0.1), folder, progress=False)  # other days: not mixed in
+    (old,) = tmp_path.glob("validate_effect.old-*")
+    assert sorted(p.name for p in (old / "runs").iterdir()) == first
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["days"] == 0.1
