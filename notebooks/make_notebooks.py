@@ -210,12 +210,14 @@ Here we run a **quick** version (three arms, 2 days, 3 replications) so the note
 about a minute; on the command line, from any folder, the full experiment is
 
 ```bash
-hotspot-sim experiment policy_comparison --workers 2     # hours
-hotspot-sim experiment policy_comparison --quick         # a minute
+hotspot-sim experiment policy_comparison --workers 2     # the full experiment
 hotspot-sim report results/policy_comparison
+hotspot-sim experiment policy_comparison --quick         # a minute, into results/policy_comparison-quick
 ```
 
-If `RESULTS` points at a folder that already holds results, finished runs are reused."""),
+If `RESULTS` points at a folder that already holds results, finished runs made with the same
+settings (scenario, policy, days, seeds, code and data) are reused; runs made with other settings
+stop the experiment with a message saying what differs, so results are never mixed."""),
     params('''\
 DAYS = 2                                   # simulated days per run (the full file: 90)
 REPLICATIONS = 3                           # runs per arm (the full file: 20)
