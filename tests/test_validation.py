@@ -60,7 +60,7 @@ def test_sensitivity_runs_from_one_command(real_data, tmp_path, capsys):
     assert main(["sensitivity", "--trajectories", "2", "--days", "1", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "sensitivity.png").stat().st_size > 5000
     out = capsys.readouterr().out
-    assert "Koper beats random" in out and "mu_star" in out
+    assert "Koper beats random" in out and "mu* (mean size of effect" in out
 
 
 @pytest.mark.realdata
