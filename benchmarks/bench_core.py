@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hotspot_sim.model import PatrolModel
+from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.network import synthetic_grid
 from hotspot_sim.settings import load_scenario
 from hotspot_sim.study import load_study, synthetic_study

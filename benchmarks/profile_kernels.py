@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from hotspot_sim import kernels as K
-from hotspot_sim.model import PatrolModel
+from hotspot_sim.sim import kernels as K
+from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.settings import load_scenario
 from hotspot_sim.study import load_study
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from .checks import (MAX_DAYS, days_arg, finite_float, number_arg, positive_int, range_arg,
                      seed_arg)
 from .errors import HotspotSimError
-from .safe_csv import write_csv
+from .io import write_csv
 from .settings import data_source, shipped_names
 
 DEFAULT_SCENARIO = "welwyn_hatfield"
@@ -279,7 +279,7 @@ def add_run_command(sub) -> None:
 
 def policy_epilog() -> str:
     """Every registered policy with the first line of its docstring, for ``run --help``."""
-    from .policies import REGISTRY
+    from .sim.policies import REGISTRY
 
     lines = ["policies (--policy NAME):"]
     for name, cls in REGISTRY.items():
@@ -310,7 +310,7 @@ def parse_assignments(items: list[str], what: str) -> dict:
 def cmd_run(args) -> int:
     import time
 
-    from .model import PatrolModel
+    from .sim.model import PatrolModel
     from .outputs import check_run_folder, format_summary, holds_same_run, write_run
     from .settings import load_scenario
 
@@ -322,7 +322,7 @@ def cmd_run(args) -> int:
         scenario = scenario.replace(overrides)
     params = parse_assignments(args.param, "--param") if args.param else None
     if params is not None:  # a bad --param fails now, not after the data has loaded
-        from .policies import get_policy
+        from .sim.policies import get_policy
 
         get_policy(args.policy or scenario.policy.name).check_params(params)
     if args.out is not None:  # refuse before the data loads (the default name needs the model)
@@ -497,11 +497,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_power(args) -> int:
+    from .checks import parse_range
+    from .plots import plot_power
     from .progress import StepProgress
     from .settings import load_scenario
     from .study import load_study
     from .target import TargetSettings, target
-    from .trial import parse_range, plot_power, power, smallest_adequate
+    from .trial import power, smallest_adequate
 
     study = load_study(load_scenario(args.scenario))
     try:
@@ -560,7 +562,7 @@ def add_calibrate_command(sub) -> None:
 
 
 def cmd_calibrate(args) -> int:
-    from .calibrate import calibrate, format_fit, write_fit
+    from .validation.calibrate import calibrate, format_fit, write_fit
     from .progress import StepProgress
     from .settings import load_scenario
     from .study import load_study
@@ -618,7 +620,7 @@ def add_validate_commands(sub) -> None:
 
 def cmd_validate(args) -> int:
     from .progress import StepProgress
-    from .validate import run_validation
+    from .validation.validate import run_validation
 
     days, reps = (3.0, 1) if args.quick else (args.days, args.replications)
     with StepProgress(quiet=args.quiet) as progress:
@@ -635,7 +637,7 @@ def cmd_validate(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     from .progress import StepProgress
-    from .sensitivity import run_sensitivity
+    from .validation.sensitivity import run_sensitivity
     from .wording import for_people
 
     with StepProgress(quiet=args.quiet, unit="point") as progress:
@@ -919,14 +921,14 @@ def cmd_view(args) -> int:
     import subprocess
 
     from .errors import ConfigError
-    from .policies import get_policy
+    from .sim.policies import get_policy
     from .settings import load_scenario
 
     scenario = Path(args.scenario).resolve()
     load_scenario(scenario)  # a bad scenario fails here with one clear line
     if args.policy:
         get_policy(args.policy)
-    from .live import ensure_assets
+    from .sim.app import ensure_assets
 
     try:  # the page's web assets, kept locally so the page works without the CDN
         assets = ensure_assets()
@@ -937,7 +939,7 @@ def cmd_view(args) -> int:
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", MPLBACKEND="Agg")
     if args.policy:
         env["HOTSPOT_SIM_LIVE_POLICY"] = args.policy
-    cmd = [sys.executable, "-m", "solara", "run", "hotspot_sim.live:Page", "--production",
+    cmd = [sys.executable, "-m", "solara", "run", "hotspot_sim.sim.app:Page", "--production",
            "--no-open", "--port", str(args.port), "--host", args.host]
     print(f"hotspot-sim view: serving {scenario.name} at http://{args.host}:{args.port}/ "
           "(Ctrl-C to stop)", flush=True)

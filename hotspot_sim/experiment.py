@@ -30,6 +30,7 @@ import pandas as pd
 from . import __version__
 from .checks import MAX_DAYS, MAX_SEED, MIN_DAYS, check_name, check_number
 from .errors import ConfigError
+from .track.zones import Zoning, zone_columns, zone_crimes
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT_KEYS = {"name", "description", "scenario", "days", "replications", "seed", "control",
@@ -239,7 +240,7 @@ def scenario_for(exp: Experiment, arm: Arm, point: dict):
 
 
 def check_policy(exp: Experiment, arm: Arm) -> None:
-    from .policies import get_policy
+    from .sim.policies import get_policy
 
     try:
         cls = get_policy(arm.policy)
@@ -257,7 +258,7 @@ def check_policy(exp: Experiment, arm: Arm) -> None:
 
 def check_grid_policy_params(exp: Experiment) -> None:
     """A swept ``policy.<param>`` applies to the arms whose policy has it; some arm must."""
-    from .policies import get_policy
+    from .sim.policies import get_policy
 
     accepted = set().union(*(get_policy(a.policy).defaults for a in exp.arms))
     for key in exp.grid:
@@ -286,14 +287,16 @@ def make_tasks(exp: Experiment) -> list[Task]:
 
 # The modules whose code decides what a run produces: the simulation, the data it reads,
 # the places it is measured at and the measuring (here).  Policies and harm weights too.
-MODEL_SOURCES = ("model.py", "agents.py", "kernels.py", "dispatch.py", "routing.py", "study.py",
-                 "network.py", "data.py", "settings.py", "target.py", "experiment.py")
+MODEL_SOURCES = ("sim/model.py", "sim/agents.py", "sim/kernels.py", "sim/dispatch.py",
+                 "sim/routing.py", "study.py", "network.py", "data.py", "settings.py", "target.py",
+                 "experiment.py",
+                 "track/presence.py", "track/zones.py")
 PACKAGE = Path(__file__).resolve().parent
 
 
 def policy_params(arm: Arm, point: dict) -> dict:
     """The arm's policy parameters with the grid point's ``policy.<param>`` values it accepts."""
-    from .policies import get_policy
+    from .sim.policies import get_policy
 
     accepted = get_policy(arm.policy).defaults
     swept = {k.removeprefix("policy."): v for k, v in point.items() if k.startswith("policy.")}
@@ -309,7 +312,8 @@ def code_version() -> str:
     edit to a test or the README, and is missing from installed copies).
     """
     files = [PACKAGE / name for name in MODEL_SOURCES]
-    files += sorted((PACKAGE / "policies").glob("*.py")) + sorted((PACKAGE / "data_files").glob("*"))
+    files += sorted((PACKAGE / "sim" / "policies").glob("*.py"))
+    files += sorted((PACKAGE / "data").glob("*.csv"))
     digest = hashlib.sha256()
     for f in files:
         if f.is_file():
@@ -342,7 +346,7 @@ def plugin_source(policy: str) -> str | None:
         return None
     import inspect
 
-    from .policies import get_policy
+    from .sim.policies import get_policy
 
     try:
         return hashlib.sha256(Path(inspect.getsourcefile(get_policy(policy))).read_bytes()
@@ -434,7 +438,7 @@ def measured_hotspots(scenario_key: str, k: int) -> pd.DataFrame:
 
 def run_task(exp: Experiment, task: Task) -> dict[str, pd.DataFrame]:
     """Run one task and measure it.  Pure function of (experiment, task): any worker."""
-    from .model import PatrolModel
+    from .sim.model import PatrolModel
 
     scenario = scenario_for(exp, task.arm, task.grid_point).replace({"scenario.seed": task.seed})
     data_key = json.dumps({"network": scenario.to_dict()["network"],
@@ -462,25 +466,38 @@ def run_task(exp: Experiment, task: Task) -> dict[str, pd.DataFrame]:
 
 
 def measure_run(model, hotspots: pd.DataFrame, radius_m: float, rings_m) -> tuple[dict, pd.DataFrame]:
-    """Crimes and harm in hot spots, in catchment rings and elsewhere; officer hours."""
-    from scipy.spatial import cKDTree
+    """Crimes and harm in hot spots, in catchment rings and elsewhere; officer hours.
 
+    Parameters
+    ----------
+    model : PatrolModel
+        A model that has run.
+    hotspots : pandas.DataFrame
+        The measured hot spots (``hotspot_id, node, x, y``).
+    radius_m : float
+        Hot spot radius.
+    rings_m : sequence of float
+        Outer edges of the catchment rings, in metres beyond the radius.
+
+    Returns
+    -------
+    summary : dict
+        The run's row of ``runs.parquet``: ``crimes_<zone>``, ``harm_<zone>`` (zones named
+        by :func:`hotspot_sim.track.zones.zone_columns`), crime types, officer hours and
+        grade 1 response.
+    spotdays : pandas.DataFrame
+        :func:`spot_days` of the run.
+    """
     crimes = model.crimes_table()
     attempts = model.attempts_table()
-    xy = np.column_stack([hotspots["x"], hotspots["y"]])
-    dist, nearest = cKDTree(xy).query(np.column_stack([crimes["x"], crimes["y"]])) if len(crimes) \
-        else (np.zeros(0), np.zeros(0, int))
-    # zones: the hot spot (0..radius), rings out to radius + each ring distance, elsewhere
-    edges = [0.0, radius_m] + [radius_m + float(r) for r in rings_m]
-    zone = np.digitize(dist, edges[1:])  # 0 = hot spot, 1.. = rings, last = elsewhere
-    names = ["hotspots"] + [f"ring{int(edges[i])}_{int(edges[i + 1])}" for i in range(1, len(edges) - 1)] + ["elsewhere"]
+    zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings_m, radius_m)
     harm = crimes["harm"].to_numpy(float)
     out = {"crimes": int(len(crimes)), "harm": float(harm.sum()),
            "deterred": int((attempts["outcome"] == "deterred").sum()),
            "displaced": int((attempts["outcome"] == "displaced").sum())}
-    for z, name in enumerate(names):
-        out[f"crimes_{name}"] = int((zone == z).sum())
-        out[f"harm_{name}"] = float(harm[zone == z].sum())
+    for z, name in enumerate(zone_columns(radius_m, rings_m)):
+        out[f"crimes_{name}"] = int((zoning.zone == z).sum())
+        out[f"harm_{name}"] = float(harm[zoning.zone == z].sum())
     for ctype, n in crimes["crime_type"].value_counts().items():
         out[f"type:{ctype}"] = int(n)
     status = model.status_table()
@@ -494,27 +511,46 @@ def measure_run(model, hotspots: pd.DataFrame, radius_m: float, rings_m) -> tupl
     calls = model.calls_table().dropna(subset=["arrived"])
     out["grade1_met_target_pct"] = float(100 * calls.loc[calls["grade"] == 1, "met_target"].mean()) \
         if (calls["grade"] == 1).any() else float("nan")
-    return out, spot_days(model, crimes, hotspots, dist, nearest, radius_m)
+    return out, spot_days(model, crimes, hotspots, zoning)
 
 
-def spot_days(model, crimes, hotspots, dist, nearest, radius_m) -> pd.DataFrame:
-    """Crimes and harm per measured hot spot per day, with the policy's assignment if any."""
-    days = int(model.tick // 1440)
+def spot_days(model, crimes: pd.DataFrame, hotspots: pd.DataFrame, zoning: Zoning) -> pd.DataFrame:
+    """Crimes and harm per measured hot spot per calendar day, with the policy's assignment.
+
+    Days are the model's calendar days (:meth:`PatrolModel.day_index`), the days the
+    policies assign treatment on: a run starting at 13:00 has a first day of 11 hours.
+    Every calendar day the run touched gets a row, the partial first and last ones too.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        A model that has run.
+    crimes : pandas.DataFrame
+        ``model.crimes_table()``.
+    hotspots : pandas.DataFrame
+        The measured hot spots (``hotspot_id, node, x, y``).
+    zoning : Zoning
+        :func:`hotspot_sim.track.zones.zone_crimes` of ``crimes``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``hotspot_id, day, treated, crimes, harm``, one row per hot spot per day.
+    """
+    n_days = model.day_index(max(int(model.tick) - 1, 0)) + 1
     ids = hotspots["hotspot_id"].to_numpy()
-    inside = dist <= radius_m
-    day = (crimes["tick"].to_numpy() // 1440)[inside]
-    spot = np.asarray(nearest)[inside]
-    grid = pd.MultiIndex.from_product([range(len(ids)), range(max(days, 1))], names=["spot", "day"])
-    df = pd.DataFrame({"spot": spot, "day": day, "harm": crimes["harm"].to_numpy()[inside]})
+    inside = zoning.in_hot_spot
+    day = model.day_index(crimes["tick"].to_numpy())[inside]
+    grid = pd.MultiIndex.from_product([range(len(ids)), range(n_days)], names=["spot", "day"])
+    df = pd.DataFrame({"spot": zoning.nearest[inside], "day": day,
+                       "harm": crimes["harm"].to_numpy()[inside]})
     agg = df.groupby(["spot", "day"]).agg(crimes=("harm", "size"), harm=("harm", "sum"))
     table = agg.reindex(grid, fill_value=0).reset_index()
     table["hotspot_id"] = ids[table["spot"]]
     table["treated"] = False
     assign = getattr(model.policy, "assignment_table", None)
     if assign is not None:
-        a = assign()
-        first_day = model.day_index(0)
-        node_treated = {(int(r.node), int(r.day) - first_day): bool(r.treated) for r in a.itertuples()}
+        node_treated = {(int(r.node), int(r.day)): bool(r.treated) for r in assign().itertuples()}
         nodes = hotspots["node"].to_numpy()
         table["treated"] = [node_treated.get((int(nodes[s]), int(d)), False)
                             for s, d in zip(table["spot"], table["day"])]
@@ -583,7 +619,7 @@ def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | N
             yield t.task_id, run_task(exp, t)
         return
     # Workers each load the study and log the same warnings: gather them and print each once.
-    from .kernels import announce_compile
+    from .sim.kernels import announce_compile
     from .progress import WarningTally
 
     announce_compile()  # here, once, rather than from every worker (they inherit the flag)

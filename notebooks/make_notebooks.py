@@ -157,7 +157,7 @@ Both runs use the same seed, so differences come from the policy, not from luck.
     code('''\
 import time
 
-from hotspot_sim.model import PatrolModel
+from hotspot_sim.sim.model import PatrolModel
 
 runs, daily = {}, []
 for policy in ("none", "hotspot_koper"):
@@ -392,7 +392,8 @@ each exactly as the real trial would be analysed (Poisson regression with hot sp
 for the crossover; cluster-robust errors for the parallel design). Shaded bands are the
 Monte Carlo 95% intervals."""),
     code('''\
-from hotspot_sim.trial import plot_power, power, smallest_adequate
+from hotspot_sim.plots import plot_power
+from hotspot_sim.trial import power, smallest_adequate
 
 table = pd.concat([power(design, HOTSPOTS, DAYS, rates, EFFECT, n_sims=N_SIMS, seed=1)
                    for design in ("crossover", "parallel")], ignore_index=True)
@@ -464,7 +465,7 @@ OUT = None'''),
 `write_run` saves every table of the run (crimes, GPS pings, officer status minutes, calls, the
 hot spots and the planned dose) as parquet files, as `hotspot-sim run` does."""),
     code('''\
-from hotspot_sim.model import PatrolModel
+from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.outputs import format_summary, write_run
 
 model = PatrolModel(scenario.replace({"scenario.seed": SEED}), study, policy="hotspot_koper",

@@ -89,7 +89,7 @@ def test_help_texts_have_no_doubled_percent_or_outside_paths():
 
 
 def test_run_help_lists_every_registered_policy():
-    from hotspot_sim.policies import REGISTRY
+    from hotspot_sim.sim.policies import REGISTRY
 
     text = all_help_texts()["run"]
     for name, cls in REGISTRY.items():

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspot_sim import kernels as K
+from hotspot_sim.sim import kernels as K
 from hotspot_sim.errors import ConfigError
-from hotspot_sim.model import PatrolModel
+from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.network import synthetic_grid
 from hotspot_sim.settings import scenario_from_dict
 from hotspot_sim.study import synthetic_study

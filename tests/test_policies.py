@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hotspot_sim.policies import REGISTRY, get_policy
+from hotspot_sim.sim.policies import REGISTRY, get_policy
 
 from .test_model import small_model
 
@@ -13,7 +13,7 @@ from .test_model import small_model
 def targeted_model(policy: str, params: dict):
     """The small test model with a targeted policy, without calls.  Its synthetic grid has
     4 places with harm at least 300 m apart, so ``k`` is at most 4 (more is an error)."""
-    from hotspot_sim.model import PatrolModel
+    from hotspot_sim.sim.model import PatrolModel
     from hotspot_sim.study import synthetic_study
 
     from .test_model import GRID, HOT, small_scenario
@@ -52,7 +52,7 @@ def visit_lengths(gps, status="at_hotspot"):
 
 def test_registry_lists_the_shipped_policies():
     assert {"none", "random", "hotspot_koper", "hotspot_static"} <= set(REGISTRY)
-    assert get_policy("hotspot_sim.policies.basic:RandomPatrol").name == "random"
+    assert get_policy("hotspot_sim.sim.policies.basic:RandomPatrol").name == "random"
 
 
 @pytest.mark.parametrize("dwell", [10, 15])
@@ -74,7 +74,7 @@ NO_CALLS = {"grade1_per_day": 0.0, "grade2_per_day": 0.0, "grade3_per_day": 0.0}
 
 
 def crossover_model(seed=7):
-    from hotspot_sim.model import PatrolModel
+    from hotspot_sim.sim.model import PatrolModel
     from hotspot_sim.study import synthetic_study
 
     from .test_model import GRID, small_scenario
@@ -118,7 +118,7 @@ def test_other_targeted_policies_run_and_visit_hotspots(name):
     assert outputs["dose_plan"]["planned_minutes"].sum() > 0
 
 
-class ArrivalRecorder(__import__("hotspot_sim.policies", fromlist=["Policy"]).Policy):
+class ArrivalRecorder(__import__("hotspot_sim.sim.policies", fromlist=["Policy"]).Policy):
     """A plug-in policy: two visits, asking to be told on arriving at the first."""
 
     name = "arrival_recorder"
@@ -126,7 +126,7 @@ class ArrivalRecorder(__import__("hotspot_sim.policies", fromlist=["Policy"]).Po
     arrivals: list = []
 
     def decide(self, officer, event):
-        from hotspot_sim.policies import Visit
+        from hotspot_sim.sim.policies import Visit
 
         if event == "arrival":
             type(self).arrivals.append((officer.index, officer.node, self.model.tick))

@@ -61,7 +61,7 @@ def test_worker_warnings_are_captured_and_summarised_once():
 def test_compile_notice_only_when_the_numba_cache_is_cold(tmp_path, monkeypatch):
     import importlib.util
 
-    from hotspot_sim import kernels as K
+    from hotspot_sim.sim import kernels as K
 
     src = tmp_path / "tiny_kernel.py"
     src.write_text("import numba\n\n@numba.njit(cache=True)\ndef f(x):\n    return x + 1\n")
@@ -98,7 +98,7 @@ def test_power_shows_progress_on_stderr(real_data, tmp_path, capsys):
 
 @pytest.mark.realdata
 def test_sensitivity_shows_progress_on_stderr(real_data, tmp_path, capsys, monkeypatch):
-    from hotspot_sim import sensitivity
+    from hotspot_sim.validation import sensitivity
 
     monkeypatch.setattr(sensitivity, "RANGES", dict(list(sensitivity.RANGES.items())[:2]))
     assert main(["sensitivity", "--scenario", WH, "--trajectories", "2", "--days", "0.05",
@@ -111,7 +111,7 @@ def test_sensitivity_shows_progress_on_stderr(real_data, tmp_path, capsys, monke
 
 @pytest.mark.realdata
 def test_calibrate_shows_progress_through_both_steps(real_data, tmp_path, capsys):
-    from hotspot_sim.calibrate import CALIBRATE_STEPS
+    from hotspot_sim.validation.calibrate import CALIBRATE_STEPS
 
     assert main(["calibrate", "--scenario", WH, "--evaluations", "2", "--days", "1",
                  "--warmup", "0", "--out", str(tmp_path)]) == 0
@@ -130,7 +130,7 @@ def test_calibrate_without_simulated_crime_is_one_clear_error(real_data, tmp_pat
 
 @pytest.mark.realdata
 def test_validate_shows_progress_through_every_step(real_data, tmp_path, capsys, monkeypatch):
-    from hotspot_sim import validate
+    from hotspot_sim.validation import validate
 
     monkeypatch.setattr(validate, "DWELLS", (10,))
     monkeypatch.setattr(validate, "AFTER_DAYS", 1)

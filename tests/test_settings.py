@@ -118,7 +118,7 @@ def test_overrides_and_policy_params_refuse_nan():
     s = scenario_from_dict({"network": {"place": "x"}})
     with pytest.raises(ConfigError, match="residual_peak = nan"):
         s.replace({"deterrence.residual_peak": float("nan")})
-    from hotspot_sim.policies import get_policy
+    from hotspot_sim.sim.policies import get_policy
 
     koper = get_policy("hotspot_koper")
     for bad in (float("nan"), float("inf"), -1.0):

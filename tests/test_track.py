@@ -279,7 +279,7 @@ def test_read_crimes_and_hotspots_csv(tmp_path):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from hotspot_sim.model import PatrolModel
+    from hotspot_sim.sim.model import PatrolModel
     from hotspot_sim.outputs import write_run
 
     from .test_model import GRID, HOT, small_scenario, synthetic_study

@@ -203,6 +203,6 @@ def test_run_out_refuses_before_the_data_loads(tmp_path, capsys, monkeypatch):
     def no_model(*args, **kwargs):
         raise AssertionError("the model was built before the run folder was checked")
 
-    monkeypatch.setattr("hotspot_sim.model.PatrolModel.__init__", no_model)
+    monkeypatch.setattr("hotspot_sim.sim.model.PatrolModel.__init__", no_model)
     code, _, err = run_cli(["run", "--days", "1", "--out", run_dir], capsys)
     assert code == 2 and "already holds a run" in err

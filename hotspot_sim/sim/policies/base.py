@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..checks import number_problem
-from ..errors import ConfigError
+from ...checks import number_problem
+from ...errors import ConfigError
 from ..kernels import AT_HOTSPOT, AVAILABLE, ON_CALL, PATROLLING, TRAVELLING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,7 +68,7 @@ class Policy:
     Parameters
     ----------
     model
-        The running :class:`~hotspot_sim.model.PatrolModel`.
+        The running :class:`~hotspot_sim.sim.model.PatrolModel`.
     params
         Policy parameters; unknown keys are a :class:`ConfigError`.
     """

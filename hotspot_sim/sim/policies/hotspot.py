@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 from ..kernels import AT_HOTSPOT, TRAVELLING
 from .base import DAY_START, Hold, Policy, Visit, Walk
 
@@ -24,7 +24,7 @@ class HotspotPolicy(Policy):
     ranges = {"k": (1, 10_000), "min_separation_m": (0, 10_000)}
 
     def setup(self) -> None:
-        from ..target import TargetSettings, target
+        from ...target import TargetSettings, target
 
         p = self.params
         settings = TargetSettings(k=int(p["k"]), rank_by=p["rank_by"],
@@ -141,7 +141,7 @@ class CrossoverDaily(HotspotPolicy):
     def setup(self) -> None:
         super().setup()
         if not 0 <= self.params["treat_share"] <= 1:
-            from ..errors import ConfigError
+            from ...errors import ConfigError
             raise ConfigError(f"policy crossover_daily: treat_share = "
                               f"{self.params['treat_share']} must be between 0 and 1")
         self.assignments: list[tuple] = []
@@ -216,7 +216,7 @@ class Predictive(HotspotKoper):
         return score
 
     def on_day_start(self, day: int) -> None:
-        from ..target import greedy_separated
+        from ...target import greedy_separated
 
         score = self.forecast()
         net = self.model.network

@@ -314,9 +314,9 @@ def long_term(last_pday, t, P):
 
 
 # ------------------------------------------------------------------ the kernels
-# This file is imported twice: as ``hotspot_sim.kernels`` (compiled with numba)
+# This file is imported twice: as ``hotspot_sim.sim.kernels`` (compiled with numba)
 # and, by :func:`kernels` with ``reference=True``, as
-# ``hotspot_sim.kernels_reference`` (the same source left as plain Python).
+# ``hotspot_sim.sim.kernels_reference`` (the same source left as plain Python).
 # Module-level functions (not closures) let numba cache the compiled code on
 # disk, so a new process loads it instead of compiling for ~20 s.
 REFERENCE = __name__.endswith("_reference")
@@ -877,7 +877,7 @@ def kernels(reference: bool = False) -> dict:
 
 
 def reference_module():
-    """This file imported again as plain Python (``hotspot_sim.kernels_reference``)."""
+    """This file imported again as plain Python (``hotspot_sim.sim.kernels_reference``)."""
     name = __name__ + "_reference" if not REFERENCE else __name__
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, __file__)

@@ -1,6 +1,6 @@
 """Watch the patrol model run in a browser: a Mesa ``SolaraViz`` page.
 
-Start it with ``hotspot-sim view`` (or ``solara run hotspot_sim.live:Page``)
+Start it with ``hotspot-sim view`` (or ``solara run hotspot_sim.sim.app:Page``)
 and open the address it prints.  The sidebar holds Mesa's controls (Reset,
 Play/Pause, Step) and the model parameters (policy, officers, offenders,
 seed: they take effect on Reset); the main area shows
@@ -55,11 +55,11 @@ from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.user_param import Slider  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
+from ..settings import Scenario, load_scenario  # noqa: E402
+from ..study import Study, load_study  # noqa: E402
 from . import kernels as K  # noqa: E402
 from .model import PatrolModel  # noqa: E402
 from .policies import REGISTRY  # noqa: E402
-from .settings import Scenario, load_scenario  # noqa: E402
-from .study import Study, load_study  # noqa: E402
 
 SCENARIO_ENV = "HOTSPOT_SIM_LIVE_SCENARIO"
 POLICY_ENV = "HOTSPOT_SIM_LIVE_POLICY"
@@ -96,7 +96,7 @@ minutes_per_step = solara.reactive(10)
 
 def assets_dir() -> Path:
     """Where the page's web assets are kept: ``<hotspot-sim cache>/solara-cdn``."""
-    from .network import cache_dir
+    from ..network import cache_dir
 
     return cache_dir() / "solara-cdn"
 
@@ -205,7 +205,7 @@ class LivePatrolModel(PatrolModel):
 
 
 def deterrence_by_node(m: PatrolModel) -> np.ndarray:
-    """:func:`hotspot_sim.kernels.deterrence` for every node at once (numpy)."""
+    """:func:`hotspot_sim.sim.kernels.deterrence` for every node at once (numpy)."""
     ns, P, t = m.nodes, m.params, float(m.tick)
     present = np.where(ns.cover > 0, P[K.P_PRESENCE], 0.0)
     res = np.zeros(len(ns.res_level))
@@ -221,7 +221,7 @@ def deterrence_by_node(m: PatrolModel) -> np.ndarray:
 
 
 def risk_by_node(m: PatrolModel) -> np.ndarray:
-    """:func:`hotspot_sim.kernels.risk` (attractiveness A per minute) for every node at once."""
+    """:func:`hotspot_sim.sim.kernels.risk` (attractiveness A per minute) for every node at once."""
     net, ns, P, t = m.net, m.nodes, m.params, m.tick
     hour = ((t + int(P[K.P_WEEK0])) % K.MINUTES_PER_WEEK) // 60
     a = net.base * net.time_factor[hour]

@@ -2,9 +2,9 @@
 
 Mesa owns the model, the agents, the calendar (its event list holds shift
 changes and midnights) and data collection; the compiled kernels in
-:mod:`hotspot_sim.kernels` advance every agent between decision events; SimPy
-(:mod:`hotspot_sim.dispatch`) runs calls for service; a policy
-(:mod:`hotspot_sim.policies`) says what officers do, asked only at decisions.
+:mod:`hotspot_sim.sim.kernels` advance every agent between decision events; SimPy
+(:mod:`hotspot_sim.sim.dispatch`) runs calls for service; a policy
+(:mod:`hotspot_sim.sim.policies`) says what officers do, asked only at decisions.
 
 Time is in minutes: ``model.time`` (and the kernel tick) 0 is the scenario's
 start date-time; ``model.step()`` advances one minute and ``model.run_for(n)``
@@ -24,16 +24,16 @@ import pandas as pd
 from mesa.discrete_space import Network
 from mesa.time import Schedule
 
+from ..errors import ConfigError
+from ..network import StreetNetwork
+from ..settings import Scenario
+from ..study import Study, load_study
 from . import kernels as K
 from .agents import Officer, Offender
 from .dispatch import Dispatch
-from .errors import ConfigError
-from .network import StreetNetwork
 from .policies import get_policy
 from .policies.base import ARRIVAL, CALL_DONE, DAY_START, IDLE, SHIFT_START, Hold, Visit, Walk
 from .routing import Router
-from .settings import Scenario
-from .study import Study, load_study
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from .network import StreetNetwork
+from ..network import StreetNetwork
 
 
 class Router:

@@ -2,14 +2,14 @@
 
 Use a registered name (``none``, ``random``, ...) or plug in your own class by
 module path, ``"my_package.my_module:MyPolicy"``, from a scenario's
-``[policy] name`` or the CLI's ``--policy``.  See :mod:`hotspot_sim.policies.base`.
+``[policy] name`` or the CLI's ``--policy``.  See :mod:`hotspot_sim.sim.policies.base`.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 from .base import EVENTS, Hold, Order, Policy, Visit, Walk
 from .basic import NoPatrol, RandomPatrol
 from .hotspot import CrossoverDaily, HarmWeighted, HotspotKoper, HotspotStatic, Predictive
@@ -39,7 +39,8 @@ def get_policy(name: str) -> type[Policy]:
         except (ImportError, AttributeError) as exc:
             raise ConfigError(f"policy {name!r}: cannot import {attr} from {module}: {exc}") from exc
         if not (isinstance(cls, type) and issubclass(cls, Policy)):
-            raise ConfigError(f"policy {name!r} is not a subclass of hotspot_sim.policies.Policy")
+            raise ConfigError(f"policy {name!r} is not a subclass of "
+                              "hotspot_sim.sim.policies.Policy")
         return cls
     raise ConfigError(f"unknown policy {name!r}; registered: {', '.join(sorted(REGISTRY))} "
                       "(or give 'module.path:ClassName')")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from .settings import CallSettings
+from ..settings import CallSettings
 
 # Share of calls in each hour of the day relative to the mean (an assumption:
 # police.uk carries no times; demand is lowest before dawn and peaks in the
