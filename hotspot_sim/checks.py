@@ -127,16 +127,63 @@ days_arg = finite_float(MIN_DAYS, MAX_DAYS)
 seed_arg = number_arg(0, MAX_SEED, integer=True)
 
 
+_INT = r"\s*(\d+)\s*"
+_RANGE_RE = re.compile(rf"^{_INT}:{_INT}(?::{_INT})?$")
+_LIST_RE = re.compile(rf"^{_INT}(?:,{_INT})*$")
+
+
+def parse_range(text: str, name: str = "range") -> list[int]:
+    """Parse ``"start:stop[:step]"`` (inclusive), ``"30"`` or ``"10,20,35"``.
+
+    Parameters
+    ----------
+    text : str
+        The specification.
+    name : str
+        Argument name used in error messages (e.g. ``"--hotspots"``).
+
+    Returns
+    -------
+    list of int
+        Sorted, without duplicates, every value >= 1.
+
+    Raises
+    ------
+    ConfigError
+        Text that is not a range or list of whole numbers, or a value below 1.
+
+    Examples
+    --------
+    >>> parse_range("10:40:10")
+    [10, 20, 30, 40]
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"{name}={text!r}: expected 'start:stop[:step]', 'n' or 'a,b,c'")
+    m = _RANGE_RE.match(text)
+    if m:
+        start, stop = int(m.group(1)), int(m.group(2))
+        step = int(m.group(3)) if m.group(3) else 1
+        if step < 1 or stop < start:
+            raise ConfigError(f"{name}={text!r}: need stop >= start and step >= 1")
+        values = list(range(start, stop + 1, step))
+    elif _LIST_RE.match(text):
+        values = [int(v) for v in text.split(",")]
+    else:
+        raise ConfigError(f"{name}={text!r}: expected 'start:stop[:step]', 'n' or 'a,b,c' "
+                          "with whole numbers")
+    if any(v < 1 for v in values):
+        raise ConfigError(f"{name}={text!r}: values must be >= 1")
+    return sorted(set(values))
+
+
 def range_arg(hi: int):
     """argparse type for a ``START:STOP[:STEP]`` or ``a,b,c`` range of whole numbers <= ``hi``.
 
-    Checked with :func:`hotspot_sim.trial.parse_range` (the text is returned
-    unchanged); a huge bound is refused before the range is built.
+    Checked with :func:`parse_range` (the text is returned unchanged); a huge
+    bound is refused before the range is built.
     """
 
     def parse(text: str) -> str:
-        from .trial import parse_range
-
         if any(int(n) > hi for n in re.findall(r"\d+", text)):
             raise argparse.ArgumentTypeError(f"{text!r}: values must be <= {hi:g}")
         try:

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .errors import DataError  # noqa: E402
 from .wording import place_words  # noqa: E402
 
 PLACE_COLOURS = {"hotspots": "#c0392b", "ring": "#e67e22", "elsewhere": "#7f8c8d"}
@@ -247,3 +248,64 @@ def planned_vs_delivered(by_hotspot: pd.DataFrame, path: Path | None = None, tit
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
     return _finish(fig, path)
+
+
+def plot_power(table: pd.DataFrame, path, target: float = 0.8) -> Path:
+    """Power curves by trial length, one line per number of hot spots.
+
+    One panel per design in ``table``; shaded bands are the Monte Carlo 95%
+    intervals; a dashed line marks the ``target`` power.  Uses the Agg canvas
+    directly (no pyplot state, no display needed).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`hotspot_sim.trial.power` (``hotspots``, ``days``,
+        ``power``; ``design``, ``effect``, ``ci_low``, ``ci_high`` when present).
+    path : str or Path
+        File to write.
+    target : float
+        Power marked by the dashed line.
+
+    Returns
+    -------
+    Path
+        The written file (format from its suffix, e.g. ``.png``, ``.svg``).
+
+    Raises
+    ------
+    DataError
+        ``table`` is empty or lacks a needed column.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    need = ["hotspots", "days", "power"]
+    if not isinstance(table, pd.DataFrame) or table.empty or \
+            any(c not in table.columns for c in need):
+        raise DataError(f"table must be a non-empty DataFrame with columns {need} "
+                        "(the output of power)")
+    designs = list(table["design"].unique()) if "design" in table.columns else [None]
+    fig = Figure(figsize=(6.5 * len(designs), 4.5), constrained_layout=True)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(designs), squeeze=False)[0]
+    for ax, design in zip(axes, designs):
+        sub = table if design is None else table[table["design"] == design]
+        for H, g in sub.groupby("hotspots"):
+            g = g.sort_values("days")
+            line, = ax.plot(g["days"], g["power"], marker="o", label=f"{H} hot spots")
+            if {"ci_low", "ci_high"} <= set(g.columns):
+                ax.fill_between(g["days"], g["ci_low"], g["ci_high"], alpha=0.15,
+                                color=line.get_color())
+        ax.axhline(target, ls="--", color="grey", label=f"{target:.0%} power")
+        eff = f", rate ratio {sub['effect'].iloc[0]:g}" if "effect" in sub.columns else ""
+        ax.set_title(f"Power of a {design or ''} hot spot trial{eff}".replace("  ", " "))
+        ax.set_xlabel("Trial length (days)")
+        ax.set_ylabel("Power (share of trials with p < alpha)")
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(title="Hot spots", fontsize="small")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotspot_sim.checks import parse_range
 from hotspot_sim.errors import ConfigError, DataError
+from hotspot_sim.plots import plot_power
 from hotspot_sim.trial import (
     TrialResult,
     conditional_poisson,
     cost_benefit,
-    parse_range,
     permutation_test,
-    plot_power,
     power,
     rate_ratio_glm,
     simulate_trial,
@@ -167,7 +167,7 @@ def test_permutation_reproducible_and_detects_big_effect():
 
 
 def test_permutations_keep_design(monkeypatch):
-    import hotspot_sim.trial as trial
+    import hotspot_sim.trial.stats as trial
 
     df = simulate_trial("crossover", 12, 15, RATES, 1.0, seed=13)
     seen = []
