@@ -311,7 +311,8 @@ def cmd_run(args) -> int:
     import time
 
     from .sim.model import PatrolModel
-    from .outputs import check_run_folder, format_summary, holds_same_run, write_run
+    from .io import check_run_folder, holds_same_run
+    from .sim.outputs import format_summary, write_run
     from .settings import load_scenario
 
     scenario = load_scenario(args.scenario)

@@ -562,7 +562,7 @@ def spot_days(model, crimes: pd.DataFrame, hotspots: pd.DataFrame, zoning: Zonin
 
 def write_atomic(df: pd.DataFrame, path: Path) -> None:
     """Write a parquet table atomically, never through a planted symbolic link."""
-    from .outputs import write_parquet
+    from .io import write_parquet
 
     write_parquet(df, path)
 
@@ -710,7 +710,7 @@ def runs_to_do(exp: Experiment, out: Path, tasks: list[Task]) -> list[Task]:
 
 def stored_run_keys(out: Path) -> dict[str, tuple[str | None, str | None]]:
     """``task_id -> (run_key, run_config)`` of the finished runs in ``out/runs`` (None if absent)."""
-    from .outputs import read_parquet
+    from .io import read_parquet
 
     keys = {}
     for path in sorted((Path(out) / "runs").glob("*.parquet")):
@@ -799,7 +799,7 @@ def collect(out: Path) -> pd.DataFrame:
     runs = sorted((out / "runs").glob("*.parquet"))
     if not runs:
         return pd.DataFrame()
-    from .outputs import read_parquet
+    from .io import read_parquet
 
     fix = ("delete that file and run the experiment again to redo that run (or run it again "
            "with --fresh to start over)")
@@ -836,6 +836,6 @@ def write_manifest(exp: Experiment, out: Path, tasks: list[Task], status: str,
         "tasks": [{"task_id": t.task_id, "arm": t.arm.name, "grid": t.grid_point,
                    "replication": t.replication, "seed": t.seed, "run_key": t.key}
                   for t in tasks]}
-    from .outputs import write_text
+    from .io import write_text
 
     write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str))

@@ -26,11 +26,11 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from .errors import NetworkError, OfflineError
+from .projection import BNG, graph_to_bng
 from .settings import NetworkSettings, data_location_hint, resolve_data_path
 
 log = logging.getLogger(__name__)
 
-CRS = "EPSG:27700"  # British National Grid, metres
 CACHE_VERSION = "2"  # bump when the preparation below changes (2: nodes in Hilbert order)
 CACHE_ENV_VAR = "HOTSPOT_SIM_CACHE"
 
@@ -66,7 +66,7 @@ class StreetNetwork:
     source: str = ""
     key: str = ""
     dropped_nodes: int = 0
-    crs: str = CRS
+    crs: str = BNG
     meta: dict = field(default_factory=dict)
 
     @property
@@ -308,7 +308,7 @@ def prepare_network(G: nx.MultiDiGraph, max_spacing_m: float, source: str = "") 
 
     if G.number_of_edges() == 0:
         raise NetworkError(f"{source}: the network has no edges")
-    G = ox.project_graph(G, to_crs=CRS)
+    G = graph_to_bng(G)
     n_before = len(G)
     G = ox.truncate.largest_component(G, strongly=False)
     dropped = n_before - len(G)

@@ -8,7 +8,7 @@ value.  Defaults that come from the research cite their source (see
 
 Data paths in a scenario are relative to the data root: the folder named by the
 ``HOTSPOT_SIM_DATA`` environment variable, or, when it is unset, the embedded
-Welwyn Hatfield dataset shipped in ``hotspot_sim/datasets``.
+Welwyn Hatfield dataset shipped in ``hotspot_sim/data/datasets``.
 """
 
 from __future__ import annotations
@@ -309,7 +309,7 @@ SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fiel
                              if f.name != "source"}
 
 
-EMBEDDED_DATA = Path(__file__).resolve().parent / "datasets"
+EMBEDDED_DATA = Path(__file__).resolve().parent / "data" / "datasets"
 """The embedded Welwyn Hatfield dataset: a compressed clip of the full data in the
 same layout (built by ``scripts/build_embedded_data.py``; see its ``MANIFEST.json``)."""
 

@@ -21,6 +21,7 @@ import pandas as pd
 from . import data
 from .data import DropReport
 from .network import StreetNetwork, load_network
+from .projection import to_bng
 from .settings import Scenario, data_source, find_data_file, resolve_data_path
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def study_area_bng(scenario: Scenario, network: StreetNetwork) -> tuple[float, f
     if box is None:
         return network.bounds
     west, south, east, north = box
-    xs, ys = data.to_bng(np.array([west, east, west, east]), np.array([south, south, north, north]))
+    xs, ys = to_bng(np.array([west, east, west, east]), np.array([south, south, north, north]))
     return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 

@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 from .errors import ConfigError, DataError
 from .gis import write_hotspots_gpkg
 from .network import StreetNetwork
-from .safe_csv import write_csv
+from .io import write_csv
 
 RANK_BY = ("harm", "count", "composite")
 LEVELS = ("node", "micro")

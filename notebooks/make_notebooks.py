@@ -466,7 +466,7 @@ OUT = None'''),
 hot spots and the planned dose) as parquet files, as `hotspot-sim run` does."""),
     code('''\
 from hotspot_sim.sim.model import PatrolModel
-from hotspot_sim.outputs import format_summary, write_run
+from hotspot_sim.sim.outputs import format_summary, write_run
 
 model = PatrolModel(scenario.replace({"scenario.seed": SEED}), study, policy="hotspot_koper",
                     policy_params={"dwell_minutes": DWELL_MINUTES,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Rebuild the embedded Welwyn Hatfield dataset shipped in ``hotspot_sim/datasets/``.
+"""Rebuild the embedded Welwyn Hatfield dataset shipped in ``hotspot_sim/data/datasets/``.
 
 The embedded dataset is a small, compressed clip of the full Hertfordshire data
 (``$HOTSPOT_SIM_DATA``, e.g. ``../shared/data``) in the *same layout*, so a
@@ -41,7 +41,7 @@ import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "hotspot_sim" / "datasets"
+DEFAULT_OUT = REPO / "hotspot_sim" / "data" / "datasets"
 SIZE_LIMIT = 2 * 1024 * 1024  # the package data must stay under 2 MB
 OSM_FILES = ("welwyn_hatfield.osm", "hatfield.osm")
 LSOA_FILE = "boundaries/herts_lsoa_2011.geojson"

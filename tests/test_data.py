@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from hotspot_sim import data
+from hotspot_sim.io import read_csv_text
+from hotspot_sim.projection import to_bng
 from hotspot_sim.errors import DataError, OfflineError
 
 CATEGORIES = [
@@ -33,7 +35,7 @@ CATEGORIES = [
 # Hatfield town centre and a point ~1 km east; a box around both in BNG metres.
 LON0, LAT0 = -0.2240, 51.7630
 LON1, LAT1 = -0.2095, 51.7630
-BBOX_X, BBOX_Y = data.to_bng([-0.26, -0.17], [51.73, 51.79])
+BBOX_X, BBOX_Y = to_bng([-0.26, -0.17], [51.73, 51.79])
 BBOX = (BBOX_X[0], BBOX_Y[0], BBOX_X[1], BBOX_Y[1])
 
 
@@ -205,7 +207,7 @@ def write_month_bytes(root: Path, month: str, raw: bytes) -> Path:
 def test_non_utf8_export_is_read_with_a_counted_warning(tmp_path, caplog, encoding, places):
     rows = [row("Burglary", loc=places[0]), row("Robbery"), row("Drugs", loc=places[1])]
     path = write_month_bytes(tmp_path, "2021-01", csv_text(rows).encode(encoding))
-    with caplog.at_level(logging.WARNING, logger="hotspot_sim.data"):
+    with caplog.at_level(logging.WARNING, logger="hotspot_sim.io"):
         raw = data.read_police_uk(tmp_path, "2021-01")
     assert raw["Location"].tolist() == [places[0], "On or near High Street", places[1]]
     msg = caplog.text
@@ -216,8 +218,8 @@ def test_non_utf8_export_is_read_with_a_counted_warning(tmp_path, caplog, encodi
 def test_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path, caplog):
     path = tmp_path / "x.csv"
     path.write_bytes(b"a,b\n1,Caf\xe9\x81\n")  # 0x81 has no Windows-1252 character
-    with caplog.at_level(logging.WARNING, logger="hotspot_sim.data"):
-        assert data.read_csv_text(path, "test") == "a,b\n1,Caf\xe9\x81\n"
+    with caplog.at_level(logging.WARNING, logger="hotspot_sim.io"):
+        assert read_csv_text(path, "test") == "a,b\n1,Caf\xe9\x81\n"
     assert "read it as latin-1 (ISO-8859-1)" in caplog.text
 
 
@@ -378,7 +380,7 @@ def test_binary_harm_file_is_not_a_text_csv(tmp_path):
 
 def test_to_bng_known_point():
     # The BNG true origin (OSGB36 lon -2, lat 49) is (400,000, -100,000); WGS84 differs by < 200 m.
-    x, y = data.to_bng([-2.0], [49.0])
+    x, y = to_bng([-2.0], [49.0])
     assert x[0] == pytest.approx(400_000, abs=200) and y[0] == pytest.approx(-100_000, abs=200)
 
 
@@ -412,7 +414,7 @@ def test_clean_counts_drops_by_reason_and_attaches_harm(crafted, caplog):
 def test_snap_respects_max_distance(crafted):
     raw = data.read_police_uk(crafted, ["2021-01", "2021-02"])
     crimes, report = data.clean_crimes(raw, BBOX, data.load_harm_weights())
-    x0, y0 = data.to_bng([LON0], [LAT0])
+    x0, y0 = to_bng([LON0], [LAT0])
     # node 0 is 30 m from the Hatfield point; node 1 is 5 km away from everything
     node_x = np.array([x0[0] + 30.0, x0[0] + 5000.0])
     node_y = np.array([y0[0], y0[0]])
@@ -577,7 +579,7 @@ def test_real_all_categories_known(real_raw):
 def test_real_clean_drop_report(real_raw):
     harm = data.load_harm_weights()
     # Hertfordshire county, generously: about lon -0.75..0.20, lat 51.60..52.08
-    x, y = data.to_bng([-0.75, 0.20], [51.60, 52.08])
+    x, y = to_bng([-0.75, 0.20], [51.60, 52.08])
     crimes, report = data.clean_crimes(real_raw, (x[0], y[0], x[1], y[1]), harm)
     assert report.no_coordinates > 0
     assert report.no_coordinates / report.total_in == pytest.approx(0.016, abs=0.005)
@@ -588,7 +590,7 @@ def test_real_clean_drop_report(real_raw):
 
 
 def test_real_concentration_in_welwyn_hatfield(real_raw):
-    x, y = data.to_bng([-0.319, -0.116], [51.716, 51.810])
+    x, y = to_bng([-0.319, -0.116], [51.716, 51.810])
     crimes, _ = data.clean_crimes(real_raw, (x[0], y[0], x[1], y[1]), data.load_harm_weights())
     assert 8_000 < len(crimes) < 14_000
     per_point = crimes.groupby(["x", "y"]).size().to_numpy()

@@ -183,10 +183,10 @@ def test_wheel_carries_data_scenarios_and_experiments(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         data_bytes = sum(i.file_size for i in zf.infolist()
-                         if i.filename.startswith("hotspot_sim/datasets/"))
+                         if i.filename.startswith("hotspot_sim/data/datasets/"))
     manifest = json.loads((EMBEDDED_DATA / "MANIFEST.json").read_text())
     for name in list(manifest["files"]) + ["MANIFEST.json", "DATA_LICENSE.md"]:
-        assert f"hotspot_sim/datasets/{name}" in names
+        assert f"hotspot_sim/data/datasets/{name}" in names
     assert "hotspot_sim/scenarios/welwyn_hatfield.toml" in names
     assert "hotspot_sim/scenarios/calibrated/welwyn_hatfield.toml" in names
     assert "hotspot_sim/experiments/policy_comparison.toml" in names

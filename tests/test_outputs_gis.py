@@ -57,7 +57,7 @@ def test_run_gpkg_has_crimes_attempts_hotspots_and_catchments(tmp_path):
 
 
 def test_run_folder_holds_crimes_gpkg_matching_the_parquet(tmp_path):
-    from hotspot_sim.outputs import write_run
+    from hotspot_sim.sim.outputs import write_run
 
     from hotspot_sim.sim.model import PatrolModel
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hotspot_sim import experiment, outputs
+from hotspot_sim import experiment, io
+from hotspot_sim.sim import outputs
 from hotspot_sim.cli import main
 from hotspot_sim.errors import ConfigError, DataError
 
@@ -146,13 +147,13 @@ def test_run_never_replaces_a_folder_that_holds_no_run(tmp_path):
     (folder / "notes.txt").write_text("keep me")
     for overwrite in (False, True):
         with pytest.raises(ConfigError, match="holds no run.*notes.txt.*never replaced"):
-            outputs.check_run_folder(folder, overwrite=overwrite)
+            io.check_run_folder(folder, overwrite=overwrite)
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="not a folder"):
-        outputs.check_run_folder(tmp_path / "file", overwrite=True)
-    outputs.check_run_folder(tmp_path / "new")  # absent: fine
+        io.check_run_folder(tmp_path / "file", overwrite=True)
+    io.check_run_folder(tmp_path / "new")  # absent: fine
     (tmp_path / "empty").mkdir()
-    outputs.check_run_folder(tmp_path / "empty")  # empty: fine
+    io.check_run_folder(tmp_path / "empty")  # empty: fine
 
 
 def test_write_run_swaps_in_a_whole_new_folder(tmp_path):
@@ -169,7 +170,7 @@ def test_write_run_swaps_in_a_whole_new_folder(tmp_path):
     names = {p.name for p in run_dir.iterdir()}
     assert not names & {"hotspots.parquet", "dose_plan.parquet", "track"}
     assert {"gps.parquet", "crimes.parquet", "run.json", "scenario.json"} <= names
-    assert run_dir.stat().st_mode & 0o777 == 0o777 & ~outputs._umask()  # not private like mkdtemp
+    assert run_dir.stat().st_mode & 0o777 == 0o777 & ~io._umask()  # not private like mkdtemp
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
@@ -177,9 +178,9 @@ def test_write_run_swaps_in_a_whole_new_folder(tmp_path):
 
 
 @pytest.mark.parametrize("write", [
-    lambda path: outputs.write_parquet(pd.DataFrame({"a": [1]}), path),
+    lambda path: io.write_parquet(pd.DataFrame({"a": [1]}), path),
     lambda path: experiment.write_atomic(pd.DataFrame({"a": [1]}), path),
-    lambda path: outputs.write_text(path, "{}"),
+    lambda path: io.write_text(path, "{}"),
 ], ids=["write_parquet", "experiment.write_atomic", "write_text"])
 @pytest.mark.parametrize("name", ["table.parquet", "manifest.json"])
 def test_a_symlink_planted_at_the_temporary_name_is_not_followed(tmp_path, write, name):
@@ -194,7 +195,7 @@ def test_a_symlink_planted_at_the_temporary_name_is_not_followed(tmp_path, write
     assert victim.read_text() == "precious"
     assert path.is_file() and not path.is_symlink()
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp file left
-    assert os.stat(path).st_mode & 0o777 == 0o666 & ~outputs._umask()  # not private like mkstemp
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~io._umask()  # not private like mkstemp
 
 
 def test_run_out_refuses_before_the_data_loads(tmp_path, capsys, monkeypatch):
