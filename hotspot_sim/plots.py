@@ -71,19 +71,6 @@ def metric_by_grid(summary: pd.DataFrame, grid_col: str, metric: str, path: Path
     return _finish(fig, path)
 
 
-def daily_series(daily: pd.DataFrame, path: Path | None = None, title: str = ""):
-    """Crimes per day for each arm (mean over replications)."""
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    for arm, sub in daily.groupby("arm", sort=False):
-        ax.plot(sub["day"], sub["crimes"], label=arm, lw=1.2)
-    ax.set_xlabel("day of the simulation")
-    ax.set_ylabel("crimes per day at the hot spots")
-    ax.set_title(title or "Crimes at the hot spots by day")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return _finish(fig, path)
-
-
 # --------------------------------------------------------------------------- maps and reductions
 
 OSM_NOTE = "Streets © OpenStreetMap contributors (ODbL); crime: data.police.uk (OGL v3)"

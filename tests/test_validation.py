@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from hotspot_sim.calibrate import loss, thinned_concentration, within_tolerance
+from hotspot_sim.validation.calibrate import loss, thinned_concentration, within_tolerance
 from hotspot_sim.cli import main
 from hotspot_sim.settings import load_scenario, to_toml
 
@@ -66,7 +66,7 @@ def test_sensitivity_runs_from_one_command(real_data, tmp_path, capsys):
 @pytest.mark.realdata
 def test_validate_moves_its_own_stale_runs_aside_and_runs_again(real_data, tmp_path):
     from hotspot_sim.experiment import Arm, Experiment
-    from hotspot_sim.validate import run_own_experiment
+    from hotspot_sim.validation.validate import run_own_experiment
 
     def exp(days):
         return Experiment(name="validate_effect", scenario="welwyn_hatfield", days=days,

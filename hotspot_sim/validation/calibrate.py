@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy import optimize, stats
 
-from .data import concentration
-from .errors import ConfigError
-from .settings import Scenario, to_toml
-from .study import Study
+from ..data import concentration
+from ..errors import ConfigError
+from ..settings import Scenario, to_toml
+from ..study import Study
 
 DAYS_PER_MONTH = 365.25 / 12
 VOLUME_TOLERANCE = 0.10          # +-10% monthly volume per crime type (issue 7)
@@ -44,6 +43,22 @@ RANK_CELL_M = 500.0              # cells for the rank correlation of places
 
 @dataclass
 class Fit:
+    """The result of :func:`calibrate`.
+
+    Attributes
+    ----------
+    params : dict
+        Fitted scenario values by ``section.key`` (``risk.type_weights`` is a dict).
+    stats : dict
+        :func:`simulate_stats` at the fitted values.
+    evaluations : int
+        Nelder-Mead model runs.
+    seconds : float
+        Wall-clock time of the whole fit.
+    history : list of dict
+        Each Nelder-Mead evaluation's values and loss, in order.
+    """
+
     params: dict
     stats: dict
     evaluations: int
@@ -52,6 +67,19 @@ class Fit:
 
 
 def observed_targets(study: Study) -> dict:
+    """What the simulation is fitted to, from the study's police.uk crime.
+
+    Parameters
+    ----------
+    study : Study
+        The prepared study (crimes snapped to street nodes).
+
+    Returns
+    -------
+    dict
+        ``per_month_by_type`` (crimes per month by police.uk type), ``per_month`` (all
+        crimes per month) and ``node_counts`` (crimes per street node).
+    """
     crimes = study.crimes
     months = len(study.months)
     by_type = (crimes["Crime type"].value_counts() / months).to_dict()
@@ -60,13 +88,46 @@ def observed_targets(study: Study) -> dict:
 
 
 def micro_place(network, size_m: float = RANK_CELL_M) -> np.ndarray:
+    """The square cell of side ``size_m`` that holds each street node.
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        Node coordinates ``x``, ``y`` in British National Grid metres.
+    size_m : float
+        Cell side in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        One integer cell id per node (ids are not contiguous).
+    """
     ix = np.floor((network.x - network.x.min()) / size_m).astype(np.int64)
     iy = np.floor((network.y - network.y.min()) / size_m).astype(np.int64)
     return ix * (iy.max() + 1) + iy
 
 
 def thinned_concentration(counts: np.ndarray, n: int, seed: int = 0) -> float:
-    """Concentration of ``counts`` after thinning to ``n`` events (compare like with like)."""
+    """Concentration of ``counts`` after thinning to ``n`` events (compare like with like).
+
+    A short simulation has fewer incidents than the observed months; fewer events
+    always look more concentrated, so the observed counts are sampled down (without
+    replacement) to the simulated number before the two are compared.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Events per place.
+    n : int
+        Events to keep.
+    seed : int
+        Seed of the thinning draw.
+
+    Returns
+    -------
+    float
+        Share of places holding 50% of the kept events; NaN when there is nothing to keep.
+    """
     total = int(counts.sum())
     if total == 0 or n <= 0:
         return math.nan
@@ -79,8 +140,28 @@ def thinned_concentration(counts: np.ndarray, n: int, seed: int = 0) -> float:
 
 def simulate_stats(scenario: Scenario, study: Study, days: float, targets: dict,
                    warmup_days: float = 0.0) -> dict:
-    """Run policy ``none`` for warm-up + ``days`` and compare ``days`` with the observed targets."""
-    from .model import PatrolModel
+    """Run policy ``none`` for warm-up + ``days`` and compare ``days`` with the observed targets.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The settings to run.
+    study : Study
+        The prepared study (network and observed crime).
+    days : float
+        Days measured after the warm-up.
+    targets : dict
+        :func:`observed_targets` of ``study``.
+    warmup_days : float
+        Days simulated first and not measured (near-repeat boosts build up).
+
+    Returns
+    -------
+    dict
+        ``per_month`` and ``per_type`` (observed, simulated, relative error),
+        ``concentration_50pct`` and ``spearman_micro_places``.
+    """
+    from ..sim.model import PatrolModel
 
     model = PatrolModel(scenario, study, policy="none", build_space=False)
     model.run_days(warmup_days + days)
@@ -90,11 +171,7 @@ def simulate_stats(scenario: Scenario, study: Study, days: float, targets: dict,
     sim_type = (crimes["crime_type"].value_counts() / months).to_dict()
     sim_nodes = np.bincount(crimes["node"], minlength=study.network.n_nodes)
     obs_nodes = targets["node_counts"]
-    place = micro_place(study.network)
-    sim_place = np.bincount(place, weights=sim_nodes)
-    obs_place = np.bincount(place, weights=obs_nodes)
-    used = (sim_place + obs_place) > 0
-    rho = stats.spearmanr(sim_place[used], obs_place[used]).statistic if used.sum() > 2 else math.nan
+    rho = rank_correlation(study.network, sim_nodes, obs_nodes)
     per_type = {t: {"observed": round(v, 1), "simulated": round(sim_type.get(t, 0.0), 1),
                     "rel_error": round((sim_type.get(t, 0.0) - v) / v, 3)}
                 for t, v in targets["per_month_by_type"].items()}
@@ -110,8 +187,46 @@ def simulate_stats(scenario: Scenario, study: Study, days: float, targets: dict,
             "spearman_micro_places": float(rho)}
 
 
+def rank_correlation(network, sim_nodes: np.ndarray, obs_nodes: np.ndarray) -> float:
+    """Spearman correlation of simulated and observed incidents per :data:`RANK_CELL_M` cell.
+
+    Cells with no incident in either are left out (ties at zero say nothing).
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        The street network the node counts refer to.
+    sim_nodes, obs_nodes : numpy.ndarray
+        Simulated and observed incidents per street node.
+
+    Returns
+    -------
+    float
+        The rank correlation; NaN with fewer than three cells holding incidents.
+    """
+    place = micro_place(network)
+    sim_place = np.bincount(place, weights=sim_nodes)
+    obs_place = np.bincount(place, weights=obs_nodes)
+    used = (sim_place + obs_place) > 0
+    return stats.spearmanr(sim_place[used], obs_place[used]).statistic if used.sum() > 2 \
+        else math.nan
+
+
 def loss(s: dict) -> float:
-    """Squared relative errors of volume and concentration, and 1 - rank correlation."""
+    """The calibration objective: 0 when the simulation matches the data.
+
+    Parameters
+    ----------
+    s : dict
+        :func:`simulate_stats` output.
+
+    Returns
+    -------
+    float
+        Squared relative error of total volume, 0.2 x the mean squared relative error of
+        the crime types with at least 5 a month, squared relative error of concentration
+        (1 when unknown) and squared (1 - rank correlation).
+    """
     vol = s["per_month"]["rel_error"]
     types = [abs(v["rel_error"]) for v in s["per_type"].values() if v["observed"] >= 5]
     conc = s["concentration_50pct"]["rel_error"]
@@ -122,13 +237,37 @@ def loss(s: dict) -> float:
 
 
 def unpack(x: np.ndarray) -> dict:
-    """Optimiser coordinates -> scenario values (log scale and squashing keep them in range)."""
+    """Optimiser coordinates -> scenario values (log scale and squashing keep them in range).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        log base rate, logit background share, attractor exponent.
+
+    Returns
+    -------
+    dict
+        ``risk.base_rate``, ``risk.background_share`` and
+        ``offenders.attractor_exponent`` (clipped to 0..3).
+    """
     return {"risk.base_rate": float(math.exp(x[0])),
             "risk.background_share": float(1 / (1 + math.exp(-x[1]))),
             "offenders.attractor_exponent": float(min(3.0, max(0.0, x[2])))}
 
 
 def pack(scenario: Scenario) -> np.ndarray:
+    """The scenario's fitted values as optimiser coordinates (the inverse of :func:`unpack`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Settings whose ``risk`` and ``offenders`` values start the search.
+
+    Returns
+    -------
+    numpy.ndarray
+        log base rate, logit background share (kept off 0 and 1), attractor exponent.
+    """
     r = scenario.risk
     share = min(max(r.background_share, 1e-4), 1 - 1e-4)
     return np.array([math.log(r.base_rate), math.log(share / (1 - share)),
@@ -145,9 +284,32 @@ def calibrate(scenario: Scenario, study: Study, days: float = 60.0, max_evaluati
               progress=None, warmup_days: float = 28.0) -> Fit:
     """Fit the risk parameters with Nelder-Mead; returns the best values and their statistics.
 
-    ``progress(step, done, total, note)`` is told after each model run: the
-    Nelder-Mead evaluations (at most ``max_evaluations``; ``note`` is the loss),
-    then the crime-type mix and the final volume step (:data:`FINISH_RUNS` runs).
+    Parameters
+    ----------
+    scenario : Scenario
+        Starting values and every other setting.
+    study : Study
+        The prepared study whose observed crime is the target.
+    days : float
+        Days measured in each run.
+    max_evaluations : int
+        Most Nelder-Mead model runs.
+    progress : callable, optional
+        ``progress(step, done, total, note)``, told after each model run: the
+        Nelder-Mead evaluations (``note`` is the loss), then the crime-type mix and
+        the final volume step (:data:`FINISH_RUNS` runs).
+    warmup_days : float
+        Days simulated before measuring in each run.
+
+    Returns
+    -------
+    Fit
+        The fitted values (with ``risk.type_weights``) and their statistics.
+
+    Raises
+    ------
+    ConfigError
+        When no crime is simulated at the fitted values (too few ``days``).
     """
     targets = observed_targets(study)
     report = progress or (lambda step, done, total, note="": None)
@@ -190,6 +352,18 @@ def fit_type_weights(scenario: Scenario, study: Study, days: float, targets: dic
     Offenders meet some kinds of place more than the data would have it (shops on their
     routes, parked cars in residential streets less), so the type mix is corrected after the
     spatial fit; the total volume barely moves because each node's mix is renormalised.
+
+    Parameters
+    ----------
+    scenario, study, days, targets, warmup_days
+        As for :func:`simulate_stats`.
+    rounds : int
+        Fixed-point rounds (one model run each).
+
+    Returns
+    -------
+    dict
+        ``risk.type_weights``: weight by police.uk crime type.
     """
     weights = dict(scenario.risk.type_weights)
     for _ in range(rounds):
@@ -202,12 +376,39 @@ def fit_type_weights(scenario: Scenario, study: Study, days: float, targets: dic
 
 
 def initial_simplex(x0: np.ndarray) -> np.ndarray:
-    """Steps of x2 in base rate, +-1 logit in background share, +0.3 in the attractor exponent."""
+    """The Nelder-Mead start: ``x0`` and one step along each coordinate.
+
+    Steps are x2 in base rate, +1 logit in background share and +0.3 in the attractor
+    exponent: large enough to leave the noise of a short run.
+
+    Parameters
+    ----------
+    x0 : numpy.ndarray
+        :func:`pack` of the starting scenario.
+
+    Returns
+    -------
+    numpy.ndarray
+        A (4, 3) simplex.
+    """
     steps = np.diag([math.log(2.0), 1.0, 0.3])
     return np.vstack([x0, x0 + steps])
 
 
 def within_tolerance(s: dict) -> dict:
+    """Which targets the fit meets (:data:`VOLUME_TOLERANCE`, :data:`CONCENTRATION_TOLERANCE`).
+
+    Parameters
+    ----------
+    s : dict
+        :func:`simulate_stats` output.
+
+    Returns
+    -------
+    dict
+        ``volume_total`` (bool), ``volume_by_type`` (bool per crime type with at least 5
+        a month) and ``concentration`` (bool).
+    """
     types_ok = {t: abs(v["rel_error"]) <= VOLUME_TOLERANCE for t, v in s["per_type"].items()
                 if v["observed"] >= 5}
     return {"volume_total": abs(s["per_month"]["rel_error"]) <= VOLUME_TOLERANCE,
@@ -216,7 +417,22 @@ def within_tolerance(s: dict) -> dict:
 
 
 def write_fit(fit: Fit, scenario: Scenario, out: Path) -> tuple[Path, Path]:
-    """Write the calibrated scenario (TOML, usable with --scenario) and the fit statistics."""
+    """Write the calibrated scenario (TOML, usable with --scenario) and the fit statistics.
+
+    Parameters
+    ----------
+    fit : Fit
+        :func:`calibrate`'s result.
+    scenario : Scenario
+        The scenario that was calibrated.
+    out : pathlib.Path
+        Folder for ``<name>.toml`` and ``<name>_fit.json`` (made if missing).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The TOML and JSON paths.
+    """
     out.mkdir(parents=True, exist_ok=True)
     name = scenario.scenario.name
     calibrated = scenario.replace(fit.params)
@@ -234,6 +450,18 @@ def write_fit(fit: Fit, scenario: Scenario, out: Path) -> tuple[Path, Path]:
 
 
 def format_fit(fit: Fit) -> str:
+    """The fit as text for the terminal: values, volume by type, concentration, rank correlation.
+
+    Parameters
+    ----------
+    fit : Fit
+        :func:`calibrate`'s result.
+
+    Returns
+    -------
+    str
+        Lines without a trailing newline.
+    """
     s = fit.stats
     ok = within_tolerance(s)
     lines = [f"Calibrated in {fit.evaluations} runs ({fit.seconds:.0f} s):"]
@@ -257,7 +485,3 @@ def format_fit(fit: Fit) -> str:
               f"Spearman rank correlation per {RANK_CELL_M:.0f} m cell: "
               f"{s['spearman_micro_places']:.2f}"]
     return "\n".join(lines)
-
-
-def history_table(fit: Fit) -> pd.DataFrame:
-    return pd.DataFrame(fit.history)

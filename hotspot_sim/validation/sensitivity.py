@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .experiment import Arm, Experiment, make_tasks, run_task
-from .safe_csv import write_csv
+from ..experiment import Arm, Experiment, make_tasks, run_task
+from ..io import write_csv
 
-# Plausible ranges, from REFERENCE.md where it gives one.
+# Plausible ranges; a comment names the study a range comes from, the others are assumptions.
 RANGES = {
     # Koper 1995: deterrence lasts minutes to hours after a visit
     "deterrence.short_decay_minutes": (30.0, 240.0),
@@ -34,6 +34,21 @@ RANGES = {
 
 
 def morris_samples(trajectories: int, seed: int) -> tuple[dict, np.ndarray]:
+    """The Morris design over :data:`RANGES` (4 levels).
+
+    Parameters
+    ----------
+    trajectories : int
+        Morris trajectories (at least 2).
+    seed : int
+        Seed of the design.
+
+    Returns
+    -------
+    tuple
+        The SALib problem (``names``, ``bounds``) and the design points, one row per
+        point, ``(len(RANGES) + 1) * trajectories`` rows.
+    """
     from SALib.sample import morris
 
     problem = {"num_vars": len(RANGES), "names": list(RANGES), "bounds": list(RANGES.values())}
@@ -45,9 +60,30 @@ SENSITIVITY_STEP = "Morris design points (random and Koper runs at each)"
 
 def run_sensitivity(scenario: str, out: Path, trajectories: int = 4, days: float = 14.0,
                     seed: int = 1, progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the screening design; returns (points with outputs, Morris indices).
+    """Run the screening design and write its tables and figure to ``out``.
 
-    ``progress(step, done, total)`` is told after each design point.
+    Parameters
+    ----------
+    scenario : str
+        Scenario name or TOML path.
+    out : pathlib.Path
+        Folder for ``sensitivity_points.csv``, ``sensitivity_indices.csv`` and
+        ``sensitivity.png`` (made if missing).
+    trajectories : int
+        Morris trajectories.
+    days : float
+        Days per run.
+    seed : int
+        Seed of the design and of every run (common random numbers).
+    progress : callable, optional
+        ``progress(step, done, total)``, told after each design point.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The points with their outputs (``koper_vs_random_pct``, ``koper_beats_random``)
+        and the Morris indices (``parameter``, ``mu_star``, ``mu_star_conf``, ``sigma``),
+        largest ``mu_star`` first.
     """
     from SALib.analyze import morris as analyze
 
@@ -58,12 +94,7 @@ def run_sensitivity(scenario: str, out: Path, trajectories: int = 4, days: float
     for i, x in enumerate(X):
         overrides = {k: (int(round(v)) if k == "offenders.count" else float(v))
                      for k, v in zip(problem["names"], x)}
-        exp = replace(base, arms=tuple(replace(a, overrides=overrides) for a in base.arms))
-        results = {t.arm.name: run_task(exp, t)["summary"].iloc[0] for t in make_tasks(exp)}
-        r, k = results["random"]["crimes_hotspots"], results["koper"]["crimes_hotspots"]
-        change = 100 * ((k + 0.5) / (r + 0.5) - 1)
-        rows.append({**overrides, "random_hotspot_crimes": r, "koper_hotspot_crimes": k,
-                     "koper_vs_random_pct": change, "koper_beats_random": change < 0})
+        rows.append(run_design_point(base, overrides))
         if progress:
             progress(SENSITIVITY_STEP, i + 1, len(X))
     points = pd.DataFrame(rows)
@@ -80,7 +111,44 @@ def run_sensitivity(scenario: str, out: Path, trajectories: int = 4, days: float
     return points, indices
 
 
+def run_design_point(base: Experiment, overrides: dict) -> dict:
+    """Random patrol and Koper patrol at one design point, with the same seed.
+
+    Parameters
+    ----------
+    base : Experiment
+        The two-arm experiment (``random``, ``koper``), one replication.
+    overrides : dict
+        Scenario values of the point by ``section.key``.
+
+    Returns
+    -------
+    dict
+        ``overrides`` with each arm's hot spot crimes, ``koper_vs_random_pct`` (with
+        0.5 added to both counts so an empty run gives a finite change) and
+        ``koper_beats_random``.
+    """
+    exp = replace(base, arms=tuple(replace(a, overrides=overrides) for a in base.arms))
+    results = {t.arm.name: run_task(exp, t)["summary"].iloc[0] for t in make_tasks(exp)}
+    r, k = results["random"]["crimes_hotspots"], results["koper"]["crimes_hotspots"]
+    change = 100 * ((k + 0.5) / (r + 0.5) - 1)
+    return {**overrides, "random_hotspot_crimes": r, "koper_hotspot_crimes": k,
+            "koper_vs_random_pct": change, "koper_beats_random": change < 0}
+
+
 def plot_sensitivity(indices: pd.DataFrame, points: pd.DataFrame, path: Path) -> None:
+    """Save the Morris mu* bars and the histogram of Koper's change against random.
+
+    Drawn here rather than in :mod:`hotspot_sim.plots`, which sits to the right of
+    validation in the package's one-way order.
+
+    Parameters
+    ----------
+    indices, points : pandas.DataFrame
+        :func:`run_sensitivity` output.
+    path : pathlib.Path
+        PNG file to write.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)

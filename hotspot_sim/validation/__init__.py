@@ -1,0 +1,25 @@
+"""Validation: is the model fit for the questions put to it?
+
+Three checks, each one command of ``hotspot-sim``:
+
+- :mod:`~hotspot_sim.validation.calibrate` fits the risk parameters so a run without
+  dedicated patrol matches the observed police.uk crime (``hotspot-sim calibrate``);
+- :mod:`~hotspot_sim.validation.validate` runs the model to compare it with the published
+  evidence (:mod:`~hotspot_sim.validation.evidence`: the checks and the pass/fail report;
+  ``hotspot-sim validate``);
+- :mod:`~hotspot_sim.validation.sensitivity` screens the uncertain parameters (Morris)
+  for whether "Koper beats random patrol" holds (``hotspot-sim sensitivity``).
+
+The stage reads the data, the model, ``track`` and the trial runner; nothing to its
+left imports it.  Note that ``hotspot_sim.validation.calibrate`` names the function;
+the module's other names are imported from ``hotspot_sim.validation.calibrate``
+directly (``from hotspot_sim.validation.calibrate import CALIBRATE_STEPS``).
+"""
+
+from .calibrate import Fit, calibrate, format_fit, write_fit
+from .evidence import Check, write_report
+from .sensitivity import RANGES, run_sensitivity
+from .validate import run_validation
+
+__all__ = ["Check", "Fit", "RANGES", "calibrate", "format_fit", "run_sensitivity",
+           "run_validation", "write_fit", "write_report"]
