@@ -17,7 +17,8 @@ from scipy import stats
 
 from . import plots
 from .errors import ConfigError, DataError
-from .safe_csv import write_csv
+from .io import write_csv
+from .track.zones import MIN_CRIMES, displacement_quotient
 from .wording import for_people, money
 
 PLACES = ("hotspots", "elsewhere")
@@ -28,9 +29,6 @@ DEFAULT_COST_PER_OFFICER_HOUR = 40.0
 # (one degree of freedom): on a ratio scale the interval spans orders of magnitude (e.g.
 # -59% to +347,130%) and says nothing, so the report says it cannot conclude instead.
 MIN_REPLICATIONS = 3
-# Fewer crimes than this (summed over the control arm's runs) and a % change or a
-# displacement quotient is mostly the 0.5 added to counts, or a ratio of a few events.
-MIN_CRIMES = 10
 
 
 def interval_note(values) -> str:
@@ -83,7 +81,7 @@ def load_results(folder: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]
     runs_path = folder / "runs.parquet"
     if not runs_path.is_file() and not (folder / "manifest.json").is_file():
         raise ConfigError(f"{folder}: no runs.parquet; run 'hotspot-sim experiment' first")
-    from .outputs import read_json, read_parquet
+    from .io import read_json, read_parquet
 
     fix = (f"the experiment folder is damaged: run the experiment again into {folder} with "
            "--fresh (or delete the damaged file and run it again to redo only that)")
@@ -223,21 +221,34 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str],
 
 
 def wdq_value(arm: pd.Series, control: pd.Series, ring: str) -> tuple[float, str]:
-    """The WDQ of one arm's mean counts against the control arm's, and how to read it."""
-    A_a, B_a, C_a = arm["crimes_hotspots"], arm[f"crimes_{ring}"], arm["crimes_elsewhere"]
-    A_b, B_b, C_b = control["crimes_hotspots"], control[f"crimes_{ring}"], control["crimes_elsewhere"]
-    at_spots = A_b * control["replications"]  # crimes at the hot spots in all control runs
-    if not (C_a > 0 and C_b > 0):
-        return math.nan, "WDQ not defined: no crimes elsewhere (the control area)"
-    if at_spots < MIN_CRIMES:
-        return math.nan, (f"WDQ not defined: too few crimes at the hot spots ({at_spots:.0f} "
-                          "in the control arm's runs)")
-    denom = A_a / C_a - A_b / C_b
-    if not denom < 0:
-        return math.nan, "WDQ not defined: crimes at the hot spots did not fall"
-    wdq = (B_a / C_a - B_b / C_b) / denom
-    return wdq, ("diffusion of benefits" if wdq > 0 else "displacement" if wdq < 0
-                 else "no change in the buffer")
+    """The WDQ of one arm's mean counts against the control arm's, and how to read it.
+
+    The control arm plays the before period and elsewhere the control area
+    (:func:`hotspot_sim.track.zones.displacement_quotient`); the fewest-crimes rule
+    counts the crimes at the hot spots in all the control arm's runs.
+
+    Parameters
+    ----------
+    arm, control : pandas.Series
+        Rows of :func:`arm_table`: ``crimes_hotspots``, ``crimes_<ring>``,
+        ``crimes_elsewhere`` (means) and, for the control, ``replications``.
+    ring : str
+        The buffer's place name, e.g. ``"ring100_200"``.
+
+    Returns
+    -------
+    wdq : float
+        NaN when not defined.
+    reading : str
+        How to read it, or why it is not defined.
+    """
+    q = displacement_quotient(
+        (control["crimes_hotspots"], arm["crimes_hotspots"]),
+        (control[f"crimes_{ring}"], arm[f"crimes_{ring}"]),
+        (control["crimes_elsewhere"], arm["crimes_elsewhere"]),
+        counted=control["crimes_hotspots"] * control["replications"],
+        control_area="elsewhere (the control area)", counted_in="the control arm's runs")
+    return q.wdq, q.reading
 
 
 def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:

@@ -195,8 +195,11 @@ def test_displacement_rings_and_wdq():
     assert w.loc["all rings", "buffer"] == pytest.approx(-0.1)
     assert w.loc["all rings", "wdq"] == pytest.approx(0.2)
     assert w.loc["all rings", "reading"] == "diffusion of benefits"
-    assert tr.wdq_value(10, 10, 2, 4, 10, 10)[2] != tr.wdq_value(10, 10, 2, 4, 10, 10)[2]  # NaN
-    assert tr.wdq_value(10, 5, 2, 6, 10, 10)[2] == pytest.approx(-0.8)
+    assert np.isnan(tr.displacement_quotient((10, 10), (2, 4), (10, 10)).wdq)  # no fall
+    assert tr.displacement_quotient((10, 5), (2, 6), (10, 10)).wdq == pytest.approx(-0.8)
+    few = tr.displacement(after.iloc[5:], hs, [1], before=before.iloc[5:])["wdq"]
+    assert few["reading"].iloc[0] == ("WDQ not defined: too few crimes at the hot spots "
+                                      "(5 in the before period)")
 
 
 def test_displacement_by_spot_day():
@@ -280,7 +283,7 @@ def test_read_crimes_and_hotspots_csv(tmp_path):
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     from hotspot_sim.sim.model import PatrolModel
-    from hotspot_sim.outputs import write_run
+    from hotspot_sim.sim.outputs import write_run
 
     from .test_model import GRID, HOT, small_scenario, synthetic_study
 

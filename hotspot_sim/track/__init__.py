@@ -43,12 +43,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .errors import DataError
-from .safe_csv import write_csv
+from ..errors import DataError
+from ..io import write_csv
+from .presence import DEFAULT_RADIUS_M, hotspot_radii, nearest_hotspot
+from .zones import (MIN_CRIMES, DisplacementQuotient, Zoning, displacement_quotient, ring_labels,
+                    wdq_reading, zone_columns, zone_crimes, zone_names)
 
-DEFAULT_RADIUS_M = 100.0
-"""Hot spot radius: trial hot spots are 100-150 m across (Bland et al. 2021 used
-100 m buffers; Ariel et al. 2016 a 150 m radius); matches ``target``'s default."""
 DEFAULT_MAX_GAP_MIN = 2.0
 """Longest gap between pings inside one visit (one missed 1-minute ping)."""
 LENGTH_BINS = (0.0, 5.0, 10.0, 15.0, 20.0, math.inf)
@@ -70,8 +70,8 @@ DAY_MIN = 1440.0
 
 def _read_csv(path, what: str) -> tuple[pd.DataFrame, Path]:
     """A tracking CSV as text columns (lower-case names); empty, binary, header-only,
-    non-UTF-8 and malformed files are named as such (see :func:`data.read_csv_text`)."""
-    from .data import read_csv_text
+    non-UTF-8 and malformed files are named as such (see :func:`hotspot_sim.io.read_csv_text`)."""
+    from ..io import read_csv_text
 
     path = Path(path)
     if not path.is_file():
@@ -135,7 +135,7 @@ def _coordinates(df: pd.DataFrame, path: Path, what: str) -> tuple[np.ndarray, n
         _check_metres(path, x, y)
         return x, y
     if {"lon", "lat"} <= set(df.columns):
-        from .data import to_bng
+        from ..projection import to_bng
 
         lon, lat = _parse_numbers(df, path, "lon"), _parse_numbers(df, path, "lat")
         _check_degrees(path, lon, lat)
@@ -221,7 +221,7 @@ def read_crimes_csv(path, origin=None) -> pd.DataFrame:
     metres) or ``lon, lat``, optional ``crime_type`` and ``harm`` (Cambridge
     Crime Harm Index days).  Without ``harm`` the weight of a police.uk
     ``crime_type`` is looked up in the package's harm table
-    (``data_files/chi_police_uk.csv``); otherwise it is NaN (harm totals skip it).
+    (``hotspot_sim/data/chi_police_uk.csv``); otherwise it is NaN (harm totals skip it).
 
     Returns
     -------
@@ -237,7 +237,7 @@ def read_crimes_csv(path, origin=None) -> pd.DataFrame:
     if "harm" in df.columns:
         harm = _parse_numbers(df, path, "harm", 0)
     else:
-        from .data import load_harm_weights
+        from ..data import load_harm_weights
 
         harm = ctype.map(load_harm_weights()["chi_days"]).to_numpy(float)
     origin = day_origin(time) if origin is None else pd.Timestamp(origin)
@@ -318,45 +318,6 @@ def read_plan_csv(path, origin=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- presence
-
-
-def hotspot_radii(hotspots: pd.DataFrame, radius_m: float | None = DEFAULT_RADIUS_M) -> np.ndarray:
-    """Radius per hot spot: ``radius_m`` if given, else the table's ``radius_m`` column."""
-    if radius_m is None:
-        if "radius_m" in hotspots:
-            return hotspots["radius_m"].to_numpy(float)
-        radius_m = DEFAULT_RADIUS_M
-    return np.full(len(hotspots), float(radius_m))
-
-
-def nearest_hotspot(x, y, hotspots: pd.DataFrame, radius_m: float | None = DEFAULT_RADIUS_M,
-                    within: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Position (0-based row of ``hotspots``) of the nearest hot spot to each point.
-
-    With ``within``, only hot spots whose radius covers the point count and
-    the position is -1 where none does (distance NaN).  KD-tree on the hot
-    spots; the 8 nearest are checked, which is exact unless more than 8
-    overlapping hot spots of different radii cover one point.
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    n = len(hotspots)
-    if n == 0 or x.size == 0:
-        return np.full(x.size, -1, np.int64), np.full(x.size, np.nan)
-    tree = cKDTree(np.column_stack([hotspots["x"].to_numpy(float), hotspots["y"].to_numpy(float)]))
-    pts = np.column_stack([x, y])
-    if not within:
-        d, i = tree.query(pts, k=1)
-        return i.astype(np.int64), d
-    radii = np.append(hotspot_radii(hotspots, radius_m), -1.0)  # index n = no neighbour
-    k = min(8, n)
-    d, i = tree.query(pts, k=k, distance_upper_bound=float(radii.max()))
-    d, i = d.reshape(len(pts), k), i.reshape(len(pts), k)
-    ok = d <= radii[i]
-    first = ok.argmax(axis=1)
-    hit = ok.any(axis=1)
-    rows = np.arange(len(pts))
-    return (np.where(hit, i[rows, first], -1).astype(np.int64),
-            np.where(hit, d[rows, first], np.nan))
 
 
 def ping_minutes(gps: pd.DataFrame, interval_min: float | None = None) -> np.ndarray:
@@ -911,21 +872,12 @@ def plot_survival(table: pd.DataFrame, path, xmax: float = 240.0, title: str | N
 # --------------------------------------------------------------------------- displacement
 
 
-def ring_labels(rings: Sequence[float]) -> list[str]:
-    """``(100, 200)`` -> ``["ring +0-100 m", "ring +100-200 m"]`` (beyond the radius)."""
-    edges = [0.0, *map(float, rings)]
-    return [f"ring +{a:g}-{b:g} m" for a, b in zip(edges, edges[1:])]
-
-
 def _zones(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated, rings, radius_m, origin
            ) -> pd.DataFrame:
     """Group (treated/control/unplanned) and zone of each crime, by its nearest hot spot."""
-    pos, d = nearest_hotspot(crimes["x"], crimes["y"], hotspots, within=False)
-    radii = hotspot_radii(hotspots, radius_m)
-    beyond = d - radii[pos] if len(pos) else d
-    edges = np.r_[0.0, np.asarray(rings, float)]
-    k = np.searchsorted(edges, beyond, side="left")  # 0: core, 1..: ring, len: elsewhere
-    names = np.array(["hot spot", *ring_labels(rings), "elsewhere"], dtype=object)
+    zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings, radius_m)
+    pos, k = zoning.nearest, zoning.zone
+    names = np.array(zone_names(rings), dtype=object)
     ids = hotspots["hotspot_id"].to_numpy(object)[pos] if len(pos) else np.zeros(0, object)
     if isinstance(treated, pd.DataFrame):
         origin = _plan_origin(treated) if origin is None else origin
@@ -940,7 +892,7 @@ def _zones(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated, rings, radius_
         group = np.where(~known, "unplanned", np.where(on, "treated", "control"))
     else:
         group = np.where(np.isin(ids, np.asarray(list(treated), object)), "treated", "control")
-    group = np.where(k == len(edges), "all", group)
+    group = np.where(k == len(names) - 1, "all", group)
     return pd.DataFrame({"group": group, "zone": names[k],
                          "harm": crimes["harm"].to_numpy(float) if "harm" in crimes
                          else np.full(len(crimes), np.nan)})
@@ -1000,8 +952,9 @@ def displacement(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated_ids,
         the weighted displacement quotient (Bowers & Johnson 2003)
         ``wdq = buffer / success``: > 0 diffusion of benefits (> 1: larger
         than the direct effect), < 0 displacement (< -1: more displaced than
-        prevented), NaN when there was no success to displace from or a
-        control count is zero.
+        prevented), NaN when not defined (:func:`zones.displacement_quotient`:
+        no control crime, fewer than ``MIN_CRIMES`` before at the treated hot
+        spots, or no relative fall there); ``reading`` says which.
     """
     rows = [(g, z) for g in ("treated", "control") for z in ["hot spot", *ring_labels(rings)]]
     rows.append(("all", "elsewhere"))
@@ -1033,35 +986,6 @@ def displacement(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated_ids,
     return {"zones": out.reset_index(), "wdq": wdq}
 
 
-def wdq_value(a_b, a_a, b_b, b_a, c_b, c_a) -> tuple[float, float, float]:
-    """(success, buffer, WDQ) of Bowers & Johnson (2003) from before/after counts.
-
-    ``WDQ = (B_a/C_a - B_b/C_b) / (A_a/C_a - A_b/C_b)`` with A the treated
-    area, B its buffer and C the control area; NaN if a control count is
-    zero or the success measure is not negative (nothing to displace from).
-    """
-    if c_a <= 0 or c_b <= 0:
-        return math.nan, math.nan, math.nan
-    success = a_a / c_a - a_b / c_b
-    buffer = b_a / c_a - b_b / c_b
-    return success, buffer, (buffer / success if success < 0 else math.nan)
-
-
-def wdq_reading(w: float) -> str:
-    """Words for a WDQ value (Bowers & Johnson 2003)."""
-    if math.isnan(w):
-        return "undefined (no relative fall in the treated area, or no control crime)"
-    if w > 1:
-        return "diffusion of benefits larger than the direct effect"
-    if w > 0:
-        return "diffusion of benefits"
-    if w == 0:
-        return "no displacement or diffusion"
-    if w >= -1:
-        return "displacement smaller than the direct effect (net benefit)"
-    return "displacement larger than the direct effect (net loss)"
-
-
 def weighted_displacement(zones: pd.DataFrame, rings: Sequence[float]) -> pd.DataFrame:
     """WDQ rows (all rings, then each ring) from a ``zones`` frame with before counts."""
     z = zones if "group" not in zones.columns else zones.set_index(["group", "zone"])
@@ -1077,9 +1001,10 @@ def weighted_displacement(zones: pd.DataFrame, rings: Sequence[float]) -> pd.Dat
                  B_b=n("crimes_before", "treated", zl), B_a=n("crimes", "treated", zl),
                  C_b=n("crimes_before", "control", ["hot spot"]),
                  C_a=n("crimes", "control", ["hot spot"]))
-        success, buffer, w = wdq_value(c["A_b"], c["A_a"], c["B_b"], c["B_a"], c["C_b"], c["C_a"])
-        out.append({"buffer_zone": name, **c, "success": success, "buffer": buffer, "wdq": w,
-                    "reading": wdq_reading(w)})
+        q = displacement_quotient((c["A_b"], c["A_a"]), (c["B_b"], c["B_a"]), (c["C_b"], c["C_a"]),
+                                  control_area="at the control hot spots")
+        out.append({"buffer_zone": name, **c, "success": q.success, "buffer": q.buffer,
+                    "wdq": q.wdq, "reading": q.reading})
     return pd.DataFrame(out)
 
 
@@ -1313,7 +1238,7 @@ def _check_crime_types(crimes: pd.DataFrame, src: str, warn) -> None:
     if unknown.any():
         from difflib import get_close_matches
 
-        from .data import load_harm_weights
+        from ..data import load_harm_weights
 
         known = list(load_harm_weights().index)
         counts = crimes.loc[unknown, "crime_type"].value_counts()
@@ -1515,7 +1440,7 @@ def read_run(run_dir) -> dict:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(f"run folder not found: {run_dir}")
-    from .outputs import read_json, read_parquet
+    from ..io import read_json, read_parquet
 
     fix = (f"the run folder is incomplete or damaged: rerun that run "
            f"(hotspot-sim run ... --out {run_dir} --overwrite)")
@@ -1538,7 +1463,7 @@ def read_run(run_dir) -> dict:
 def track_run(run_dir, radius_m: float | None = None, gps: pd.DataFrame | None = None,
               hotspots: pd.DataFrame | None = None, crimes: pd.DataFrame | None = None,
               plan: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Every Track table for a run folder (:func:`hotspot_sim.outputs.write_run`).
+    """Every Track table for a run folder (:func:`hotspot_sim.sim.outputs.write_run`).
 
     Uses ``gps.parquet``, ``hotspots.parquet``, ``crimes.parquet`` and, if
     present, ``dose_plan.parquet``; day 0 is the run start's date.  Frames
