@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .network import StreetNetwork
-from .target import to_lonlat
+from .projection import to_lonlat
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 DATA_NOTE = (f"Street network {ATTRIBUTION} (ODbL). Crime data: data.police.uk "
@@ -55,6 +55,16 @@ def network_lines(network: StreetNetwork) -> list[list[int]]:
     every street; drawing each street once as a chain instead of one segment
     per edge halves the coordinates in the file.  Every edge is in exactly one
     chain.
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        The prepared network (CSR ``indptr``, ``indices``).
+
+    Returns
+    -------
+    list of list of int
+        Node ids of each chain, in order along the street.
     """
     deg = np.diff(network.indptr)
     visited = set()
@@ -90,7 +100,20 @@ def network_lines(network: StreetNetwork) -> list[list[int]]:
 
 
 def network_geojson(network: StreetNetwork, decimals: int = 6) -> dict:
-    """The street network as one GeoJSON MultiLineString feature (lon/lat)."""
+    """The street network as one GeoJSON MultiLineString feature (lon/lat).
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        The prepared network (British National Grid coordinates).
+    decimals : int
+        Decimal places kept in longitude and latitude (6: about 0.1 m).
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection with one feature.
+    """
     lon, lat = to_lonlat(network.x, network.y)
     lon, lat = np.round(lon, decimals), np.round(lat, decimals)
     lines = [[[float(lon[i]), float(lat[i])] for i in chain] for chain in network_lines(network)]
@@ -158,6 +181,10 @@ def hotspot_map(network: StreetNetwork, hotspots: pd.DataFrame | None = None,
     path : str or Path, optional
         Write the map to this HTML file (folders created).  Needs no internet:
         tiles are loaded by the browser that opens the file.
+    max_crime_points : int
+        More crimes than this are drawn as the heat map only.
+    zoom_start : int
+        Leaflet zoom level before the map fits the network's bounds.
 
     Returns
     -------
@@ -281,7 +308,18 @@ def _add_gps(fmap, gps: pd.DataFrame, max_gap_min: float = 5.0) -> None:
 
 
 def layer_names(fmap) -> list[str]:
-    """Names of the layers a map's layer control lists (for tests and checks)."""
+    """Names of the layers a map's layer control lists (for tests and checks).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        A map from :func:`hotspot_map`.
+
+    Returns
+    -------
+    list of str
+        Layer names in the order they were added.
+    """
     return [child.layer_name for child in fmap._children.values()
             if getattr(child, "layer_name", None) and getattr(child, "control", False)]
 

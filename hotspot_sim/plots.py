@@ -33,7 +33,20 @@ def _finish(fig, path: Path | None):
 def change_by_arm(changes: pd.DataFrame, path: Path | None = None, title: str = ""):
     """Horizontal bars of % change against control, by arm and place, with 95% intervals.
 
-    ``changes``: columns ``arm``, ``place``, ``pct_change``, ``ci_low``, ``ci_high``.
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        Columns ``arm``, ``place``, ``pct_change``, ``ci_low``, ``ci_high`` (as the
+        experiment report's change table).
+    path : pathlib.Path, optional
+        Save the figure here (folders made).
+    title : str
+        Title (a default names what is drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (closed after saving when ``path`` is given).
     """
     places = list(dict.fromkeys(changes["place"]))
     arms = list(dict.fromkeys(changes["arm"]))
@@ -57,7 +70,26 @@ def change_by_arm(changes: pd.DataFrame, path: Path | None = None, title: str = 
 
 def metric_by_grid(summary: pd.DataFrame, grid_col: str, metric: str, path: Path | None = None,
                    title: str = ""):
-    """Mean and 95% interval of ``metric`` against a swept parameter, one line per arm."""
+    """Mean and 95% interval of ``metric`` against a swept parameter, one line per arm.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``arm``, ``grid_col``, ``mean``, ``ci_low``, ``ci_high``.
+    grid_col : str
+        The swept parameter's column (``grid:`` prefix dropped in the label).
+    metric : str
+        What ``mean`` measures, for the axis label.
+    path : pathlib.Path, optional
+        Save the figure here (folders made).
+    title : str
+        Title (a default names what is drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (closed after saving when ``path`` is given).
+    """
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for arm, sub in summary.groupby("arm", sort=False):
         sub = sub.sort_values(grid_col)
@@ -87,6 +119,30 @@ def static_hotspot_map(network, hotspots: pd.DataFrame | None, crimes: pd.DataFr
     table with BNG ``x``, ``y``.  ``gps`` (optional, ``officer``, ``x``,
     ``y``) draws current officer positions, e.g. the last ping of each
     officer for a live-view-like snapshot.
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        Drawn in grey.
+    hotspots : pandas.DataFrame or None
+        Hot spots, drawn as numbered circles.
+    crimes : pandas.DataFrame, optional
+        Crimes, drawn as small dots.
+    path : pathlib.Path, optional
+        Save the figure here (folders made).
+    title : str
+        Title (default "Hot spots on the street network").
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes instead of a new figure.
+    gps : pandas.DataFrame, optional
+        Officer positions, drawn as triangles.
+    figsize : tuple of float
+        Size of a new figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (closed after saving when ``path`` is given).
     """
     from matplotlib.collections import LineCollection
     from matplotlib.patches import Circle
@@ -138,6 +194,22 @@ def crimes_by_place_day(crimes: pd.DataFrame, hotspots: pd.DataFrame, radius_m: 
     ``crimes`` is a model's ``crimes_table`` (``tick``, ``x``, ``y``).  Returns
     ``day``, ``place`` (``"hot spots"`` / ``"all places"``), ``crimes``, with
     zero-crime days kept so that totals and means are right.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        ``tick``, ``x``, ``y``.
+    hotspots : pandas.DataFrame
+        Hot spot centres ``x``, ``y`` (None or empty: no crime is at a hot spot).
+    radius_m : float
+        Distance from the nearest centre that counts as at the hot spot.
+    days : int, optional
+        Days to report (default: up to the last crime's day).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``day``, ``place``, ``crimes``; days count from the run's start (``tick // 1440``).
     """
     from scipy.spatial import cKDTree
 
@@ -164,6 +236,22 @@ def crime_reduction(daily_by_arm: pd.DataFrame, path: Path | None = None, contro
     :func:`crimes_by_place_day` of each arm's run, with ``arm`` added).  With a
     ``replication`` column the lines are means over replications.  One row of
     panels per place; ``control`` defaults to the first arm.
+
+    Parameters
+    ----------
+    daily_by_arm : pandas.DataFrame
+        ``arm``, ``day``, ``crimes`` (``place`` and ``replication`` optional).
+    path : pathlib.Path, optional
+        Save the figure here (folders made).
+    control : str, optional
+        The arm the % change is against.
+    title : str
+        Overall title (none by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (closed after saving when ``path`` is given).
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -221,6 +309,20 @@ def planned_vs_delivered(by_hotspot: pd.DataFrame, path: Path | None = None, tit
     ``by_hotspot``: the ``compliance_by_hotspot`` table of
     :func:`hotspot_sim.track.track_run` (``hotspot_id``, ``planned_min_per_day``,
     ``delivered_min_per_day``).
+
+    Parameters
+    ----------
+    by_hotspot : pandas.DataFrame
+        One row per hot spot.
+    path : pathlib.Path, optional
+        Save the figure here (folders made).
+    title : str
+        Title (a default names what is drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (closed after saving when ``path`` is given).
     """
     t = by_hotspot.sort_values("hotspot_id")
     pos = np.arange(len(t))
