@@ -66,7 +66,18 @@ def atomic_file(path: Path):
     The temporary file is made with :func:`tempfile.mkstemp` (``O_EXCL``) in
     the destination folder, so a symbolic link planted at a predictable
     temporary name is never followed, and a killed process never leaves half
-    a file at ``path``.
+    a file at ``path``. The file gets the permissions the umask allows (not
+    mkstemp's private ones).
+
+    Parameters
+    ----------
+    path : Path
+        The file to write; its folder must exist.
+
+    Yields
+    ------
+    file
+        A binary file open for writing.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -82,13 +93,29 @@ def atomic_file(path: Path):
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` as parquet at ``path`` atomically (see :func:`atomic_file`)."""
+    """Write ``df`` as parquet at ``path`` atomically (see :func:`atomic_file`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (its index is not written).
+    path : Path
+        The file.
+    """
     with atomic_file(path) as fh:
         df.to_parquet(fh, index=False)
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write UTF-8 ``text`` at ``path`` atomically (see :func:`atomic_file`)."""
+    """Write UTF-8 ``text`` at ``path`` atomically (see :func:`atomic_file`).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    text : str
+        Its content.
+    """
     with atomic_file(path) as fh:
         fh.write(text.encode("utf-8"))
 
@@ -144,6 +171,13 @@ def check_run_folder(folder: Path, overwrite: bool = False) -> None:
     parquet tables) is fine only with ``overwrite``; any other folder or file
     is never replaced, so a mistyped ``--out`` cannot delete a user's files.
 
+    Parameters
+    ----------
+    folder : Path
+        The run folder asked for.
+    overwrite : bool
+        Whether a run already there may be replaced.
+
     Raises
     ------
     ConfigError
@@ -173,6 +207,20 @@ def holds_same_run(folder: Path, model, days: float) -> bool:
     Same scenario (every key), policy, policy parameters and days: one seed
     gives identical outputs, so replacing such a run loses nothing. Anything
     unreadable counts as different.
+
+    Parameters
+    ----------
+    folder : Path
+        A run folder (``scenario.json`` and ``run.json``).
+    model : PatrolModel
+        The model about to run (its ``config``, ``policy_name`` and ``policy.params``).
+    days : float
+        Days it will run.
+
+    Returns
+    -------
+    bool
+        True only when every setting matches.
     """
     folder = Path(folder)
     try:
@@ -232,6 +280,11 @@ def read_parquet(path: Path, fix: str) -> pd.DataFrame:
     fix : str
         What the user should do, e.g. "rerun that run (hotspot-sim run --overwrite)".
 
+    Returns
+    -------
+    pandas.DataFrame
+        The table.
+
     Raises
     ------
     DataError
@@ -249,7 +302,25 @@ def read_parquet(path: Path, fix: str) -> pd.DataFrame:
 
 
 def read_json(path: Path, fix: str) -> dict:
-    """Read a JSON file (run.json, manifest.json), or raise DataError naming it when damaged."""
+    """Read a JSON file (run.json, manifest.json), or raise DataError naming it when damaged.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    fix : str
+        What the user should do when it cannot be read.
+
+    Returns
+    -------
+    dict
+        The parsed JSON.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, unreadable or not JSON.
+    """
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -383,6 +454,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: Any) -> Any:
     """``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula.
 
+    Parameters
+    ----------
+    value : object
+        A cell or column name.
+
+    Returns
+    -------
+    object
+        Text starting with one of :data:`FORMULA_STARTS` gets a leading quote;
+        anything else (numbers too) is returned as it is.
+
     Examples
     --------
     >>> safe_cell("=HYPERLINK(\\"http://x\\")"), safe_cell("On or near High Street"), safe_cell(-3)
@@ -392,7 +474,19 @@ def safe_cell(value: Any) -> Any:
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells and column names cannot run as formulas."""
+    """A copy of ``df`` whose text cells and column names cannot run as formulas.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table; it is not changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The copy, with :func:`safe_cell` applied to column names and to every
+        text (object, string or categorical) column.
+    """
     out = df.rename(columns=safe_cell)
     for i, dtype in enumerate(out.dtypes):
         if dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)):
@@ -401,7 +495,22 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, **kwargs) -> Path:
-    """Write ``df`` as CSV (no index unless asked) with :func:`spreadsheet_safe` cells."""
+    """Write ``df`` as CSV (no index unless asked) with :func:`spreadsheet_safe` cells.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : str or Path
+        The file.
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_csv`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     kwargs.setdefault("index", False)
     spreadsheet_safe(df).to_csv(path, **kwargs)
     return Path(path)
