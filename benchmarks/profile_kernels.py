@@ -35,7 +35,7 @@ def kernel_args(m: PatrolModel, t1: int):
 
 def time_ticks(m: PatrolModel, ticks: int, repeat: int) -> float:
     """Best µs per tick of ``run_ticks`` from the model's current state (restored after each run)."""
-    run = m.k["run_ticks"]
+    run = m.kernels.run_ticks
     run(*kernel_args(m, m.tick + 1))  # compile / warm up
     remaining = m.officers.remaining.copy()
     best = np.inf
@@ -69,7 +69,7 @@ def main() -> None:
         return m
 
     t = time.perf_counter()
-    K.kernels()["run_ticks"](*kernel_args(model({**NO_CALLS, "offenders.count": 0,
+    K.kernels().run_ticks(*kernel_args(model({**NO_CALLS, "offenders.count": 0,
                                                   "officers.count": 0}), 481))
     print(f"first call (compile or cache load): {time.perf_counter() - t:.1f} s")
 
@@ -91,7 +91,7 @@ def main() -> None:
 
     # per-call overhead: a call that simulates nothing (t1 == t0)
     m = model({**NO_CALLS, **LONG_LEGS})
-    run = m.k["run_ticks"]
+    run = m.kernels.run_ticks
     for label, fn in (("run_ticks", run), ("numba dispatcher", getattr(run, "dispatcher", run))):
         args = kernel_args(m, m.tick)
         fn(*args)

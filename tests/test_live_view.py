@@ -166,11 +166,11 @@ def test_heat_layers_match_the_kernels(real_data):
     rng = np.random.default_rng(0)
     det, risk = deterrence_by_node(m), risk_by_node(m)
     for i in rng.choice(touched, size=min(200, len(touched)), replace=False):
-        assert det[i] == pytest.approx(m.k["deterrence"](m.nodes, int(i), m.tick, m.params),
+        assert det[i] == pytest.approx(m.kernels.deterrence(m.nodes, int(i), m.tick, m.params),
                                        rel=1e-9, abs=1e-12)
     for i in np.concatenate([rng.choice(boosted, size=min(200, len(boosted)), replace=False),
                              rng.choice(m.network.n_nodes, size=50, replace=False)]):
-        assert risk[i] == pytest.approx(m.k["risk"](m.net, m.nodes, int(i), m.tick, m.params),
+        assert risk[i] == pytest.approx(m.kernels.risk(m.net, m.nodes, int(i), m.tick, m.params),
                                         rel=1e-9, abs=1e-15)
     fig = draw_map(m, "deterrence")
     assert len(fig.axes[0].collections) >= 4  # streets, heat, offenders, officers

@@ -79,18 +79,18 @@ def test_agents_never_leave_the_network():
     # Mesa sees them in the cells of their nodes
     for a in m.offender_agents:
         assert a.cell.coordinate == a.node
-    assert m.space is not None and len(m.space._cells) == GRID.n_nodes
+    assert m.space is not None and len(list(m.space)) == GRID.n_nodes
 
 
 def offending_chance(m, node, t):
     """Chance that one offender passing ``node`` at ``t`` commits a crime there."""
-    a = m.k["risk"](m.net, m.nodes, node, t, m.params)
-    return (1 - math.exp(-a)) * (1 - m.k["deterrence"](m.nodes, node, t, m.params))
+    a = m.kernels.risk(m.net, m.nodes, node, t, m.params)
+    return (1 - math.exp(-a)) * (1 - m.kernels.deterrence(m.nodes, node, t, m.params))
 
 
 def visit(m, node, start, minutes):
-    m.k["presence_begin"](m.net, m.nodes, node, start)
-    m.k["presence_end"](m.net, m.nodes, m.params, node, start + minutes, 0)
+    m.kernels.presence_begin(m.net, m.nodes, node, start)
+    m.kernels.presence_end(m.net, m.nodes, m.params, node, start + minutes, 0)
 
 
 def test_koper_visit_lowers_offending_then_recovers():
@@ -105,15 +105,15 @@ def test_koper_visit_lowers_offending_then_recovers():
     # a drive-by (2 minutes) leaves almost nothing, a 15-minute stop a lot (Koper 1995)
     m2 = small_model(officers={"count": 0})
     visit(m2, a_node, 100, 2)
-    assert m2.k["deterrence"](m2.nodes, a_node, 103, m2.params) < 0.01
-    assert m.k["deterrence"](m.nodes, a_node, 116, m.params) > 0.5
+    assert m2.kernels.deterrence(m2.nodes, a_node, 103, m2.params) < 0.01
+    assert m.kernels.deterrence(m.nodes, a_node, 116, m.params) > 0.5
 
 
 def test_patrol_days_carry_over_then_end():
     m = small_model(officers={"count": 0})
     node = 40
     visit(m, node, 60, 20)  # 20 minutes on day 0 (the start is 06:00)
-    m.k["close_day"](m.nodes, m.params, 0, 18 * 60, -6 * 60, 10.0)
+    m.kernels.close_day(m.nodes, m.params, 0, 18 * 60, -6 * 60, 10.0)
     P = m.params
     lt = lambda t: K.long_term(m.nodes.last_pday[node], t, P)  # noqa: E731
     end_of_day = 18 * 60
@@ -125,16 +125,16 @@ def test_near_repeat_raises_neighbours_risk():
     m = small_model(officers={"count": 0})
     node = 120
     nb = GRID.indices[GRID.indptr[node]]
-    before = m.k["risk"](m.net, m.nodes, nb, 500, m.params)
+    before = m.kernels.risk(m.net, m.nodes, nb, 500, m.params)
     m.net.base[node] = 1e6  # the next opportunity there is surely taken
-    m.k["attempt"](m.net, m.nodes, m.logs, m.params, 500, node, 0)
+    m.kernels.attempt(m.net, m.nodes, m.logs, m.params, 500, node, 0)
     assert m.logs.counts[0] == 1 and m.logs.a_outcome[0] == K.COMMITTED
-    after = m.k["risk"](m.net, m.nodes, nb, 500, m.params)
+    after = m.kernels.risk(m.net, m.nodes, nb, 500, m.params)
     assert after > before
-    far = m.k["risk"](m.net, m.nodes, 255, 500, m.params)
+    far = m.kernels.risk(m.net, m.nodes, 255, 500, m.params)
     assert far == pytest.approx(m.net.base[255] * m.net.time_factor[int((500 + m.params[K.P_WEEK0]) % 10080 // 60)])
     # and it decays
-    assert m.k["risk"](m.net, m.nodes, nb, 500 + 60 * 1440, m.params) < after
+    assert m.kernels.risk(m.net, m.nodes, nb, 500 + 60 * 1440, m.params) < after
 
 
 def test_displacement_is_recorded():
@@ -142,9 +142,9 @@ def test_displacement_is_recorded():
                     deterrence={"presence_effect": 1.0, "displacement_probability": 1.0})
     node = 120
     m.net.base[node] = 1e6
-    m.k["presence_begin"](m.net, m.nodes, node, 0)  # an officer stands at the node
+    m.kernels.presence_begin(m.net, m.nodes, node, 0)  # an officer stands at the node
     for t in range(1, 201):
-        m.k["attempt"](m.net, m.nodes, m.logs, m.params, t, node, 1)
+        m.kernels.attempt(m.net, m.nodes, m.logs, m.params, t, node, 1)
     a = m.attempts_table()
     assert len(a) == 200
     assert set(a["outcome"]) <= {"deterred", "displaced"}

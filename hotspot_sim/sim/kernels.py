@@ -1,14 +1,14 @@
 """The hot loop: movement, offending, near-repeat risk and residual deterrence.
 
 Every function here is written once in plain, numba-compatible Python and built
-twice by :func:`build_kernels`: compiled with ``numba.njit`` (what the model
+twice by :func:`kernels`: compiled with ``numba.njit`` (what the model
 uses) and left as plain Python (the *reference*, ~100x slower, used by tests
 to check that compilation changes nothing).  Both draw random numbers only with
 ``np.random.random()`` after ``np.random.seed(seed)``; numba's generator is
 the same Mersenne Twister as NumPy's legacy one, so the two agree draw for draw.
 
-State lives in flat arrays grouped in small named tuples (see ``model.py`` for
-how they are built).  Costs are proportional to what happens, never to
+State lives in flat arrays grouped in small named tuples (defined and built
+by keyword in :mod:`hotspot_sim.sim.state`).  Costs are proportional to what happens, never to
 (all nodes x every tick):
 
 - risk ``A = A0(node, hour of week) + B`` is evaluated only where an offender
@@ -24,6 +24,7 @@ import importlib.util
 import math
 import os
 import sys
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numba
@@ -36,28 +37,25 @@ from numba.np.arrayobj import make_array
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * 1440
 
-# --- indices into the float parameter vector P
+# --- indices into the float parameter vector P (filled by state.kernel_params)
 P_PRESENCE = 0          # deterrence while an officer is within the radius
-P_ONSET = 1             # Koper curve: stay (min) at half the residual peak
-P_WIDTH = 2             # Koper curve: logistic width (min)
-P_RES_PEAK = 3          # residual deterrence after a long visit
-P_TAU_SHORT = 4         # e-folding of residual deterrence (min)
-P_LONG = 5              # patrol-day carry-over deterrence
-P_LONG_HOLD = 6         # minutes the carry-over holds after the last patrol day
-P_LONG_TAU = 7          # e-folding of its end (min)
-P_NR_UNIT = 8           # near-repeat boost at distance 0 (absolute A units)
-P_TAU_B = 9             # e-folding of the boost (min)
-P_DISP_PROB = 10        # chance a deterred attempt is displaced
-P_OFF_SPEED = 11        # offender speed (m/min)
-P_OFF_DWELL = 12        # mean dwell at an activity place (min)
-P_OFC_SPEED = 13        # officer speed (m/min)
-P_GPS_EVERY = 14        # minutes between GPS pings
-P_WEEK0 = 15            # minute of the week at tick 0 (Monday 00:00 = 0)
-P_TRIP_WEEK = 16        # expected trips per offender per week (cumulative hazard)
-P_GO_HOME = 17          # chance to go home after an activity (else another activity)
-P_DAY0 = 18             # minute of the day at tick 0
-P_WANDER = 19           # speed while at an activity place, as a share of walking speed
-N_PARAMS = 20
+P_TAU_SHORT = 1         # e-folding of residual deterrence (min)
+P_LONG = 2              # patrol-day carry-over deterrence
+P_LONG_HOLD = 3         # minutes the carry-over holds after the last patrol day
+P_LONG_TAU = 4          # e-folding of its end (min)
+P_NR_UNIT = 5           # near-repeat boost at distance 0 (absolute A units)
+P_TAU_B = 6             # e-folding of the boost (min)
+P_DISP_PROB = 7         # chance a deterred attempt is displaced
+P_OFF_SPEED = 8         # offender speed (m/min)
+P_OFF_DWELL = 9         # mean dwell at an activity place (min)
+P_OFC_SPEED = 10        # officer speed (m/min)
+P_GPS_EVERY = 11        # minutes between GPS pings
+P_WEEK0 = 12            # minute of the week at tick 0 (Monday 00:00 = 0)
+P_TRIP_WEEK = 13        # expected trips per offender per week (cumulative hazard)
+P_GO_HOME = 14          # chance to go home after an activity (else another activity)
+P_DAY0 = 15             # minute of the day at tick 0
+P_WANDER = 16           # speed while at an activity place, as a share of walking speed
+N_PARAMS = 17
 
 # Residual deterrence below this is not recorded: a passing officer (a stay of
 # a few minutes) leaves almost none on the Koper curve, and skipping it keeps
@@ -86,105 +84,6 @@ OUTCOME_NAMES = ("committed", "deterred", "displaced")
 
 # --- why a kernel call returned
 STOP_END, STOP_DECISION, STOP_LOG_FULL = 0, 1, 2
-
-
-class Net(NamedTuple):
-    """Static arrays: the street graph, neighbourhoods, risk and routing."""
-
-    indptr: np.ndarray      # CSR adjacency (int64)
-    indices: np.ndarray     # (int32)
-    elen: np.ndarray        # edge lengths, m
-    x: np.ndarray
-    y: np.ndarray
-    det_ptr: np.ndarray     # nodes an officer at node k is present at (radius)
-    det_idx: np.ndarray     # sorted by node within each row (sorted_rows)
-    dif_ptr: np.ndarray     # nodes residual deterrence spreads to, with weights
-    dif_idx: np.ndarray
-    dif_w: np.ndarray
-    nr_ptr: np.ndarray      # near-repeat neighbourhood with weights
-    nr_idx: np.ndarray
-    nr_w: np.ndarray
-    disp_ptr: np.ndarray    # displacement candidates
-    disp_idx: np.ndarray
-    base: np.ndarray        # A0 per node at time factor 1
-    time_factor: np.ndarray  # (168,) risk multiplier by hour of week
-    type_cum: np.ndarray    # (n_nodes, n_types) cumulative crime-type mix
-    trip_cum: np.ndarray    # (10081,) cumulative trip hazard over a week
-    koper: np.ndarray       # residual deterrence by whole minutes of stay (koper_curve)
-    res_decay: np.ndarray   # decay of residual deterrence by whole minutes elapsed (decay_table)
-    hop: np.ndarray         # (rows, n_nodes) CSR edge index of the next step toward a destination (int32)
-
-
-class NodeState(NamedTuple):
-    cover: np.ndarray        # officers present (int32)
-    cover_start: np.ndarray  # tick the current presence began
-    res_level: np.ndarray    # residual deterrence at res_t
-    res_t: np.ndarray
-    day_min: np.ndarray      # presence minutes today
-    last_pday: np.ndarray    # last patrol day (day index) or -1
-    b_level: np.ndarray      # near-repeat boost at b_t
-    b_t: np.ndarray
-
-
-class Movers(NamedTuple):
-    """Position of moving agents: at ``node`` and ``prog`` metres toward ``nxt`` (-1: at node)."""
-
-    node: np.ndarray
-    nxt: np.ndarray
-    prog: np.ndarray
-    elen: np.ndarray
-
-
-class Offenders(NamedTuple):
-    pos: Movers
-    state: np.ndarray
-    dest_row: np.ndarray
-    dest_node: np.ndarray
-    wake: np.ndarray
-    home_row: np.ndarray
-    home_node: np.ndarray
-    aw_row: np.ndarray       # (m, K) awareness-space destination rows
-    aw_node: np.ndarray
-    aw_cum: np.ndarray       # (m, K) cumulative choice probabilities
-
-
-class Officers(NamedTuple):
-    pos: Movers
-    prev: np.ndarray         # node before the current one (random walks avoid going back)
-    mode: np.ndarray
-    status: np.ndarray
-    cover_node: np.ndarray   # node whose neighbourhood the officer is present at, or -1
-    remaining: np.ndarray    # minutes left of the current walk/dwell
-    dest_row: np.ndarray
-    dest_node: np.ndarray
-    q_kind: np.ndarray       # (k, Q) order queue
-    q_row: np.ndarray
-    q_node: np.ndarray
-    q_minutes: np.ndarray
-    q_tstat: np.ndarray
-    q_dstat: np.ndarray
-    q_notify: np.ndarray
-    q_len: np.ndarray
-    q_pos: np.ndarray
-    flags: np.ndarray
-    arrived_tick: np.ndarray
-    status_min: np.ndarray   # (k, N_STATUS) minutes by status since last reset
-
-
-class Logs(NamedTuple):
-    counts: np.ndarray       # [attempts, pings]
-    a_tick: np.ndarray
-    a_node: np.ndarray
-    a_origin: np.ndarray
-    a_offender: np.ndarray
-    a_type: np.ndarray
-    a_outcome: np.ndarray
-    g_tick: np.ndarray
-    g_officer: np.ndarray
-    g_node: np.ndarray
-    g_x: np.ndarray
-    g_y: np.ndarray
-    g_status: np.ndarray
 
 
 # ------------------------------------------------------------------ borrowed views
@@ -783,12 +682,45 @@ def close_day(ns, P, day, t, day_start, min_minutes):
         ns.day_min[j] = 0.0
 
 
-def exports() -> dict:
-    """This module's kernels by name (run_ticks wrapped to skip re-dispatch when compiled)."""
-    return {"run_ticks": run_ticks if REFERENCE else _skip_dispatch(run_ticks),
-            "close_day": close_day, "deterrence": deterrence, "risk": risk,
-            "presence_begin": presence_begin_py, "presence_end": presence_end_py,
-            "attempt": attempt, "next_trip": next_trip}
+@entry
+def deterrence_surface(ns, t, P):
+    """:func:`deterrence` at every node at tick ``t`` (the live view's heat layer)."""
+    out = np.empty(ns.cover.shape[0])
+    for i in range(out.shape[0]):
+        out[i] = deterrence(ns, i, t, P)
+    return out
+
+@entry
+def risk_surface(net, ns, t, P):
+    """:func:`risk` (attractiveness A per minute) at every node at tick ``t``."""
+    out = np.empty(net.base.shape[0])
+    for i in range(out.shape[0]):
+        out[i] = risk(net, ns, i, t, P)
+    return out
+
+
+class Kernels(NamedTuple):
+    """The kernels of one build (compiled or reference), called as plain functions."""
+
+    run_ticks: Callable
+    close_day: Callable
+    presence_begin: Callable
+    presence_end: Callable
+    deterrence: Callable
+    risk: Callable
+    attempt: Callable
+    next_trip: Callable
+    deterrence_surface: Callable
+    risk_surface: Callable
+
+
+def exports() -> Kernels:
+    """This module's kernels (run_ticks wrapped to skip re-dispatch when compiled)."""
+    return Kernels(run_ticks=run_ticks if REFERENCE else _skip_dispatch(run_ticks),
+                   close_day=close_day, presence_begin=presence_begin_py,
+                   presence_end=presence_end_py, deterrence=deterrence, risk=risk,
+                   attempt=attempt, next_trip=next_trip, deterrence_surface=deterrence_surface,
+                   risk_surface=risk_surface)
 
 
 def _skip_dispatch(dispatcher):
@@ -863,11 +795,22 @@ def announce_compile(dispatcher=None, stream=None) -> bool:
     return True
 
 
-_EXPORTS: dict = {}
+_EXPORTS: dict[str, Kernels] = {}
 
 
-def kernels(reference: bool = False) -> dict:
-    """The compiled kernels, or the pure-Python reference (same source, loaded once)."""
+def kernels(reference: bool = False) -> Kernels:
+    """The compiled kernels, or the pure-Python reference (same source, loaded once).
+
+    Parameters
+    ----------
+    reference : bool
+        The pure-Python build (~100x slower; for tests and benchmarks).
+
+    Returns
+    -------
+    Kernels
+        The entry points, e.g. ``kernels().run_ticks(...)``.
+    """
     key = "reference" if reference else "compiled"
     if key not in _EXPORTS:
         if not reference:

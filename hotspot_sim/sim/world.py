@@ -1,0 +1,194 @@
+"""The world the agents live in, built from observed data.
+
+The risk surface (a base offending rate per node from smoothed observed crime,
+by hour of the week, and the local crime-type mix), the neighbourhoods the
+kernels spread deterrence and near-repeat risk over, the attractors offenders
+travel to, the police station, and each offender's home and awareness space.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..network import StreetNetwork
+from ..settings import Scenario
+from ..study import Study
+from . import kernels as K
+from .routing import Router
+from .state import Net, Offenders, new_offenders, trip_hazard
+
+# Offending risk by hour of day and by day of week, relative to the mean.  An
+# assumption (police.uk gives months only): risk lowest before dawn, highest
+# in the evening and at weekends.
+RISK_HOURLY = np.array([1.0, 0.9, 0.7, 0.5, 0.35, 0.3, 0.35, 0.5, 0.7, 0.85, 0.95, 1.0,
+                        1.05, 1.05, 1.05, 1.15, 1.25, 1.3, 1.3, 1.35, 1.35, 1.3, 1.25, 1.15])
+RISK_DAILY = np.array([0.95, 0.93, 0.95, 0.97, 1.05, 1.1, 1.05])  # Monday..Sunday
+TYPE_PRIOR_WEIGHT = 2.0     # pseudo-counts of the area-wide crime mix at each node
+
+
+class World(NamedTuple):
+    """The static arrays for the kernels and what the model and policies read from the data."""
+
+    net: Net
+    observed_intensity: np.ndarray  # smoothed observed crime per node
+    attractors: np.ndarray          # nodes offenders travel to (most observed crime first)
+    station: int                    # where shifts begin
+    crime_types: list[str]
+    type_harm: np.ndarray           # Crime Harm Index days per crime type
+
+
+def build_world(config: Scenario, study: Study, router: Router) -> World:
+    """The risk surface, neighbourhoods and places of a scenario on its street network.
+
+    Parameters
+    ----------
+    config : Scenario
+        The validated scenario.
+    study : Study
+        Observed crime on the network.
+    router : Router
+        Routing tables; rows for the attractors and the station are added.
+
+    Returns
+    -------
+    World
+
+    Raises
+    ------
+    ConfigError
+        If ``[risk] type_weights`` names an unknown crime type or a weight is not a number >= 0.
+    """
+    net, c, d = study.network, config, config.deterrence
+    counts = study.node_type_counts()
+    smoothed_types = smoothing_matrix(net, c.risk.smoothing_radius_m) @ counts
+    total = smoothed_types.sum(axis=1)
+    scale = total[total > 0].mean() if (total > 0).any() else 1.0
+    rel = total / scale
+    base = c.risk.base_rate * ((1 - c.risk.background_share) * rel
+                               + c.risk.background_share * rel.mean())
+    area_mix = counts.sum(axis=0) / max(counts.sum(), 1.0)
+    mix = (smoothed_types + TYPE_PRIOR_WEIGHT * area_mix) * type_weights(config, study)
+    type_cum = np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1)
+    type_cum[:, -1] = 1.0
+    det = net.neighbours_within(d.radius_m)
+    dif = net.neighbours_within(d.diffusion_radius_m)
+    nr = net.neighbours_within(c.risk.near_repeat_radius_m)
+    disp = net.neighbours_within(d.displacement_radius_m)
+    attractors = top_nodes(total, c.offenders.attractors)
+    station = station_node(net)
+    router.rows_for(np.concatenate([attractors, [station]]))
+    kernel_net = Net(
+        indptr=net.indptr, indices=net.indices, elen=net.edge_length, x=net.x, y=net.y,
+        det_ptr=det[0], det_idx=K.sorted_rows(det[0], det[1]),  # sorted: see presence_move
+        dif_ptr=dif[0], dif_idx=dif[1], dif_w=np.exp(-dif[2] / max(d.diffusion_radius_m, 1e-9)),
+        nr_ptr=nr[0], nr_idx=nr[1], nr_w=1.0 / (1.0 + nr[2] / c.risk.near_repeat_distance_m),
+        disp_ptr=disp[0], disp_idx=disp[1], base=base,
+        time_factor=(RISK_DAILY[:, None] * RISK_HOURLY[None, :]).ravel(), type_cum=type_cum,
+        trip_cum=trip_hazard(c.offenders.trips_per_day),
+        koper=K.koper_table(d.onset_minutes, d.onset_width_minutes, d.residual_peak),
+        res_decay=K.decay_table(d.short_decay_minutes), hop=router.hop)
+    crime_types = study.crime_types
+    type_harm = study.harm_table.loc[crime_types, "chi_days"].to_numpy(float)
+    return World(kernel_net, total, attractors, station, crime_types, type_harm)
+
+
+def type_weights(config: Scenario, study: Study) -> np.ndarray:
+    """``[risk] type_weights`` per crime type of the study (1 where not given)."""
+    weights = config.risk.type_weights
+    unknown = set(weights) - set(study.crime_types)
+    if unknown:
+        raise ConfigError(f"{config.source} [risk] type_weights: unknown crime type(s) "
+                          f"{', '.join(sorted(unknown))}")
+    bad = {k: v for k, v in weights.items() if not isinstance(v, (int, float)) or v < 0}
+    if bad:
+        raise ConfigError(f"{config.source} [risk] type_weights: {bad} must be numbers >= 0")
+    return np.array([float(weights.get(t, 1.0)) for t in study.crime_types])
+
+
+def station_node(network: StreetNetwork) -> int:
+    """Where shifts begin: the street node nearest the network's centroid."""
+    idx, _ = network.nearest_nodes([network.x.mean()], [network.y.mean()])
+    return int(idx[0])
+
+
+def place_offenders(config: Scenario, world: World, router: Router, rng: np.random.Generator,
+                    week_minute0: int) -> Offenders:
+    """Offenders at their homes, with awareness spaces and the tick of each first trip.
+
+    Homes are drawn from a pool of home places; each offender's activity places
+    are attractors drawn by observed crime (to ``attractor_exponent``) and
+    distance from home.
+
+    Parameters
+    ----------
+    config : Scenario
+        ``[offenders]`` settings.
+    world : World
+        Attractors and their observed crime.
+    router : Router
+        Routing rows for homes and activity places are added.
+    rng : numpy.random.Generator
+        The model's generator.
+    week_minute0 : int
+        Minute of the week at tick 0.
+
+    Returns
+    -------
+    Offenders
+    """
+    o = config.offenders
+    net, m, attr = router.network, o.count, world.attractors
+    homes_pool = rng.choice(net.n_nodes, size=min(o.home_places, net.n_nodes), replace=False)
+    homes = rng.choice(homes_pool, size=m)
+    kk = min(o.activity_nodes, len(attr))
+    weight = (world.observed_intensity[attr] + 1e-9) ** o.attractor_exponent
+    aw_node = np.zeros((m, kk), np.int32)
+    aw_cum = np.zeros((m, kk))
+    for i, h in enumerate(homes):  # once per offender at set-up, not per tick
+        d = np.hypot(net.x[attr] - net.x[h], net.y[attr] - net.y[h])
+        p = weight * np.exp(-d / o.activity_distance_m)
+        chosen = rng.choice(len(attr), size=kk, replace=False, p=p / p.sum())
+        aw_node[i] = attr[chosen]
+        w = weight[chosen]
+        aw_cum[i] = np.cumsum(w / w.sum())
+    aw_cum[:, -1] = 1.0
+    home_rows = router.rows_for(homes)
+    aw_row = router.rows_for(aw_node.ravel()).reshape(aw_node.shape)
+    cum = trip_hazard(o.trips_per_day)
+    start = cum[week_minute0 % K.MINUTES_PER_WEEK] + rng.exponential(size=m)
+    weeks = np.floor(start / cum[-1])
+    wake = (np.searchsorted(cum, start - weeks * cum[-1]) + weeks * K.MINUTES_PER_WEEK
+            - week_minute0 % K.MINUTES_PER_WEEK).astype(np.int64)
+    return new_offenders(homes=homes, home_rows=home_rows, aw_node=aw_node, aw_row=aw_row,
+                         aw_cum=aw_cum, wake=np.maximum(wake, 0))
+
+
+def top_nodes(values: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` largest values (ties broken by index, so reproducible)."""
+    order = np.lexsort((np.arange(len(values)), -values))
+    return order[:min(n, len(values))].astype(np.int64)
+
+
+def smoothing_matrix(net: StreetNetwork, radius: float):
+    """Triangular kernel (1 - d/r) over nodes within ``radius`` (0: no smoothing).
+
+    Parameters
+    ----------
+    net : StreetNetwork
+        The street network.
+    radius : float
+        Smoothing radius, metres.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        (n_nodes, n_nodes) weights.
+    """
+    import scipy.sparse as sp
+
+    indptr, idx, d = net.neighbours_within(radius)
+    w = np.clip(1.0 - d / radius, 0.0, None) if radius > 0 else np.ones_like(d)
+    return sp.csr_matrix((w, idx, indptr), shape=(net.n_nodes, net.n_nodes))
