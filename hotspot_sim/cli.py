@@ -470,7 +470,7 @@ def add_experiment_commands(sub) -> None:
 
 
 def cmd_experiment(args) -> int:
-    from .experiment import load_experiment, move_aside, run_experiment
+    from .trial import load_experiment, move_aside, run_experiment
 
     exp = load_experiment(args.file)
     if args.quick:
@@ -487,7 +487,7 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import DEFAULT_COST_PER_OFFICER_HOUR, build_report
+    from .trial import DEFAULT_COST_PER_OFFICER_HOUR, build_report
 
     cost = DEFAULT_COST_PER_OFFICER_HOUR if args.cost_per_hour is None else args.cost_per_hour
     text, _ = build_report(args.results, cost_per_hour=cost, control=args.control,
@@ -885,7 +885,9 @@ def cmd_track(args) -> int:
         print(f"hotspot-sim: warning: {message}", file=sys.stderr)
     files = tr.write_tables(tables, out)
     if "survival" in tables:
-        files["survival.png"] = tr.plot_survival(tables["survival"], Path(out) / "survival.png")
+        from .plots import plot_survival
+
+        files["survival.png"] = plot_survival(tables["survival"], Path(out) / "survival.png")
     print(tr.format_track(tables, args.radius))
     print(f"\nWrote {len(files)} files to {out}/ (" + ", ".join(p.name for p in files.values())
           + ")")

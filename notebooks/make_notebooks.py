@@ -234,7 +234,7 @@ the control) and the notebook's days and replications."""),
     code('''\
 import dataclasses
 
-from hotspot_sim.experiment import load_experiment, make_tasks, run_experiment
+from hotspot_sim.trial import load_experiment, make_tasks, run_experiment
 
 exp = load_experiment("policy_comparison").with_quick()
 arms = tuple(a for a in exp.arms if ARMS is None or a.name in ARMS or a.name == exp.control)
@@ -265,7 +265,7 @@ into `results/<experiment>/report/`: mean crimes per arm with 95% intervals, the
 against the control on paired replications, the weighted displacement quotient and a
 cost-benefit table at an assumed £40 per officer hour."""),
     code('''\
-from hotspot_sim.report import build_report
+from hotspot_sim.trial import build_report
 
 text, tables = build_report(results, n_permutations=199)
 display(Markdown(text))'''),
@@ -291,7 +291,7 @@ changes.round(1)'''),
 
 The same paired comparison for each type of crime the model simulates (the six most common)."""),
     code('''\
-from hotspot_sim.report import mean_ci
+from hotspot_sim.trial import mean_ci
 
 type_cols = [c for c in runs.columns if c.startswith("type:")]
 top = runs.loc[runs["arm"] == exp.control, type_cols].sum().sort_values(ascending=False)
@@ -483,7 +483,8 @@ print(sorted(p.name for p in run_dir.iterdir()))'''),
 the dose per hot spot per day, compares it with the plan and follows every visit to the next
 crime at that hot spot."""),
     code('''\
-from hotspot_sim.track import format_track, plot_survival, track_run
+from hotspot_sim.plots import plot_survival
+from hotspot_sim.track import format_track, track_run
 
 tables = track_run(run_dir)
 print(format_track(tables))'''),

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from hotspot_sim import track as tr
+from hotspot_sim.plots import plot_survival
 from hotspot_sim.errors import DataError
 
 T0 = pd.Timestamp("2021-03-01 00:00")
@@ -172,7 +173,7 @@ def test_plot_survival_writes_png(tmp_path):
     v = make_visits([(1, 1, 0, 15), (1, 2, 0, 3)])
     r = tr.residual_deterrence(v, make_crimes([(40, 0, 0)]), HOTSPOTS,
                                end_time=T0 + pd.Timedelta(hours=5))
-    path = tr.plot_survival(r["survival"], tmp_path / "sub" / "s.png")
+    path = plot_survival(r["survival"], tmp_path / "sub" / "s.png")
     assert path.read_bytes()[:4] == b"\x89PNG"
 
 

@@ -35,7 +35,7 @@ def test_money_carries_the_currency():
 
 
 def test_report_tables_print_words_not_code():
-    from hotspot_sim.report import markdown
+    from hotspot_sim.trial.report import markdown
 
     text = markdown(pd.DataFrame({"arm": ["koper"], "place": ["ring100_200"],
                                   "extra_cost": [320.0], "crimes_hotspots": [4.0]}))
@@ -62,11 +62,11 @@ def survival_table(low: float) -> pd.DataFrame:
 def test_survival_axis_fits_the_curves_and_koper_points(low, floor, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from hotspot_sim import track
+    from hotspot_sim.plots import plot_survival
 
     figures = []
     monkeypatch.setattr(plt, "close", figures.append)  # keep the figure to look at it
-    track.plot_survival(survival_table(low), tmp_path / "survival.png")
+    plot_survival(survival_table(low), tmp_path / "survival.png")
     ax = figures[0].axes[0]
     assert ax.get_ylim()[0] == pytest.approx(floor)  # not 0: curves near 1 stay apart
     labels = [t.get_text() for t in ax.texts]

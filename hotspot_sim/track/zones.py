@@ -6,7 +6,9 @@ experiment runner (simulated arms) and by ``track`` (a real trial's CSVs) alike:
 * :func:`zone_crimes` puts each crime in its nearest hot spot's core (within the
   radius), in one of the catchment rings beyond the radius, or elsewhere;
 * :func:`displacement_quotient` is the weighted displacement quotient of Bowers &
-  Johnson (2003), defined only when its denominator means something.
+  Johnson (2003), defined only when its denominator means something;
+* :func:`displacement` counts a trial's crime by group (treated, control) and zone,
+  with the quotients of the treated hot spots' rings (:func:`weighted_displacement`).
 
 The zones have two spellings of the same rings: :func:`ring_labels` for track's
 tables (``"ring +0-100 m"``, distance beyond the radius) and :func:`zone_columns` for
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .inputs import DAY_MIN, _plan_origin, day_origin, minutes_since
 from .presence import DEFAULT_RADIUS_M, hotspot_radii, nearest_hotspot
 
 HOT_SPOT = 0
@@ -252,3 +255,161 @@ def wdq_reading(w: float) -> str:
     if w >= -1:
         return "displacement smaller than the direct effect (net benefit)"
     return "displacement larger than the direct effect (net loss)"
+
+
+# --------------------------------------------------------------------------- crime by zone
+
+
+def _zones(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated, rings, radius_m, origin
+           ) -> pd.DataFrame:
+    """Group (treated/control/unplanned) and zone of each crime, by its nearest hot spot."""
+    zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings, radius_m)
+    pos, k = zoning.nearest, zoning.zone
+    names = np.array(zone_names(rings), dtype=object)
+    ids = hotspots["hotspot_id"].to_numpy(object)[pos] if len(pos) else np.zeros(0, object)
+    if isinstance(treated, pd.DataFrame):
+        origin = _plan_origin(treated) if origin is None else origin
+        if origin is None:
+            origin = day_origin(crimes["time"])
+        day = np.floor(minutes_since(crimes["time"], origin) / DAY_MIN).astype(np.int64)
+        key = pd.MultiIndex.from_arrays([day, ids])
+        t = treated.set_index(["day", "hotspot_id"])["treated"].astype(object)
+        flag = t.reindex(key)
+        known = flag.notna().to_numpy()
+        on = flag.where(flag.notna(), False).astype(bool).to_numpy()
+        group = np.where(~known, "unplanned", np.where(on, "treated", "control"))
+    else:
+        group = np.where(np.isin(ids, np.asarray(list(treated), object)), "treated", "control")
+    group = np.where(k == len(names) - 1, "all", group)
+    return pd.DataFrame({"group": group, "zone": names[k],
+                         "harm": crimes["harm"].to_numpy(float) if "harm" in crimes
+                         else np.full(len(crimes), np.nan)})
+
+
+def _places(hotspots, treated) -> dict:
+    if isinstance(treated, pd.DataFrame):
+        t = treated["treated"].astype(bool)
+        return {"treated": int(t.sum()), "control": int((~t).sum())}
+    n_t = int(np.isin(hotspots["hotspot_id"].to_numpy(object), list(treated)).sum())
+    return {"treated": n_t, "control": len(hotspots) - n_t}
+
+
+def displacement(crimes: pd.DataFrame, hotspots: pd.DataFrame, treated_ids,
+                 rings: Sequence[float] = (100, 200), radius_m: float | None = DEFAULT_RADIUS_M,
+                 before: pd.DataFrame | None = None, origin: pd.Timestamp | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """Crime in treated and control hot spots, their catchment rings and elsewhere.
+
+    Each crime belongs to its nearest hot spot and falls in its core (within
+    the radius), in a ring ``rings[i-1]..rings[i]`` metres beyond the radius,
+    or elsewhere.  Bland et al. (2021) found no displacement into 100 m
+    buffers; Braga et al. (2019): diffusion of benefits is more common than
+    displacement.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        ``time, x, y`` [, ``harm``]: the crimes of the (after) period.
+    hotspots : pandas.DataFrame
+        ``hotspot_id, x, y`` [, ``radius_m``].
+    treated_ids : iterable or pandas.DataFrame
+        Ids of the treated hot spots, or a spot-day assignment (``day,
+        hotspot_id, treated``, e.g. ``dose_plan.parquet``) for daily
+        randomised trials: then a crime takes the treatment of its hot spot on
+        its day, and a crime on a day outside the plan is ``unplanned``.
+    rings : sequence of float
+        Outer edges of the rings, in metres beyond the radius.
+    radius_m : float or None
+        Hot spot radius (None: the table's ``radius_m``).
+    before : pandas.DataFrame, optional
+        Crimes of a before period (same columns).  With a spot-day
+        assignment, a hot spot counts as treated in the before period if it
+        was treated on any day.
+    origin : Timestamp, optional
+        Midnight of day 0 for spot-day assignments (default: from the plan's
+        ``date``).
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``zones``: ``group, zone, places`` (hot spots or spot-days),
+        ``crimes, harm, crimes_per_place`` [, ``crimes_before, harm_before``].
+        ``wdq``: empty without ``before``; else one row per buffer (all rings
+        together, then each ring) with the counts ``A_b, A_a`` (treated hot
+        spots), ``B_b, B_a`` (treated buffer), ``C_b, C_a`` (control hot
+        spots), ``success = A_a/C_a - A_b/C_b`` (negative: crime fell in the
+        treated area relative to control), ``buffer = B_a/C_a - B_b/C_b`` and
+        the weighted displacement quotient (Bowers & Johnson 2003)
+        ``wdq = buffer / success``: > 0 diffusion of benefits (> 1: larger
+        than the direct effect), < 0 displacement (< -1: more displaced than
+        prevented), NaN when not defined (:func:`zones.displacement_quotient`:
+        no control crime, fewer than ``MIN_CRIMES`` before at the treated hot
+        spots, or no relative fall there); ``reading`` says which.
+    """
+    rows = [(g, z) for g in ("treated", "control") for z in ["hot spot", *ring_labels(rings)]]
+    rows.append(("all", "elsewhere"))
+    places = _places(hotspots, treated_ids)
+
+    def count(frame, assignment):
+        z = _zones(frame, hotspots, assignment, rings, radius_m, origin)
+        return z.groupby(["group", "zone"]).agg(crimes=("harm", "size"),
+                                                harm=("harm", "sum"))
+
+    after = count(crimes, treated_ids)
+    extra = [r for r in after.index if r not in rows]
+    index = pd.MultiIndex.from_tuples(rows + extra, names=["group", "zone"])
+    out = after.reindex(index).fillna(0.0)
+    out["crimes"] = out["crimes"].astype(np.int64)
+    out.insert(0, "places", [places.get(g, 0) for g, _ in index])
+    # with a daily plan the unit of treatment is the spot-day, not the hot spot
+    out["unit"] = "spot-days" if isinstance(treated_ids, pd.DataFrame) else "hot spots"
+    out["crimes_per_place"] = out["crimes"] / out["places"].where(out["places"] > 0)
+    wdq = pd.DataFrame()
+    if before is not None:
+        ever = treated_ids
+        if isinstance(treated_ids, pd.DataFrame):
+            ever = treated_ids.loc[treated_ids["treated"].astype(bool), "hotspot_id"].unique()
+        b = count(before, ever).reindex(index).fillna(0.0)
+        out["crimes_before"] = b["crimes"].astype(np.int64)
+        out["harm_before"] = b["harm"]
+        wdq = weighted_displacement(out, rings)
+    return {"zones": out.reset_index(), "wdq": wdq}
+
+
+def weighted_displacement(zones: pd.DataFrame, rings: Sequence[float]) -> pd.DataFrame:
+    """Weighted displacement quotients of the treated hot spots' rings.
+
+    Treated hot spots are A, their rings B and the control hot spots C
+    (:func:`displacement_quotient`).
+
+    Parameters
+    ----------
+    zones : pandas.DataFrame
+        The ``zones`` frame of :func:`displacement`, with ``crimes_before``.
+    rings : sequence of float
+        The rings it was counted with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per buffer (all rings together, then each ring): ``buffer_zone,
+        A_b, A_a, B_b, B_a, C_b, C_a, success, buffer, wdq, reading``.
+    """
+    z = zones if "group" not in zones.columns else zones.set_index(["group", "zone"])
+    labels = ring_labels(rings)
+
+    def n(col, group, zone_list):
+        return float(sum(z.loc[(group, zl), col] for zl in zone_list))
+
+    out = []
+    for name, zl in [("all rings", labels)] + [(lab, [lab]) for lab in labels]:
+        c = dict(A_b=n("crimes_before", "treated", ["hot spot"]),
+                 A_a=n("crimes", "treated", ["hot spot"]),
+                 B_b=n("crimes_before", "treated", zl), B_a=n("crimes", "treated", zl),
+                 C_b=n("crimes_before", "control", ["hot spot"]),
+                 C_a=n("crimes", "control", ["hot spot"]))
+        q = displacement_quotient((c["A_b"], c["A_a"]), (c["B_b"], c["B_a"]), (c["C_b"], c["C_a"]),
+                                  control_area="at the control hot spots")
+        out.append({"buffer_zone": name, **c, "success": q.success, "buffer": q.buffer,
+                    "wdq": q.wdq, "reading": q.reading})
+    return pd.DataFrame(out)
