@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pandas as pd
 
-from hotspot_sim.experiment import measure_run, spot_days
+from hotspot_sim.trial.measure import measure_run, spot_days
+from hotspot_sim.sim.calendar import Calendar
 from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.track.zones import zone_crimes
 
@@ -18,10 +20,9 @@ def model_starting_at_13h(ticks: int, treated_days: dict):
     """Just the calendar and the daily assignment of a model that started at 13:00."""
     plan = pd.DataFrame([{"day": d, "hotspot_id": h, "node": n, "treated": d in treated_days[h]}
                          for h, n in ((1, 10), (2, 20)) for d in range(3)])
-    fake = SimpleNamespace(tick=ticks, minute_of_day0=13 * 60,
+    calendar = Calendar(dt.datetime(2021, 11, 5, 13, 0))  # the model's own calendar
+    return SimpleNamespace(tick=ticks, day_index=calendar.day_index,
                            policy=SimpleNamespace(assignment_table=lambda: plan))
-    fake.day_index = lambda tick: PatrolModel.day_index(fake, tick)
-    return fake
 
 
 def test_a_crime_after_midnight_counts_on_the_next_calendar_day():
@@ -40,8 +41,8 @@ def test_a_crime_after_midnight_counts_on_the_next_calendar_day():
 
 
 def test_whole_days_from_midnight_keep_one_row_per_day():
-    fake = SimpleNamespace(tick=2 * 1440, minute_of_day0=0, policy=None)
-    fake.day_index = lambda tick: PatrolModel.day_index(fake, tick)
+    fake = SimpleNamespace(tick=2 * 1440, policy=None,
+                           day_index=Calendar(dt.datetime(2021, 11, 5)).day_index)
     crimes = pd.DataFrame({"tick": [1439, 1440], "x": [0.0, 0.0], "y": [0.0, 0.0],
                            "harm": [1.0, 1.0]})
     table = spot_days(fake, crimes, HOTSPOTS, zone_crimes(crimes["x"], crimes["y"], HOTSPOTS,
