@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .projection import BNG as CRS
 
-CRS = "EPSG:27700"
 DEFAULT_RADIUS_M = 100.0
 
 

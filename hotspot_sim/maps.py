@@ -10,7 +10,8 @@
 * patrol traces from a GPS table: one thin polyline per officer per day.
 
 Coordinates are British National Grid metres (EPSG:27700) everywhere else in
-hotspot-sim; they are converted to longitude/latitude with pyproj here.
+hotspot-sim; they are converted to longitude/latitude here with
+:func:`hotspot_sim.projection.to_lonlat`.
 
 Offline use: the HTML file is written without any internet access.  The map
 tiles (OpenStreetMap) are fetched by the viewer's browser when the file is

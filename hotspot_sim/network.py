@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from .errors import NetworkError, OfflineError
+from .io import atomic_file
 from .projection import BNG, graph_to_bng
 from .settings import NetworkSettings, data_location_hint, resolve_data_path
 
@@ -141,15 +142,17 @@ class StreetNetwork:
         return np.cumsum(indptr), j.astype(np.int32), d
 
     def save(self, path: Path) -> None:
+        """Write the arrays as one ``.npz`` file, atomically (a killed process leaves no
+        half-written cache; see :func:`hotspot_sim.io.atomic_file`)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, x=self.x, y=self.y, osmid=self.osmid, indptr=self.indptr,
-                 indices=self.indices, edge_length=self.edge_length,
-                 info=np.array([self.source, self.key, str(self.dropped_nodes)]))
-        os.replace(tmp, path)  # atomic: a killed process leaves no half-written cache
+        with atomic_file(path) as fh:
+            np.savez(fh, x=self.x, y=self.y, osmid=self.osmid, indptr=self.indptr,
+                     indices=self.indices, edge_length=self.edge_length,
+                     info=np.array([self.source, self.key, str(self.dropped_nodes)]))
 
     @classmethod
     def load(cls, path: Path) -> StreetNetwork:
+        """Read a network written by :meth:`save`."""
         with np.load(path) as z:
             source, key, dropped = z["info"].tolist()
             return cls(x=z["x"], y=z["y"], osmid=z["osmid"], indptr=z["indptr"],
@@ -157,6 +160,7 @@ class StreetNetwork:
                        source=source, key=key, dropped_nodes=int(dropped))
 
     def summary(self) -> dict:
+        """Source, size, street length, edge lengths and CRS, as plain data."""
         return {"source": self.source, "nodes": self.n_nodes, "edges": self.n_edges,
                 "length_km": round(self.total_length_m / 1000, 1),
                 "max_edge_m": round(float(self.edge_length.max()), 1),
@@ -182,13 +186,13 @@ def load_network(settings: NetworkSettings, cache: bool = True) -> StreetNetwork
     -------
     StreetNetwork
     """
-    key = cache_key(settings)
+    key = _cache_key(settings)
     path = cache_dir() / f"network-{key}.npz"
     if cache and path.is_file():
         log.info("network from cache %s", path)
         return StreetNetwork.load(path)
-    G = load_osm_graph(settings)
-    net = prepare_network(G, settings.max_node_spacing_m, source=describe_source(settings))
+    G = _load_osm_graph(settings)
+    net = prepare_network(G, settings.max_node_spacing_m, source=_describe_source(settings))
     net.key = key
     if cache:
         net.save(path)
@@ -196,11 +200,17 @@ def load_network(settings: NetworkSettings, cache: bool = True) -> StreetNetwork
 
 
 def cache_dir() -> Path:
-    """Folder for prepared networks: ``$HOTSPOT_SIM_CACHE`` or ``~/.cache/hotspot-sim``."""
+    """Folder for prepared networks.
+
+    Returns
+    -------
+    Path
+        ``$HOTSPOT_SIM_CACHE``, or ``~/.cache/hotspot-sim`` when it is unset.
+    """
     return Path(os.environ.get(CACHE_ENV_VAR, Path.home() / ".cache" / "hotspot-sim"))
 
 
-def cache_key(settings: NetworkSettings) -> str:
+def _cache_key(settings: NetworkSettings) -> str:
     """Hash of the input (file contents, or place/bbox) and the preparation settings."""
     h = hashlib.sha256(f"v{CACHE_VERSION}|{settings.max_node_spacing_m}|"
                        f"{settings.network_type}".encode())
@@ -211,13 +221,31 @@ def cache_key(settings: NetworkSettings) -> str:
     return h.hexdigest()[:16]
 
 
-def describe_source(settings: NetworkSettings) -> str:
+def _describe_source(settings: NetworkSettings) -> str:
+    """The network's source in words: its file, place name or box."""
     if settings.osm_file:
         return settings.osm_file
     return settings.place or f"bbox {settings.bbox}"
 
 
 def osm_path(settings: NetworkSettings) -> Path:
+    """The scenario's OSM file, resolved against the data root.
+
+    Parameters
+    ----------
+    settings : NetworkSettings
+        With ``osm_file`` set (relative to the data root).
+
+    Returns
+    -------
+    Path
+        The file.
+
+    Raises
+    ------
+    NetworkError
+        If the file does not exist (with where data is looked for).
+    """
     path = resolve_data_path(settings.osm_file)
     if not path.is_file():
         raise NetworkError(f"OSM file {path} does not exist (network.osm_file = "
@@ -225,21 +253,21 @@ def osm_path(settings: NetworkSettings) -> Path:
     return path
 
 
-def load_osm_graph(settings: NetworkSettings) -> nx.MultiDiGraph:
+def _load_osm_graph(settings: NetworkSettings) -> nx.MultiDiGraph:
     """The raw OSMnx graph: from a local XML file, or downloaded by place or box."""
     import osmnx as ox
 
     if settings.osm_file:
-        return graph_from_file(osm_path(settings))
+        return _graph_from_file(osm_path(settings))
     try:
         if settings.place:
             return ox.graph_from_place(settings.place, network_type=settings.network_type)
         return ox.graph_from_bbox(tuple(settings.bbox), network_type=settings.network_type)
     except Exception as exc:  # requests' ConnectionError, OSMnx's response errors, ...
-        if not is_offline_error(exc):
+        if not _is_offline_error(exc):
             raise
         raise OfflineError(
-            f"could not download the street network for {describe_source(settings)!r} "
+            f"could not download the street network for {_describe_source(settings)!r} "
             f"({type(exc).__name__}): this machine seems to have no internet. Supply a local "
             "file instead: export the area as OSM XML (e.g. from openstreetmap.org 'Export' or a "
             "Geofabrik extract cut with osmium), put it under $HOTSPOT_SIM_DATA/osm/ and set "
@@ -247,7 +275,8 @@ def load_osm_graph(settings: NetworkSettings) -> nx.MultiDiGraph:
         ) from exc
 
 
-def is_offline_error(exc: BaseException) -> bool:
+def _is_offline_error(exc: BaseException) -> bool:
+    """Whether `exc` (or an exception it was raised from) says the internet is unreachable."""
     import requests
 
     seen = exc
@@ -259,11 +288,11 @@ def is_offline_error(exc: BaseException) -> bool:
     return "InsufficientResponse" in type(exc).__name__ or "ResponseStatusCode" in type(exc).__name__
 
 
-def graph_from_file(path: Path) -> nx.MultiDiGraph:
+def _graph_from_file(path: Path) -> nx.MultiDiGraph:
     """``ox.graph_from_xml`` with errors that name the file."""
     import osmnx as ox
 
-    check_osm_xml(path)
+    _check_osm_xml(path)
     try:
         G = ox.graph_from_xml(path, retain_all=True)
     except Exception as exc:
@@ -273,7 +302,7 @@ def graph_from_file(path: Path) -> nx.MultiDiGraph:
     return G
 
 
-def check_osm_xml(path: Path) -> None:
+def _check_osm_xml(path: Path) -> None:
     """Fail early, naming the file, on broken XML or a file without ways."""
     opener = bz2.open if path.suffix == ".bz2" else open
     ways = 0
@@ -318,13 +347,13 @@ def prepare_network(G: nx.MultiDiGraph, max_spacing_m: float, source: str = "") 
         log.warning("%s: dropped %d of %d nodes outside the largest connected component",
                     source, dropped, n_before)
     U = ox.convert.to_undirected(G)
-    segments = edge_segments(U, max_spacing_m)
-    net = network_from_segments(U, segments, source)
+    segments = _edge_segments(U, max_spacing_m)
+    net = _network_from_segments(U, segments, source)
     net.dropped_nodes = dropped
     return net
 
 
-def edge_segments(U: nx.MultiGraph, max_spacing_m: float) -> list[tuple]:
+def _edge_segments(U: nx.MultiGraph, max_spacing_m: float) -> list[tuple]:
     """Per undirected edge: (u, v, length, interior points) after splitting.
 
     Parallel edges between the same two nodes keep only the shortest (a patrol
@@ -359,7 +388,7 @@ def edge_segments(U: nx.MultiGraph, max_spacing_m: float) -> list[tuple]:
     return out
 
 
-def hilbert_order(x: np.ndarray, y: np.ndarray, bits: int = 16) -> np.ndarray:
+def _hilbert_order(x: np.ndarray, y: np.ndarray, bits: int = 16) -> np.ndarray:
     """Indices that sort points along a Hilbert curve over their bounding box.
 
     Why: the kernels index per-node arrays (node state, neighbourhood lists, a
@@ -387,8 +416,8 @@ def hilbert_order(x: np.ndarray, y: np.ndarray, bits: int = 16) -> np.ndarray:
     return np.argsort(d, kind="stable")
 
 
-def network_from_segments(U: nx.MultiGraph, segments: list[tuple], source: str) -> StreetNetwork:
-    """Build CSR arrays, nodes numbered 0..n-1 along a Hilbert curve (see hilbert_order)."""
+def _network_from_segments(U: nx.MultiGraph, segments: list[tuple], source: str) -> StreetNetwork:
+    """Build CSR arrays, nodes numbered 0..n-1 along a Hilbert curve (see _hilbert_order)."""
     osm_nodes = list(U.nodes)
     index = {n: i for i, n in enumerate(osm_nodes)}
     xs = [U.nodes[n]["x"] for n in osm_nodes]
@@ -409,7 +438,7 @@ def network_from_segments(U: nx.MultiGraph, segments: list[tuple], source: str) 
         lengths.extend([piece] * (len(chain) - 1))
     n = len(xs)
     xs, ys, ids = np.asarray(xs, float), np.asarray(ys, float), np.asarray(ids, np.int64)
-    order = hilbert_order(xs, ys)          # order[new] = old
+    order = _hilbert_order(xs, ys)          # order[new] = old
     rank = np.empty(n, dtype=np.int64)     # rank[old] = new
     rank[order] = np.arange(n)
     a = rank[np.array(src + dst, dtype=np.int64)]
@@ -427,8 +456,24 @@ def synthetic_grid(nx_: int, ny: int, spacing_m: float = 50.0, origin=(524000.0,
                    drop_fraction: float = 0.0, seed: int = 0) -> StreetNetwork:
     """A connected grid street network for tests and scaling benchmarks.
 
-    ``drop_fraction`` removes that share of edges at random (keeping the grid
-    connected through a spanning tree) to make it less regular.
+    Parameters
+    ----------
+    nx_, ny : int
+        Nodes across and up.
+    spacing_m : float
+        Distance between neighbouring nodes (metres).
+    origin : tuple of float
+        BNG coordinates of the first node (default: near Welwyn Garden City).
+    drop_fraction : float
+        Share of the edges removed at random (keeping the grid connected
+        through a spanning tree) to make it less regular.
+    seed : int
+        Seed of the edges dropped.
+
+    Returns
+    -------
+    StreetNetwork
+        Nodes numbered column by column; every edge ``spacing_m`` long.
     """
     G = nx.grid_2d_graph(nx_, ny)
     if drop_fraction > 0:

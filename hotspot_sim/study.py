@@ -53,19 +53,28 @@ class Study:
 
     @cached_property
     def crime_types(self) -> list[str]:
+        """The police.uk crime types of the harm table, in its order."""
         return list(self.harm_table.index)
 
     @cached_property
     def by_node(self) -> pd.DataFrame:
+        """Crimes, ASB, harm and counts by type per network node (see :func:`~hotspot_sim.data.aggregate_by_node`)."""
         return data.aggregate_by_node(self.crimes, self.network.n_nodes, self.crime_types)
 
     @cached_property
     def by_lsoa(self) -> pd.DataFrame:
+        """Crimes, ASB, harm and the harm index per LSOA (see :func:`~hotspot_sim.data.aggregate_by_lsoa`)."""
         return data.aggregate_by_lsoa(self.crimes, self.scenario.crime.asb_weight_in_index)
 
     def lsoa_harm_map(self):
-        """The LSOA harm index on the scenario's LSOA polygons (GeoDataFrame, EPSG:27700),
-        or None when the scenario names no ``crime.lsoa_boundaries``."""
+        """The LSOA harm index on the scenario's LSOA polygons.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame or None
+            See :func:`~hotspot_sim.data.lsoa_harm_map` (EPSG:27700); None when the
+            scenario names no ``crime.lsoa_boundaries``.
+        """
         path = self.scenario.crime.lsoa_boundaries
         if not path:
             return None
@@ -73,13 +82,30 @@ class Study:
         return data.lsoa_harm_map(self.by_lsoa, boundaries, source=path)
 
     def node_type_counts(self) -> np.ndarray:
-        """(n_nodes, n_types) observed counts, types in ``crime_types`` order."""
+        """Observed counts per node and crime type.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_nodes, n_types) float64, types in :attr:`crime_types` order.
+        """
         return self.by_node[self.crime_types].to_numpy(dtype=np.float64)
 
 
 def data_files(scenario: Scenario) -> list[Path]:
-    """The data files a scenario reads (street network, police.uk months, harm table,
-    LSOA boundaries), resolved against the data root; a place download has no file."""
+    """The data files a scenario reads, resolved against the data root.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    list of Path
+        The street network file (none for a downloaded place), one police.uk
+        file per month, the harm table and the LSOA boundaries (when named).
+    """
     c = scenario.crime
     files = [resolve_data_path(scenario.network.osm_file)] if scenario.network.osm_file else []
     root = resolve_data_path(c.police_uk_dir)
@@ -96,6 +122,16 @@ def data_fingerprint(scenario: Scenario) -> str:
 
     Results are tied to the data that made them, not to where it lies: the same
     files anywhere give the same fingerprint, an edited or other file another.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    str
+        16 hex digits; a missing file counts as ``"missing"``.
     """
     digest = hashlib.sha256()
     for path in data_files(scenario):
@@ -115,7 +151,20 @@ def _file_hash(path: str, mtime_ns: int, size: int) -> str:
 
 
 def study_area_bng(scenario: Scenario, network: StreetNetwork) -> tuple[float, float, float, float]:
-    """The study-area box in BNG metres: the scenario's lon/lat box, or the network's extent."""
+    """The study-area box in British National Grid metres.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``crime.study_area`` box (lon/lat), if any.
+    network : StreetNetwork
+        Whose extent is the study area when the scenario gives no box.
+
+    Returns
+    -------
+    tuple of float
+        ``(xmin, ymin, xmax, ymax)``: the envelope of the projected box corners.
+    """
     box = scenario.crime.study_area
     if box is None:
         return network.bounds
@@ -125,7 +174,26 @@ def study_area_bng(scenario: Scenario, network: StreetNetwork) -> tuple[float, f
 
 
 def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Study:
-    """Load network and crime for a scenario (network from cache when possible)."""
+    """Load network and crime for a scenario (network from cache when possible).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Which network, months, force, study area and harm weights.
+    network : StreetNetwork, optional
+        An already prepared network (default: :func:`~hotspot_sim.network.load_network`).
+
+    Returns
+    -------
+    Study
+        The cleaned, snapped crimes with the drop report.
+
+    Raises
+    ------
+    DataError
+        If a data file cannot be read, or cleaning leaves no crime (naming the
+        study area, months and every drop reason).
+    """
     network = network or load_network(scenario.network)
     c = scenario.crime
     months = data.month_range(c.first_month, c.last_month)
@@ -144,7 +212,22 @@ def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Stud
 
 
 def summarise(study: Study, top: int = 10) -> dict:
-    """Everything ``hotspot-sim data summary`` prints, as plain data."""
+    """Everything ``hotspot-sim data summary`` prints, as plain data.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    top : int
+        Places listed by harm.
+
+    Returns
+    -------
+    dict
+        ``scenario``, ``data``, ``months``, ``network``, ``rows`` (the drop
+        report), ``crimes_by_type``, ``harm``, ``top_places``,
+        ``concentration`` and ``top_lsoas``.
+    """
     crimes = study.crimes
     by_node = study.by_node
     harm_by_node = by_node["harm"].to_numpy()
@@ -178,16 +261,25 @@ def summarise(study: Study, top: int = 10) -> dict:
     }
 
 
-def synthetic_study(scenario: Scenario, network: StreetNetwork, crime_nodes, types=None,
-                    seed: int = 0) -> Study:
+def synthetic_study(scenario: Scenario, network: StreetNetwork, crime_nodes,
+                    types=None) -> Study:
     """A study on a made-up network with crimes at given nodes (tests, scaling benchmarks).
 
     Parameters
     ----------
-    crime_nodes
+    scenario : Scenario
+        Its ``crime.asb_weight`` sets the harm of ASB incidents.
+    network : StreetNetwork
+        E.g. :func:`~hotspot_sim.network.synthetic_grid`.
+    crime_nodes : array_like of int
         Node index of each recorded crime (repeat a node for several crimes).
-    types
+    types : array_like of str, optional
         Crime type of each crime (default: violence and ASB alternating).
+
+    Returns
+    -------
+    Study
+        All crimes in month 2021-01, none dropped.
     """
     harm = data.load_harm_weights(asb_weight=scenario.crime.asb_weight)
     nodes = np.asarray(crime_nodes, dtype=np.int64)

@@ -281,6 +281,11 @@ def require_crimes(crimes: pd.DataFrame, report: DropReport, where: str) -> pd.D
     where : str
         The study area and months asked for (and the file that set them).
 
+    Returns
+    -------
+    pandas.DataFrame
+        `crimes`, unchanged.
+
     Raises
     ------
     DataError

@@ -42,7 +42,8 @@ POLICE_UK_COLUMNS: tuple[str, ...] = (
 )
 """The 12 columns of a data.police.uk ``*-street.csv`` file, in file order."""
 
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+"""A month as police.uk writes it: ``YYYY-MM``."""
 
 
 # --------------------------------------------------------------------------- #
@@ -70,7 +71,7 @@ def check_month(month: str, what: str = "month") -> str:
     DataError
         Naming `what` when `month` is not ``YYYY-MM``.
     """
-    if not isinstance(month, str) or not _MONTH_RE.match(month):
+    if not isinstance(month, str) or not MONTH_RE.match(month):
         raise DataError(f"{what} {month!r} is not a month in the form YYYY-MM (e.g. '2021-01')")
     return month
 

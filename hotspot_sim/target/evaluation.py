@@ -8,13 +8,13 @@ dates are months only, so every time here is in whole months.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from ..data.police_uk import MONTH_RE
 from ..errors import ConfigError
 from ..network import StreetNetwork
 from .ranking import (crime_values, micro_places, month_column, node_street_length,
@@ -23,8 +23,6 @@ from .settings import LEVELS, ProspectiveSettings, check_choice
 
 METHODS = ("count", "harm", "composite", "prospective", "last_month")
 """Out-of-sample forecasting methods; ``last_month`` is the naive baseline."""
-
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def parse_months(spec, available: Sequence[str], name: str) -> list[str]:
@@ -53,7 +51,7 @@ def parse_months(spec, available: Sequence[str], name: str) -> list[str]:
         first, _, last = spec.partition(":")
         last = last or first
         for m in (first, last):
-            if not _MONTH_RE.match(m.strip()):
+            if not MONTH_RE.match(m.strip()):
                 raise ConfigError(f"{name} = {spec!r}: months must be YYYY-MM or YYYY-MM:YYYY-MM")
         months = [m for m in available if first.strip() <= m <= last.strip()]
     else:
