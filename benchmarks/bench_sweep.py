@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hotspot_sim.experiment import load_experiment, make_tasks, run_experiment
+from hotspot_sim.trial import load_experiment, make_tasks, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["policy_comparison", "koper_dose", "crossover_trial", "officer_sweep",

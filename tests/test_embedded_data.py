@@ -111,7 +111,7 @@ def test_embedded_study_equals_the_county_data_on_the_study_area(county_data, mo
 
 
 def test_shipped_names_resolve_from_any_directory(monkeypatch, tmp_path):
-    from hotspot_sim.experiment import load_experiment
+    from hotspot_sim.trial import load_experiment
 
     monkeypatch.chdir(tmp_path)
     assert load_scenario("welwyn_hatfield").scenario.name == "welwyn_hatfield"
@@ -140,7 +140,7 @@ def test_unknown_name_lists_what_ships(monkeypatch, tmp_path):
 
 
 def test_experiment_scenario_is_found_beside_the_experiment_file(tmp_path, monkeypatch):
-    from hotspot_sim.experiment import load_experiment, scenario_for
+    from hotspot_sim.trial import load_experiment, scenario_for
 
     folder = tmp_path / "study"
     folder.mkdir()

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hotspot_sim.errors import ConfigError
-from hotspot_sim.experiment import load_experiment, make_tasks, run_experiment
+from hotspot_sim.trial import load_experiment, make_tasks, run_experiment
 
 from .conftest import ROOT
 
@@ -128,7 +128,7 @@ def test_kill_loses_no_finished_run_and_resume_runs_only_the_rest(tmp_path, real
 
 
 def test_report_on_tiny_experiment(tmp_path, real_data):
-    from hotspot_sim.report import build_report
+    from hotspot_sim.trial import build_report
 
     path = tiny(tmp_path)  # enough replications and crimes for intervals and the figure
     path.write_text(path.read_text().replace("replications = 2", "replications = 3")

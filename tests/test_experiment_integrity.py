@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspot_sim import experiment
 from hotspot_sim.cli import main
 from hotspot_sim.errors import ConfigError
-from hotspot_sim.experiment import load_experiment, run_experiment
-from hotspot_sim.report import build_report, change_table, mean_ci, wdq_table
+from hotspot_sim.trial import load_experiment, run_experiment
+from hotspot_sim.trial import runs as run_keys
+from hotspot_sim.trial.report import build_report, change_table, mean_ci, wdq_table
 
 from .test_experiment import tiny
 
@@ -103,7 +103,7 @@ def test_edited_experiment_reuses_nothing_and_names_the_difference(res, change, 
     ("library_versions", {"numpy": "0.0"}, r"numpy version \S+ -> 0\.0"),
 ])
 def test_other_model_code_is_not_reused(res, monkeypatch, function, value, says):
-    monkeypatch.setattr(experiment, function, lambda: value)
+    monkeypatch.setattr(run_keys, function, lambda: value)
     with pytest.raises(ConfigError, match=says):
         run_experiment(load_experiment(write(res.parent)), res, progress=False)
 
@@ -234,7 +234,7 @@ def runs_table(hot_none, hot_koper, ring=(20, 20), elsewhere=(500, 500), reps=3)
 
 
 def wdq_of(runs):
-    from hotspot_sim.report import arm_table, place_columns
+    from hotspot_sim.trial.report import arm_table, place_columns
 
     return wdq_table(arm_table(runs), "none", place_columns(runs), change_table(runs, "none"))
 

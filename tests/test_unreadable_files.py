@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hotspot_sim import experiment, io
+from hotspot_sim import io
+from hotspot_sim.trial import runner, runs
 from hotspot_sim.sim import outputs
 from hotspot_sim.cli import main
 from hotspot_sim.errors import ConfigError, DataError
@@ -95,7 +96,7 @@ def test_collecting_runs_names_a_damaged_run_file(tmp_path, case):
     (tmp_path / "spotdays").mkdir()
     (tmp_path / "runs" / "none-r0.parquet").write_bytes(raw)
     with pytest.raises(DataError) as exc:
-        experiment.collect(tmp_path)
+        runs.collect(tmp_path)
     msg = str(exc.value)
     assert str(tmp_path / "runs" / "none-r0.parquet") in msg and problem in msg
     assert "redo that run" in msg and "--fresh" in msg
@@ -111,14 +112,14 @@ def test_unreachable_scheduler_is_a_clear_message_within_seconds(tmp_path, capsy
     assert code == 2
     assert "--scheduler tcp://127.0.0.1:1: cannot connect to a Dask scheduler" in err
     assert "leave out --scheduler" in err
-    assert time.perf_counter() - started < experiment.SCHEDULER_TIMEOUT_S + 25
+    assert time.perf_counter() - started < runner.SCHEDULER_TIMEOUT_S + 25
 
 
 def test_malformed_scheduler_address_is_a_clear_message():
     from dask.distributed import Client
 
     with pytest.raises(ConfigError, match="--scheduler nonsense: cannot connect"):
-        experiment.connect_scheduler(Client, "nonsense")
+        runner.connect_scheduler(Client, "nonsense")
 
 
 # --------------------------------------------------------------------------- one run per folder
@@ -179,9 +180,8 @@ def test_write_run_swaps_in_a_whole_new_folder(tmp_path):
 
 @pytest.mark.parametrize("write", [
     lambda path: io.write_parquet(pd.DataFrame({"a": [1]}), path),
-    lambda path: experiment.write_atomic(pd.DataFrame({"a": [1]}), path),
     lambda path: io.write_text(path, "{}"),
-], ids=["write_parquet", "experiment.write_atomic", "write_text"])
+], ids=["write_parquet", "write_text"])
 @pytest.mark.parametrize("name", ["table.parquet", "manifest.json"])
 def test_a_symlink_planted_at_the_temporary_name_is_not_followed(tmp_path, write, name):
     victim = tmp_path / "victim.txt"

@@ -65,7 +65,7 @@ def test_sensitivity_runs_from_one_command(real_data, tmp_path, capsys):
 
 @pytest.mark.realdata
 def test_validate_moves_its_own_stale_runs_aside_and_runs_again(real_data, tmp_path):
-    from hotspot_sim.experiment import Arm, Experiment
+    from hotspot_sim.trial import Arm, Experiment
     from hotspot_sim.validation.validate import run_own_experiment
 
     def exp(days):

@@ -1,9 +1,23 @@
-"""Test: the statistics a real hot spot trial reports, for simulated or real data.
+"""Test: simulated experiments and the statistics a real hot spot trial reports.
 
 The second of Sherman's (2013) three Ts: *test* a practice by randomised
-experiment before making it routine.  Every function reads a tidy spot-day
-table (one row per hot spot per day; columns in :mod:`.spot_days`), so a real
-trial's data goes through exactly the code that analyses simulated trials.
+experiment before making it routine.
+
+Experiments (arms x sweep grid x replications):
+
+* :mod:`.experiment` -- the TOML model: :func:`load_experiment`,
+  :class:`Experiment`, :class:`Arm`;
+* :mod:`.runs` -- tasks, seeds and run keys (:func:`make_tasks`), resuming and
+  refusing stale runs (:func:`runs_to_do`), :func:`move_aside` for ``--fresh``;
+* :mod:`.measure` -- one run simulated and measured (:func:`run_task`);
+* :mod:`.runner` -- :func:`run_experiment`, locally or on Dask, optionally on a
+  prepared :class:`~hotspot_sim.study.Study`;
+* :mod:`.report` -- :func:`build_report`: per-arm means with intervals, % change
+  against control, displacement, trial statistics and cost-benefit.
+
+Trial statistics, on a tidy spot-day table (one row per hot spot per day;
+columns in :mod:`.spot_days`), so a real trial's data goes through exactly the
+code that analyses simulated trials:
 
 * :mod:`.stats` -- :func:`rate_ratio_glm` (statsmodels GLM),
   :func:`conditional_poisson` (the fast estimator, :mod:`.estimator`) and
@@ -18,19 +32,38 @@ ranges such as ``"10:40:10"`` are read by :func:`hotspot_sim.checks.parse_range`
 """
 
 from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
+from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
+from .measure import run_task
 from .power import POWER_STEP, power, simulate_trial, smallest_adequate
+from .report import build_report, change_table, mean_ci
+from .runner import run_experiment
+from .runs import make_tasks, move_aside, runs_to_do, study_fingerprint
 from .spot_days import TrialResult
 from .stats import conditional_poisson, permutation_test, rate_ratio_glm
 
 __all__ = [
     "DEFAULT_COST_PER_OFFICER_HOUR",
     "POWER_STEP",
+    "Arm",
+    "Experiment",
+    "Task",
     "TrialResult",
+    "build_report",
+    "change_table",
     "conditional_poisson",
     "cost_benefit",
+    "load_experiment",
+    "make_tasks",
+    "mean_ci",
+    "move_aside",
     "permutation_test",
     "power",
     "rate_ratio_glm",
+    "run_experiment",
+    "run_task",
+    "runs_to_do",
+    "scenario_for",
     "simulate_trial",
     "smallest_adequate",
+    "study_fingerprint",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..report import MIN_REPLICATIONS, arm_table, change_table, place_columns, wdq_table
+from ..trial.report import MIN_REPLICATIONS, arm_table, change_table, place_columns, wdq_table
 from ..io import write_csv
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..experiment import Arm, Experiment, make_tasks, run_task
+from ..trial import Arm, Experiment, make_tasks, run_task
 from ..io import write_csv
 
 # Plausible ranges; a comment names the study a range comes from, the others are assumptions.

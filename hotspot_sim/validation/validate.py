@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..experiment import Arm, Experiment, make_tasks, move_aside, run_experiment, runs_to_do
+from ..trial import Arm, Experiment, make_tasks, move_aside, run_experiment, runs_to_do
 from .evidence import (Check, check_best_dwell, check_concentration, check_diffusion,
                        check_duration, check_effect, check_targeting, write_report)
 
@@ -43,7 +43,7 @@ def run_own_experiment(exp: Experiment, folder: Path, **kwargs) -> Path:
     folder : pathlib.Path
         Its results folder.
     **kwargs
-        Passed to :func:`hotspot_sim.experiment.run_experiment` (``workers``, ``progress``).
+        Passed to :func:`hotspot_sim.trial.run_experiment` (``workers``, ``progress``).
 
     Returns
     -------

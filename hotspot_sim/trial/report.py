@@ -2,7 +2,7 @@
 displacement, trial statistics and cost-benefit, as CSV, Markdown and PNG.
 
 Replications of different arms share seeds (common random numbers, see
-:func:`hotspot_sim.experiment.make_tasks`), so changes against the control arm
+:func:`hotspot_sim.trial.runs.make_tasks`), so changes against the control arm
 are computed on paired replications.
 """
 
@@ -15,16 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import plots
-from .errors import ConfigError, DataError
-from .io import write_csv
-from .track.zones import MIN_CRIMES, displacement_quotient
-from .wording import for_people, money
+from ..errors import ConfigError
+from ..io import read_json, read_parquet, write_csv
+from ..track.zones import MIN_CRIMES, displacement_quotient
+from ..wording import for_people, money
+from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
+from .stats import permutation_test, rate_ratio_glm
 
 PLACES = ("hotspots", "elsewhere")
-# An assumption, not from REFERENCE.md: a fully loaded constable hour in
-# England is of the order of 40 GBP; give your force's figure with --cost-per-hour.
-DEFAULT_COST_PER_OFFICER_HOUR = 40.0
 # The fewest replications that give a usable 95% t-interval.  With 2 the t quantile is 12.7
 # (one degree of freedom): on a ratio scale the interval spans orders of magnitude (e.g.
 # -59% to +347,130%) and says nothing, so the report says it cannot conclude instead.
@@ -81,8 +79,6 @@ def load_results(folder: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]
     runs_path = folder / "runs.parquet"
     if not runs_path.is_file() and not (folder / "manifest.json").is_file():
         raise ConfigError(f"{folder}: no runs.parquet; run 'hotspot-sim experiment' first")
-    from .io import read_json, read_parquet
-
     fix = (f"the experiment folder is damaged: run the experiment again into {folder} with "
            "--fresh (or delete the damaged file and run it again to redo only that)")
     manifest = read_json(folder / "manifest.json", fix)
@@ -99,7 +95,7 @@ def check_against_manifest(folder: Path, manifest: dict, runs: pd.DataFrame,
     """Refuse results whose runs are not exactly the runs the manifest describes.
 
     Every run carries the key of the settings that made it
-    (:func:`hotspot_sim.experiment.make_tasks`); a report mixing runs of other settings,
+    (:func:`hotspot_sim.trial.runs.make_tasks`); a report mixing runs of other settings,
     or missing some, would describe an experiment that was never run.
     """
     tasks = manifest.get("tasks") if isinstance(manifest.get("tasks"), list) else []
@@ -301,8 +297,6 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
     hot spot fixed effects (statsmodels), and a randomisation test that
     re-draws the daily assignment (crossover design).
     """
-    from .trial import permutation_test, rate_ratio_glm
-
     rows = []
     for task_id, g in spotdays.groupby("task_id", sort=True):
         if g["treated"].nunique() < 2:
@@ -334,6 +328,8 @@ def change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
         path.unlink(missing_ok=True)
         why = "; ".join(dict.fromkeys(n for n in rows["note"] if n)) or "no change to show"
         return [f"_No change figure: no change has an interval ({why})._", ""]
+    from .. import plots  # pictures are a later stage, loaded only to draw
+
     plots.change_by_arm(drawable, path, title=title)
     return []
 
@@ -346,14 +342,14 @@ def sweep_figure(runs: pd.DataFrame, arms: pd.DataFrame, path: Path) -> None:
         return
     summ = arms.rename(columns={"crimes_hotspots": "mean", "crimes_hotspots_ci_low": "ci_low",
                                 "crimes_hotspots_ci_high": "ci_high"})
+    from .. import plots  # pictures are a later stage, loaded only to draw
+
     plots.metric_by_grid(summ, grid_cols[0], "crimes_hotspots", path)
 
 
 def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_HOUR,
                  control: str | None = None, n_permutations: int = 999) -> tuple[str, dict]:
     """Write the report's tables (CSV), text (Markdown) and figures (PNG) into ``folder/report``."""
-    from .trial import cost_benefit
-
     folder = Path(folder)
     runs, manifest, spotdays = load_results(folder)
     out = folder / "report"

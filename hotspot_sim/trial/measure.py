@@ -1,0 +1,196 @@
+"""One run of an experiment: simulate an arm and measure crimes by zone and by spot-day.
+
+:func:`run_task` is a pure function of (experiment, task), so any worker can
+run it.  The measuring zones crimes with :func:`hotspot_sim.track.zones.zone_crimes`,
+the one zoning ``track`` uses too, so simulated and real trials are measured alike.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import ConfigError
+from ..track.zones import Zoning, zone_columns, zone_crimes
+from .experiment import Experiment, Task, policy_params, scenario_for
+
+if TYPE_CHECKING:
+    from ..sim.model import PatrolModel
+    from ..study import Study
+
+
+@lru_cache(maxsize=4)
+def cached_study(scenario_key: str) -> Study:
+    """Network + observed data, loaded once per worker process."""
+    from ..settings import scenario_from_dict
+    from ..study import load_study
+
+    return load_study(scenario_from_dict(json.loads(scenario_key)))
+
+
+@lru_cache(maxsize=4)
+def measured_hotspots(scenario_key: str, k: int) -> pd.DataFrame:
+    """The places every arm is measured at: the top-k harm hot spots of the observed data."""
+    return top_hotspots(cached_study(scenario_key), k)
+
+
+def top_hotspots(study: Study, k: int) -> pd.DataFrame:
+    """The top-``k`` harm hot spots of a study (:func:`hotspot_sim.target.target`)."""
+    from ..target import TargetSettings, target
+
+    return target(study, TargetSettings(k=k))
+
+
+def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[str, pd.DataFrame]:
+    """Run one task and measure it.  Pure function of its arguments: any worker can run it.
+
+    Parameters
+    ----------
+    exp : Experiment
+        The experiment.
+    task : Task
+        One of :func:`hotspot_sim.trial.runs.make_tasks`.
+    study : Study, optional
+        A prepared study (network and observed crime) to simulate on.  Default: the one
+        the arm's scenario names, loaded once per process.
+
+    Returns
+    -------
+    dict
+        ``"summary"``: the run's one-row table (see :func:`measure_run`, plus task, seed,
+        timing and run key); ``"spotdays"``: its spot-day table.
+
+    Raises
+    ------
+    ConfigError
+        More measured hot spots than the data has places with crime.
+    """
+    from ..sim.model import PatrolModel
+
+    scenario = scenario_for(exp, task.arm, task.grid_point).replace({"scenario.seed": task.seed})
+    params = policy_params(task.arm, task.grid_point)
+    try:  # before simulating: too many hot spots for the data fails at once
+        if study is None:
+            data_key = json.dumps({"network": scenario.to_dict()["network"],
+                                   "crime": scenario.to_dict()["crime"]}, sort_keys=True)
+            study = cached_study(data_key)
+            hotspots = measured_hotspots(data_key, exp.hotspots)
+        else:
+            hotspots = top_hotspots(study, exp.hotspots)
+    except ConfigError as exc:
+        raise ConfigError(f"{exp.source} [experiment] hotspots = {exp.hotspots}: {exc}") from None
+    t0 = time.perf_counter()
+    model = PatrolModel(scenario, study, policy=task.arm.policy,
+                        policy_params=params, build_space=False)
+    model.run_days(exp.days)
+    wall = time.perf_counter() - t0
+    summary, spotdays = measure_run(model, hotspots, exp.hotspot_radius_m, exp.rings_m)
+    summary.update({"task_id": task.task_id, "arm": task.arm.name, "policy": task.arm.policy,
+                    "grid_index": task.grid_index, "replication": task.replication,
+                    "seed": task.seed, "days": exp.days, "wall_seconds": wall,
+                    **{f"grid:{k}": v for k, v in task.grid_point.items()},
+                    "run_key": task.key, "run_config": task.config})
+    spotdays.insert(0, "task_id", task.task_id)
+    spotdays.insert(1, "run_key", task.key)
+    return {"summary": pd.DataFrame([summary]), "spotdays": spotdays}
+
+
+def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
+                rings_m: Sequence[float]) -> tuple[dict, pd.DataFrame]:
+    """Crimes and harm in hot spots, in catchment rings and elsewhere; officer hours.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        A model that has run.
+    hotspots : pandas.DataFrame
+        The measured hot spots (``hotspot_id, node, x, y``).
+    radius_m : float
+        Hot spot radius.
+    rings_m : sequence of float
+        Outer edges of the catchment rings, in metres beyond the radius.
+
+    Returns
+    -------
+    summary : dict
+        The run's row of ``runs.parquet``: ``crimes_<zone>``, ``harm_<zone>`` (zones named
+        by :func:`hotspot_sim.track.zones.zone_columns`), crime types, officer hours and
+        grade 1 response.
+    spotdays : pandas.DataFrame
+        :func:`spot_days` of the run.
+    """
+    crimes = model.crimes_table()
+    attempts = model.attempts_table()
+    zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings_m, radius_m)
+    harm = crimes["harm"].to_numpy(float)
+    out = {"crimes": int(len(crimes)), "harm": float(harm.sum()),
+           "deterred": int((attempts["outcome"] == "deterred").sum()),
+           "displaced": int((attempts["outcome"] == "displaced").sum())}
+    for z, name in enumerate(zone_columns(radius_m, rings_m)):
+        out[f"crimes_{name}"] = int((zoning.zone == z).sum())
+        out[f"harm_{name}"] = float(harm[zoning.zone == z].sum())
+    for ctype, n in crimes["crime_type"].value_counts().items():
+        out[f"type:{ctype}"] = int(n)
+    status = model.status_table()
+    if len(status):
+        minutes = status.drop(columns=["day", "date", "officer"]).sum()
+        # officer time spent patrolling (random or directed), priced in the cost-benefit
+        out["patrol_hours"] = float((minutes.get("at_hotspot", 0) + minutes.get("travelling", 0)
+                                     + minutes.get("patrolling", 0)) / 60)
+        out["officer_hours"] = float(minutes.drop("off_duty", errors="ignore").sum() / 60)
+        out["call_hours"] = float(minutes.get("answering_call", 0) / 60)
+    calls = model.calls_table().dropna(subset=["arrived"])
+    out["grade1_met_target_pct"] = float(100 * calls.loc[calls["grade"] == 1, "met_target"].mean()) \
+        if (calls["grade"] == 1).any() else float("nan")
+    return out, spot_days(model, crimes, hotspots, zoning)
+
+
+def spot_days(model: PatrolModel, crimes: pd.DataFrame, hotspots: pd.DataFrame,
+              zoning: Zoning) -> pd.DataFrame:
+    """Crimes and harm per measured hot spot per calendar day, with the policy's assignment.
+
+    Days are the model's calendar days (:meth:`PatrolModel.day_index`), the days the
+    policies assign treatment on: a run starting at 13:00 has a first day of 11 hours.
+    Every calendar day the run touched gets a row, the partial first and last ones too.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        A model that has run.
+    crimes : pandas.DataFrame
+        ``model.crimes_table()``.
+    hotspots : pandas.DataFrame
+        The measured hot spots (``hotspot_id, node, x, y``).
+    zoning : Zoning
+        :func:`hotspot_sim.track.zones.zone_crimes` of ``crimes``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``hotspot_id, day, treated, crimes, harm``, one row per hot spot per day.
+    """
+    n_days = model.day_index(max(int(model.tick) - 1, 0)) + 1
+    ids = hotspots["hotspot_id"].to_numpy()
+    inside = zoning.in_hot_spot
+    day = model.day_index(crimes["tick"].to_numpy())[inside]
+    grid = pd.MultiIndex.from_product([range(len(ids)), range(n_days)], names=["spot", "day"])
+    df = pd.DataFrame({"spot": zoning.nearest[inside], "day": day,
+                       "harm": crimes["harm"].to_numpy()[inside]})
+    agg = df.groupby(["spot", "day"]).agg(crimes=("harm", "size"), harm=("harm", "sum"))
+    table = agg.reindex(grid, fill_value=0).reset_index()
+    table["hotspot_id"] = ids[table["spot"]]
+    table["treated"] = False
+    assign = getattr(model.policy, "assignment_table", None)
+    if assign is not None:
+        node_treated = {(int(r.node), int(r.day)): bool(r.treated) for r in assign().itertuples()}
+        nodes = hotspots["node"].to_numpy()
+        table["treated"] = [node_treated.get((int(nodes[s]), int(d)), False)
+                            for s, d in zip(table["spot"], table["day"])]
+    return table.drop(columns="spot")[["hotspot_id", "day", "treated", "crimes", "harm"]]
+
+

@@ -1,0 +1,182 @@
+"""Run an experiment's missing runs, locally or on Dask, and write each as it finishes.
+
+Each finished run is written at once (atomically) to
+``results/<experiment>/runs/``; running again skips the runs already there
+(see :mod:`.runs` for when a stored run may be reused).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+from ..io import write_parquet
+from .experiment import Experiment, Task
+from .measure import run_task
+from .runs import collect, make_tasks, runs_to_do, write_manifest
+
+if TYPE_CHECKING:
+    from ..study import Study
+
+
+def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str | None = None,
+                   backend: str = "local",
+                   progress: bool | Callable[[str, int, int], None] = True,
+                   processes: bool | None = None, study: Study | None = None) -> Path:
+    """Run every missing task and write its results as soon as it finishes.
+
+    Parameters
+    ----------
+    exp : Experiment
+        The experiment (:func:`hotspot_sim.trial.experiment.load_experiment`).
+    out : Path
+        Results folder; runs already there with the same run key are reused.
+    workers : int
+        Worker processes (or Dask workers).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run on.
+    backend : {"local", "dask"}
+        ``"dask"`` starts a local Dask cluster when no scheduler is given.
+    progress : bool or callable
+        True for a tqdm bar, False for none, or a callback ``progress(step, done,
+        total)`` (see :class:`hotspot_sim.progress.StepProgress`).
+    processes : bool, optional
+        Run tasks in a pool of worker processes (default: when ``workers > 1``).
+    study : Study, optional
+        A prepared study (network and observed crime) to run every arm on, instead of
+        loading the data files the scenario names: e.g. a synthetic study
+        (:func:`hotspot_sim.study.synthetic_study`), so an experiment runs without any
+        data.  Its content is part of every run key (:func:`.runs.study_fingerprint`).
+
+    Returns
+    -------
+    Path
+        ``out``, holding ``runs/``, ``spotdays/``, ``runs.parquet``,
+        ``spotdays.parquet`` and ``manifest.json``.
+
+    Raises
+    ------
+    ConfigError
+        ``out`` holds runs made with other settings (nothing is run), or a Dask
+        scheduler cannot be reached.
+    """
+    out = Path(out)
+    tasks = make_tasks(exp, study)
+    todo = runs_to_do(exp, out, tasks)  # before writing anything: stale runs stop here
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    (out / "spotdays").mkdir(exist_ok=True)
+    write_manifest(exp, out, tasks, status="running")
+    started = time.perf_counter()
+    from tqdm import tqdm
+
+    report = progress if callable(progress) else None
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",
+               disable=not progress or report is not None, dynamic_ncols=True)
+    finished = len(tasks) - len(todo)
+    try:
+        if report:
+            report(exp.name, finished, len(tasks))
+        for task_id, result in execute(exp, todo, workers, scheduler, backend, processes,
+                                       study):
+            write_parquet(result["spotdays"], out / "spotdays" / f"{task_id}.parquet")
+            write_parquet(result["summary"], out / "runs" / f"{task_id}.parquet")
+            bar.update(1)
+            finished += 1
+            if report:
+                report(exp.name, finished, len(tasks))
+    finally:
+        bar.close()
+    collect(out)
+    write_manifest(exp, out, tasks, status="complete", wall=time.perf_counter() - started)
+    return out
+
+
+def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | None, backend: str,
+            processes: bool | None = None, study: Study | None = None):
+    """Yield (task_id, result) as tasks finish, on the chosen backend.
+
+    ``processes`` (default: when ``workers > 1``) runs tasks in a pool of worker processes;
+    with one worker and no pool they run in this process.
+    """
+    if not tasks:
+        return
+    if not (scheduler or backend == "dask" or (workers > 1 if processes is None else processes)):
+        for t in tasks:
+            yield t.task_id, run_task(exp, t, study)
+        return
+    # Workers each load the study and log the same warnings: gather them and print each once.
+    from ..sim.kernels import announce_compile
+    from ..progress import WarningTally
+
+    announce_compile()  # here, once, rather than from every worker (they inherit the flag)
+    tally = WarningTally()
+    try:
+        if scheduler or backend == "dask":
+            for task_id, (result, messages) in execute_dask(exp, tasks, scheduler, workers,
+                                                             study):
+                tally.add(messages)
+                yield task_id, result
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            from ..progress import call_capturing_warnings
+
+            with ProcessPoolExecutor(max_workers=workers,
+                                     mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(call_capturing_warnings, run_task, exp, t, study): t
+                           for t in tasks}
+                for f in as_completed(futures):
+                    result, messages = f.result()
+                    tally.add(messages)
+                    yield futures[f].task_id, result
+    finally:
+        tally.report()
+
+
+SCHEDULER_TIMEOUT_S = 5.0
+"""How long to try to reach a Dask scheduler before giving up with a message."""
+
+
+def connect_scheduler(client_class, address: str):
+    """A Dask ``Client`` connected to ``address``, or a ConfigError saying it is unreachable."""
+    try:
+        return client_class(address, timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"--scheduler {address}: cannot connect to a Dask scheduler ({exc}). Start one "
+            "('dask scheduler', then 'dask worker ADDRESS' on each machine) and give its "
+            "tcp://HOST:PORT, or leave out --scheduler "
+            "to run on this machine.") from None
+
+
+def execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, workers: int,
+                 study: Study | None = None):
+    """Yield (task_id, (result, warnings)) as tasks finish on a Dask cluster."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = connect_scheduler(Client, scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        from ..progress import call_capturing_warnings
+
+        futures = [client.submit(call_capturing_warnings, run_task, exp, t, study,
+                                 key=f"hotspot-sim-{exp.name}-{t.task_id}", pure=False)
+                   for t in tasks]
+        ids = {f.key: t.task_id for f, t in zip(futures, tasks)}
+        for f in as_completed(futures):
+            yield ids[f.key], f.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
