@@ -931,7 +931,7 @@ def cmd_view(args) -> int:
     load_scenario(scenario)  # a bad scenario fails here with one clear line
     if args.policy:
         get_policy(args.policy)
-    from .sim.app import ensure_assets
+    from .sim.app_assets import ensure_assets
 
     try:  # the page's web assets, kept locally so the page works without the CDN
         assets = ensure_assets()

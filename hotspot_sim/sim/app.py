@@ -17,13 +17,11 @@ watch.  The scenario comes from ``$HOTSPOT_SIM_LIVE_SCENARIO`` (set by
 ``hotspot-sim view --scenario``); its street network and crime data are
 loaded once per server process and shared by every reset.
 
-Offline use: solara's page loads its JavaScript and CSS (the solara Vuetify
-app, RequireJS, Font Awesome) from a CDN through the server's asset proxy.
-:func:`ensure_assets` puts those npm packages in a local folder once (with
-``npm pack``, from the npm registry) and ``hotspot-sim view`` points the
-server's proxy cache at it, so the page works without the CDN.  For the same
-reason the page draws its own main area instead of Mesa's draggable grid,
-which loads one more library from the CDN.
+Offline use: :mod:`hotspot_sim.sim.app_assets` keeps the page's web assets
+locally; for the same reason the page draws its own main area instead of
+Mesa's draggable grid, which loads one more library from the CDN.  The heat
+layers come from the kernels (:func:`deterrence_by_node`, :func:`risk_by_node`):
+one formula, one place.
 """
 
 from __future__ import annotations
@@ -32,13 +30,7 @@ import datetime as dt
 import functools
 import io
 import os
-import re
-import shutil
-import subprocess
-import tarfile
-import tempfile
 import threading
-import urllib.request
 from pathlib import Path
 
 import matplotlib
@@ -57,7 +49,6 @@ from mesa.visualization.utils import update_counter  # noqa: E402
 
 from ..settings import Scenario, load_scenario  # noqa: E402
 from ..study import Study, load_study  # noqa: E402
-from . import kernels as K  # noqa: E402
 from .model import PatrolModel  # noqa: E402
 from .policies import REGISTRY  # noqa: E402
 
@@ -89,65 +80,6 @@ ATTRIBUTION = "© OpenStreetMap contributors"
 # Per browser session: solara keeps a reactive's value per connected page.
 heat_layer = solara.reactive("risk")
 minutes_per_step = solara.reactive(10)
-
-
-# --------------------------------------------------------------------------- offline assets
-
-
-def assets_dir() -> Path:
-    """Where the page's web assets are kept: ``<hotspot-sim cache>/solara-cdn``."""
-    from ..network import cache_dir
-
-    return cache_dir() / "solara-cdn"
-
-
-def required_assets() -> list[str]:
-    """The npm ``name@version`` packages solara's page template loads from the CDN."""
-    import ipyvuetify
-    import solara.server.settings as server_settings
-
-    template = Path(solara.__file__).parent / "server" / "templates" / "solara.html.j2"
-    found = re.findall(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/", template.read_text())
-    vuetify3 = int(ipyvuetify.__version__.split(".")[0]) >= 3
-    skip = "@widgetti/solara-vuetify-app@" if vuetify3 else "@widgetti/solara-vuetify3-app@"
-    wanted = [f for f in dict.fromkeys(found) if not f.startswith(skip)]
-    fa = server_settings.assets.fontawesome_path.strip("/").split("/")[0]
-    if fa and fa not in wanted:
-        wanted.append(fa)
-    return wanted
-
-
-def _npm_tarball(spec: str, dest: Path) -> Path:
-    """``npm pack`` one package (the npm registry's own client), else its registry tarball."""
-    npm = shutil.which("npm")
-    if npm:
-        out = subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", str(dest)],
-                             capture_output=True, text=True, timeout=300, check=True)
-        return dest / out.stdout.strip().splitlines()[-1]
-    name, _, version = spec.rpartition("@")
-    url = f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{version}.tgz"
-    path = dest / f"{name.split('/')[-1]}-{version}.tgz"
-    with urllib.request.urlopen(url, timeout=120) as r:  # noqa: S310 - fixed https URL
-        path.write_bytes(r.read())
-    return path
-
-
-def ensure_assets(folder: Path | None = None) -> Path:
-    """Put every asset package the page needs in ``folder`` (skipping those already there)."""
-    folder = Path(folder or assets_dir())
-    folder.mkdir(parents=True, exist_ok=True)
-    for spec in required_assets():
-        target = folder / spec
-        if (target / "package.json").exists():
-            continue
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            tgz = _npm_tarball(spec, Path(tmp))
-            with tarfile.open(tgz) as tar:
-                tar.extractall(tmp, filter="data")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(target, ignore_errors=True)
-            os.replace(Path(tmp) / "package", target)
-    return folder
 
 
 # --------------------------------------------------------------------------- the model
@@ -205,29 +137,35 @@ class LivePatrolModel(PatrolModel):
 
 
 def deterrence_by_node(m: PatrolModel) -> np.ndarray:
-    """:func:`hotspot_sim.sim.kernels.deterrence` for every node at once (numpy)."""
-    ns, P, t = m.nodes, m.params, float(m.tick)
-    present = np.where(ns.cover > 0, P[K.P_PRESENCE], 0.0)
-    res = np.zeros(len(ns.res_level))
-    on = ns.res_level > 0
-    res[on] = ns.res_level[on] * np.exp(-(t - ns.res_t[on]) / P[K.P_TAU_SHORT])
-    lt = np.zeros(len(ns.res_level))
-    lp = ns.last_pday
-    has = lp >= 0
-    gap = np.maximum(t - ((lp[has] + 1) * K.MINUTES_PER_DAY - P[K.P_DAY0]), 0.0)
-    lt[has] = np.where(gap <= P[K.P_LONG_HOLD], P[K.P_LONG],
-                       P[K.P_LONG] * np.exp(-(gap - P[K.P_LONG_HOLD]) / P[K.P_LONG_TAU]))
-    return 1.0 - (1.0 - present) * (1.0 - res) * (1.0 - lt)
+    """Share of attempts deterred at every node now: the kernels' own formula.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per street node (:func:`hotspot_sim.sim.kernels.deterrence_surface`).
+    """
+    return m.kernels.deterrence_surface(m.nodes, m.tick, m.params)
 
 
 def risk_by_node(m: PatrolModel) -> np.ndarray:
-    """:func:`hotspot_sim.sim.kernels.risk` (attractiveness A per minute) for every node at once."""
-    net, ns, P, t = m.net, m.nodes, m.params, m.tick
-    hour = ((t + int(P[K.P_WEEK0])) % K.MINUTES_PER_WEEK) // 60
-    a = net.base * net.time_factor[hour]
-    on = ns.b_level > 0
-    a[on] += ns.b_level[on] * np.exp(-(t - ns.b_t[on]) / P[K.P_TAU_B])
-    return a
+    """Offending risk (attractiveness A per minute) at every node now: the kernels' formula.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per street node (:func:`hotspot_sim.sim.kernels.risk_surface`).
+    """
+    return m.kernels.risk_surface(m.net, m.nodes, m.tick, m.params)
 
 
 # --------------------------------------------------------------------------- drawing
@@ -555,6 +493,7 @@ def _warm_up() -> None:
     try:
         m = LivePatrolModel(officers=1, offenders=20)
         m.run_for(2)
+        risk_by_node(m), deterrence_by_node(m)  # the heat layers' kernels too
     except Exception:  # noqa: BLE001 - the page reports real errors when it builds its model
         pass
 

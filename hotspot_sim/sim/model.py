@@ -34,6 +34,7 @@ from .calendar import Calendar, DailyEvents
 from .dispatch import Dispatch
 from .policies import get_policy
 from .policies.base import ARRIVAL, CALL_DONE, DAY_START, IDLE, Visit
+from .responders import Responders
 from .routing import Router
 from .shifts import Shifts
 from .state import QUEUE_SLOTS, Movers, encode_orders, kernel_params, new_logs, new_node_state, \
@@ -150,8 +151,9 @@ class PatrolModel(mesa.Model):
 
     def _build_dispatch(self) -> Dispatch:
         weights = self.observed_intensity[self._attractors] + 1e-9
+        self.responders = Responders(self)
         return Dispatch(self.config.calls, self.rng, self._attractors, weights,
-                        self.minute_of_day0, self._nearest_available, self._assign_call)
+                        self.minute_of_day0, self.responders.nearest, self.responders.assign)
 
     # ------------------------------------------------------------------ orders and calls
 
@@ -185,58 +187,6 @@ class PatrolModel(mesa.Model):
     def _refresh_hop(self) -> None:
         if self.net.hop is not self.router.hop:
             self.net = self.net._replace(hop=self.router.hop)
-
-    def _dispatchable(self, a: Officer) -> bool:
-        status = int(self.officers.status[a.index])
-        if status in (K.OFF_DUTY, K.ON_CALL) or a.on_call is not None:
-            return False
-        if status in (K.AT_HOTSPOT, K.TRAVELLING) and not self.config.calls.pull_hotspot_officers:
-            return False
-        return True
-
-    def _nearest_available(self, call) -> int | None:
-        free = [a.index for a in self.officer_agents if self._dispatchable(a)]
-        if not free:
-            return None
-        d = self.travel_distance(call.node, free)
-        return int(free[int(np.argmin(d))])
-
-    def travel_distance(self, dest: int, officers) -> np.ndarray:
-        """Street distance (m) officers must cover to reach ``dest``.
-
-        An officer part-way along an edge first finishes it, as the kernel does.
-
-        Parameters
-        ----------
-        dest : int
-            Destination node.
-        officers : sequence of int
-            Officer indices.
-
-        Returns
-        -------
-        numpy.ndarray
-            Metres, one per officer.
-        """
-        pos = self.officers.pos
-        k = np.asarray(officers, dtype=np.int64)
-        # Runs twice per call for service: look the row up in the router's dict
-        # directly (Router.row builds arrays) and index one row, not the table.
-        row = self.router.rows.get(int(dest))
-        if row is None:
-            row = self.router.row(dest)
-        nxt = pos.nxt[k]
-        on_edge = nxt >= 0
-        ahead = np.where(on_edge, nxt, pos.node[k])
-        return self.router.dist[row][ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
-
-    def _assign_call(self, k: int, call) -> None:
-        a = self.officer_agents[k]
-        a.on_call = call
-        call.dispatched = float(self.tick)
-        call.travel_m = float(self.travel_distance(call.node, [k])[0])
-        # arrival time is read from arrived_tick when the call ends (no extra stop)
-        self.give_orders(a, [Visit(call.node, call.service_minutes, K.ON_CALL, K.ON_CALL)])
 
     # ------------------------------------------------------------------ running
 
