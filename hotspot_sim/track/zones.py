@@ -64,10 +64,10 @@ def zone_crimes(x, y, hotspots: pd.DataFrame, rings: Sequence[float],
                 radius_m: float | None = DEFAULT_RADIUS_M) -> Zoning:
     """Zone each point by its nearest hot spot: core, catchment ring or elsewhere.
 
-    A point within the radius (distance <= radius) is in the hot spot; one at
-    ``radius + rings[i-1] < distance <= radius + rings[i]`` is in ring ``i``
-    (with ``rings[-1]`` read as 0); anything farther is elsewhere.  Bland et al.
-    (2021) used 100 m buffers around 100 m hot spots.
+    A point within the radius (distance <= radius) is in the hot spot; ring 1
+    reaches out to ``radius + rings[0]``, ring ``i`` from ``radius + rings[i-2]``
+    (exclusive) to ``radius + rings[i-1]`` (inclusive); anything farther is
+    elsewhere.  Bland et al. (2021) used 100 m buffers around 100 m hot spots.
 
     Parameters
     ----------
