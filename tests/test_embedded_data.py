@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -175,8 +176,16 @@ def test_main_job_runs_from_another_directory_without_the_data_variable(tmp_path
 
 @pytest.mark.slow
 def test_wheel_carries_data_scenarios_and_experiments(tmp_path):
+    # Built from a clean copy: setuptools reuses an old build/ folder in the tree, which
+    # would ship modules that have since moved (hotspot_sim/data.py beside data/).
+    source = tmp_path / "source"
+    for name in ("hotspot_sim", "scenarios", "experiments"):
+        shutil.copytree(ROOT / name, source / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                           "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+                           "--no-build-isolation", "-q", "-w", str(tmp_path), str(source)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     (wheel,) = tmp_path.glob("hotspot_sim-*.whl")
@@ -188,6 +197,10 @@ def test_wheel_carries_data_scenarios_and_experiments(tmp_path):
     for name in list(manifest["files"]) + ["MANIFEST.json", "DATA_LICENSE.md"]:
         assert f"hotspot_sim/data/datasets/{name}" in names
     assert "hotspot_sim/scenarios/welwyn_hatfield.toml" in names
+    package = ROOT / "hotspot_sim"
+    modules = {f"hotspot_sim/{p.relative_to(package).as_posix()}" for p in package.rglob("*.py")}
+    shipped = {n for n in names if n.startswith("hotspot_sim/") and n.endswith(".py")}
+    assert shipped == modules  # every subpackage (pyproject lists them by name), nothing stale
     assert "hotspot_sim/scenarios/calibrated/welwyn_hatfield.toml" in names
     assert "hotspot_sim/experiments/policy_comparison.toml" in names
     assert data_bytes < 2 * 1024 * 1024
