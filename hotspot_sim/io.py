@@ -22,15 +22,12 @@ file and what to do:
 from __future__ import annotations
 
 import codecs
-import gzip
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
 import tempfile
-import zlib
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -39,6 +36,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from ._file_bytes import binary_problem, holds_utf8_sequences, read_bytes
 from .errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -327,48 +325,6 @@ def read_json(path: Path, fix: str) -> dict:
         raise DataError(f"{path}: cannot read this JSON file ({exc}); {fix}") from None
 
 
-# Known binary formats someone might export or rename to .csv by mistake.
-_BINARY_SIGNATURES: dict[bytes, str] = {
-    b"PK\x03\x04": "a zip archive or Excel .xlsx workbook",
-    b"\xd0\xcf\x11\xe0": "an Excel .xls workbook",
-    b"PAR1": "a parquet file",
-    b"%PDF": "a PDF document",
-    b"SQLite format 3": "an SQLite database",
-}
-# Control bytes text files never hold; a CSV with any NUL, or many of the others, is binary.
-_NON_TEXT = re.compile(rb"[\x00-\x06\x0b\x0e-\x1a\x1c-\x1f\x7f]")
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
-def _read_bytes(path: Path, what: str) -> bytes:
-    """A file's bytes, gunzipped when it is gzip-compressed (``.csv.gz``)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the {what} file ({exc.strerror or exc})") from None
-    if raw[:2] == b"\x1f\x8b":  # gzip magic, whatever the file is called
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"{path}: the {what} file is a damaged gzip file ({exc}); "
-                            "download or compress it again") from None
-    return raw
-
-
-def _binary_problem(raw: bytes) -> str | None:
-    """Why `raw` is not text (naming the format or the first odd byte), or None."""
-    for signature, kind in _BINARY_SIGNATURES.items():
-        if raw.startswith(signature):
-            return f"it is {kind}"
-    head = raw[:65536]
-    n_odd = len(_NON_TEXT.findall(head))
-    if b"\x00" in head or n_odd > 0.01 * len(head):
-        pos = _NON_TEXT.search(head).start()
-        line = head.count(b"\n", 0, pos) + 1
-        return f"line {line} holds byte 0x{head[pos]:02X}, which text never holds"
-    return None
-
-
 def _decode_legacy(raw: bytes, pos: int, path: Path, what: str) -> str:
     """Decode a non-UTF-8 export as Windows-1252 (else latin-1), with a counted warning.
 
@@ -378,7 +334,7 @@ def _decode_legacy(raw: bytes, pos: int, path: Path, what: str) -> str:
     `pos` is the offset of the first byte that is not UTF-8.
     """
     line = raw.count(b"\n", 0, pos) + 1
-    if _UTF8_MULTIBYTE.search(raw):
+    if holds_utf8_sequences(raw):
         raise DataError(f"{path}: line {line}: byte 0x{raw[pos]:02X} is not UTF-8, but other lines "
                         f"are: the {what} file mixes text encodings. Re-save it as UTF-8 "
                         "(e.g. Excel: 'CSV UTF-8').")
@@ -421,7 +377,7 @@ def read_csv_text(path: Path, what: str = "CSV") -> str:
         and byte), or mixes UTF-8 with another encoding (line and byte).
     """
     path = Path(path)
-    raw = _read_bytes(path, what)
+    raw = read_bytes(path, what)
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -431,7 +387,7 @@ def read_csv_text(path: Path, what: str = "CSV") -> str:
     if not raw.removeprefix(codecs.BOM_UTF8).strip():
         raise DataError(f"{path}: the {what} file is empty ({len(raw)} bytes); expected a header "
                         "line and at least one row")
-    problem = _binary_problem(raw)
+    problem = binary_problem(raw)
     if problem:
         raise DataError(f"{path}: not a text CSV ({problem}); export the {what} data as a CSV "
                         "text file (UTF-8) and give that file")
