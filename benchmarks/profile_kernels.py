@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from hotspot_sim.sim import kernels as K
+from hotspot_sim.sim.kernel_builds import kernels
 from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.settings import load_scenario
 from hotspot_sim.study import load_study
@@ -69,8 +70,8 @@ def main() -> None:
         return m
 
     t = time.perf_counter()
-    K.kernels().run_ticks(*kernel_args(model({**NO_CALLS, "offenders.count": 0,
-                                                  "officers.count": 0}), 481))
+    kernels().run_ticks(*kernel_args(model({**NO_CALLS, "offenders.count": 0,
+                                                "officers.count": 0}), 481))
     print(f"first call (compile or cache load): {time.perf_counter() - t:.1f} s")
 
     cases = [

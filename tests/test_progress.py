@@ -61,7 +61,7 @@ def test_worker_warnings_are_captured_and_summarised_once():
 def test_compile_notice_only_when_the_numba_cache_is_cold(tmp_path, monkeypatch):
     import importlib.util
 
-    from hotspot_sim.sim import kernels as K
+    from hotspot_sim.sim import kernel_builds as K
 
     src = tmp_path / "tiny_kernel.py"
     src.write_text("import numba\n\n@numba.njit(cache=True)\ndef f(x):\n    return x + 1\n")

@@ -1,15 +1,15 @@
 """The hot loop: movement, offending, near-repeat risk and residual deterrence.
 
 Every function here is written once in plain, numba-compatible Python and built
-twice by :func:`kernels`: compiled with ``numba.njit`` (what the model
-uses) and left as plain Python (the *reference*, ~100x slower, used by tests
-to check that compilation changes nothing).  Both draw random numbers only with
+twice by :func:`hotspot_sim.sim.kernel_builds.kernels`: compiled with
+``numba.njit`` (what the model uses) and left as plain Python (the *reference*,
+~100x slower, used by tests to check that compilation changes nothing).  Both draw random numbers only with
 ``np.random.random()`` after ``np.random.seed(seed)``; numba's generator is
 the same Mersenne Twister as NumPy's legacy one, so the two agree draw for draw.
 
 State lives in flat arrays grouped in small named tuples (defined and built
-by keyword in :mod:`hotspot_sim.sim.state`).  Costs are proportional to what happens, never to
-(all nodes x every tick):
+by keyword in :mod:`hotspot_sim.sim.state`).  Costs are proportional to what
+happens, never to (all nodes x every tick):
 
 - risk ``A = A0(node, hour of week) + B`` is evaluated only where an offender
   is; the near-repeat boost ``B`` is stored with the tick it was set and decays
@@ -20,19 +20,15 @@ by keyword in :mod:`hotspot_sim.sim.state`).  Costs are proportional to what hap
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import os
-import sys
-from collections.abc import Callable
-from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba.core import cgutils, types
-from numba.extending import intrinsic, overload
-from llvmlite import ir
-from numba.np.arrayobj import make_array
+
+# borrow() and prefetch() are numba intrinsics that change no result: see kernel_tricks.
+# (numba's on-disk cache is keyed by this file: after editing kernel_tricks.py,
+# touch this file so the kernels are compiled again.)
+from .kernel_tricks import borrow, prefetch
 
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * 1440
@@ -86,88 +82,6 @@ OUTCOME_NAMES = ("committed", "deterred", "displaced")
 STOP_END, STOP_DECISION, STOP_LOG_FULL = 0, 1, 2
 
 
-# ------------------------------------------------------------------ borrowed views
-# Why this exists: every array in the state tuples is reference counted, and
-# numba increments and decrements the count (an atomic instruction, ~20
-# cycles each) of *every array in a tuple* whenever the tuple is bound to a
-# parameter of an inlined helper.  ``move_officer(net, ns, P, oc, ...)`` alone
-# binds 53 arrays, so each helper call cost ~100 atomic operations.  Numba's
-# reference-count pruning removes such incref/decref pairs only when they are
-# close together (same block or a simple diamond); across the loops and
-# branches of these large inlined kernels it keeps them.  That, not the
-# arithmetic, made a tick cost ~0.9 us per on-duty officer even when the
-# officer did nothing (profiled: the time was in NRT_incref/NRT_decref).
-#
-# ``run_ticks`` therefore first swaps its tuples for *borrowed* views: the same
-# arrays (same data, shape, strides) with no owner (NULL meminfo), for which
-# incref/decref are no-ops.  This is safe because the caller keeps the original
-# arrays alive for the whole call and the views never escape it (run_ticks
-# returns two integers).  In the pure-Python reference ``borrow`` is the identity.
-
-def _borrow_value(context, builder, ty, val):
-    if isinstance(ty, types.Array):
-        ary = make_array(ty)(context, builder, value=val)
-        ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
-        ary.parent = cgutils.get_null_value(ary.parent.type)
-        return ary._getvalue()
-    if isinstance(ty, types.BaseTuple):  # (named) tuples, nested ones included
-        for i, item_ty in enumerate(ty.types):
-            item = _borrow_value(context, builder, item_ty, builder.extract_value(val, i))
-            val = builder.insert_value(val, item, i)
-    return val  # scalars are passed through
-
-
-@intrinsic
-def _borrow(typingctx, tup):
-    def codegen(context, builder, sig, args):
-        return _borrow_value(context, builder, sig.args[0], args[0])
-    return tup(tup), codegen
-
-
-def borrow(tup):
-    """``tup`` unchanged; compiled: the same arrays without reference counting (see above)."""
-    return tup
-
-
-@overload(borrow, jit_options={"cache": True})
-def _borrow_overload(tup):
-    return lambda tup: _borrow(tup)
-
-
-# ------------------------------------------------------------------ prefetch
-# Why: the next-hop lookup ``net.hop[row, node]`` reads one int32 from a
-# (routing rows x n_nodes) table of tens of MB, so nearly every lookup missed
-# the caches; that one load was ~20% of the kernel time (perf).  When an agent
-# starts an edge we know the node it will need the next hop of, usually a tick
-# or so before it needs it, so we ask the CPU to fetch that entry now.  A
-# prefetch changes no value (and never faults); in the reference it does nothing.
-
-@intrinsic
-def _prefetch(typingctx, arr, i, j):
-    def codegen(context, builder, sig, args):
-        aryty = sig.args[0]
-        ary = make_array(aryty)(context, builder, value=args[0])
-        idx = [context.cast(builder, args[1], sig.args[1], types.intp),
-               context.cast(builder, args[2], sig.args[2], types.intp)]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
-        fn = builder.module.declare_intrinsic("llvm.prefetch", [cgutils.voidptr_t], fnty)
-        # read, keep in all cache levels, data cache
-        builder.call(fn, [builder.bitcast(ptr, cgutils.voidptr_t), i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
-    return types.none(arr, i, j), codegen
-
-
-def prefetch(arr, i, j):
-    """Hint that ``arr[i, j]`` will be read soon (compiled only; no effect on results)."""
-
-
-@overload(prefetch, jit_options={"cache": True})
-def _prefetch_overload(arr, i, j):
-    return lambda arr, i, j: _prefetch(arr, i, j)
-
-
 def koper_curve(stay, onset, width, peak):
     """Residual deterrence left by a stay of ``stay`` minutes (0 at 0 minutes).
 
@@ -214,7 +128,7 @@ def long_term(last_pday, t, P):
 
 # ------------------------------------------------------------------ the kernels
 # This file is imported twice: as ``hotspot_sim.sim.kernels`` (compiled with numba)
-# and, by :func:`kernels` with ``reference=True``, as
+# and, by :func:`kernel_builds.kernels` with ``reference=True``, as
 # ``hotspot_sim.sim.kernels_reference`` (the same source left as plain Python).
 # Module-level functions (not closures) let numba cache the compiled code on
 # disk, so a new process loads it instead of compiling for ~20 s.
@@ -697,134 +611,3 @@ def risk_surface(net, ns, t, P):
     for i in range(out.shape[0]):
         out[i] = risk(net, ns, i, t, P)
     return out
-
-
-class Kernels(NamedTuple):
-    """The kernels of one build (compiled or reference), called as plain functions."""
-
-    run_ticks: Callable
-    close_day: Callable
-    presence_begin: Callable
-    presence_end: Callable
-    deterrence: Callable
-    risk: Callable
-    attempt: Callable
-    next_trip: Callable
-    deterrence_surface: Callable
-    risk_surface: Callable
-
-
-def exports() -> Kernels:
-    """This module's kernels (run_ticks wrapped to skip re-dispatch when compiled)."""
-    return Kernels(run_ticks=run_ticks if REFERENCE else _skip_dispatch(run_ticks),
-                   close_day=close_day, presence_begin=presence_begin_py,
-                   presence_end=presence_end_py, deterrence=deterrence, risk=risk,
-                   attempt=attempt, next_trip=next_trip, deterrence_surface=deterrence_surface,
-                   risk_surface=risk_surface)
-
-
-def _skip_dispatch(dispatcher):
-    """``dispatcher`` (run_ticks), minus numba's type resolution when the state is unchanged.
-
-    Why: a call resolves the numba type of every argument before unboxing, ~10
-    us for our ~70 arrays in nested named tuples, paid on every kernel call (the
-    model calls run_ticks at every event).  The model passes the same state
-    tuples each time, and a tuple cannot change which arrays it holds, so when
-    the six state objects are the very ones of the previous call we go straight
-    to the compiled entry point found then (which still unboxes and checks each
-    argument).  Anything else goes through the dispatcher as usual.  The
-    ``dispatcher`` attribute gives the numba function (signatures, inspect_llvm).
-    """
-    last_state, last_entry = None, None
-
-    def run_ticks(net, ns, of, oc, logs, P, t0, t1, seed, day_start):
-        nonlocal last_state, last_entry
-        s = last_state  # identity checks only: the previous state is kept alive here, so ids cannot be reused
-        if (s is not None and s[0] is net and s[1] is ns and s[2] is of and s[3] is oc
-                and s[4] is logs and s[5] is P):
-            return last_entry(net, ns, of, oc, logs, P, t0, t1, seed, day_start)
-        args = (net, ns, of, oc, logs, P, t0, t1, seed, day_start)
-        result = dispatcher(*args)
-        last_state, last_entry = None, None
-        sig = tuple(dispatcher.typeof_pyval(a) for a in args)
-        cres = dispatcher.overloads.get(sig)
-        if cres is not None and all(isinstance(a, (int, np.integer)) for a in args[6:]):
-            last_state, last_entry = args[:6], cres.entry_point
-        return result
-
-    run_ticks.dispatcher = dispatcher
-    run_ticks.__doc__ = dispatcher.py_func.__doc__
-    return run_ticks
-
-
-COMPILE_MESSAGE = ("hotspot-sim: compiling the simulation kernels (first run after install, "
-                   "about 1 minute; cached afterwards)...")
-ANNOUNCED_ENV = "HOTSPOT_SIM_COMPILE_ANNOUNCED"
-"""Set once the message is shown, so worker processes started afterwards stay quiet."""
-
-
-def cache_is_cold(dispatcher=None) -> bool:
-    """True when numba has no fresh on-disk build of ``dispatcher`` (default run_ticks).
-
-    numba keeps an index per function beside the module (``__pycache__/*.nbi``),
-    stamped with the source file's time and size; an index that is missing,
-    from another numba or for older source loads as empty, and the first call
-    compiles.  Uses numba's cache internals, so if they change we say nothing
-    rather than claim a compile that may not happen.
-    """
-    dispatcher = run_ticks if dispatcher is None else dispatcher
-    if getattr(dispatcher, "overloads", None):
-        return False  # already compiled or loaded in this process
-    try:
-        return not dispatcher._cache._cache_file._load_index()
-    except (AttributeError, OSError, EOFError, ValueError):
-        return False
-
-
-def announce_compile(dispatcher=None, stream=None) -> bool:
-    """Say once (on stderr) that the kernels are compiling, when the cache is cold.
-
-    Returns True when the message was printed.  A process that printed it sets
-    ``HOTSPOT_SIM_COMPILE_ANNOUNCED`` so the worker processes it starts do not
-    repeat it.
-    """
-    if os.environ.get(ANNOUNCED_ENV) or REFERENCE or not cache_is_cold(dispatcher):
-        return False
-    os.environ[ANNOUNCED_ENV] = "1"
-    print(COMPILE_MESSAGE, file=stream or sys.stderr, flush=True)
-    return True
-
-
-_EXPORTS: dict[str, Kernels] = {}
-
-
-def kernels(reference: bool = False) -> Kernels:
-    """The compiled kernels, or the pure-Python reference (same source, loaded once).
-
-    Parameters
-    ----------
-    reference : bool
-        The pure-Python build (~100x slower; for tests and benchmarks).
-
-    Returns
-    -------
-    Kernels
-        The entry points, e.g. ``kernels().run_ticks(...)``.
-    """
-    key = "reference" if reference else "compiled"
-    if key not in _EXPORTS:
-        if not reference:
-            announce_compile()  # the first call compiles for about a minute: say so before
-        _EXPORTS[key] = (reference_module() if reference else sys.modules[__name__]).exports()
-    return _EXPORTS[key]
-
-
-def reference_module():
-    """This file imported again as plain Python (``hotspot_sim.sim.kernels_reference``)."""
-    name = __name__ + "_reference" if not REFERENCE else __name__
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, __file__)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]

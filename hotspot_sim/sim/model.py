@@ -27,6 +27,7 @@ from ..errors import ConfigError
 from ..network import StreetNetwork
 from ..settings import Scenario
 from ..study import Study, load_study
+from . import kernel_builds
 from . import kernels as K
 from . import tables
 from .agents import Officer, Offender
@@ -71,7 +72,7 @@ class PatrolModel(mesa.Model):
         self.config = config
         self.study = study or load_study(config)
         self.network: StreetNetwork = self.study.network
-        self.kernels = K.kernels(reference=reference)
+        self.kernels = kernel_builds.kernels(reference=reference)
         self.reference = reference
         self.calendar = Calendar(config.start_datetime)
         self.start = self.calendar.start

@@ -8,8 +8,9 @@ node is ``indices[hop[row, v]]``, the edge length ``edge_length[hop[row, v]]``;
 -1 at the destination itself) and ``dist[row, v]`` the distance in metres.
 An edge index rather than the next node because the kernels need both the node
 and the edge length: with the node alone they scanned v's CSR row for the
-length, two more cache misses per step.  Trees are computed in batches when a destination is first needed and
-cached, so nothing searches a path in the simulation loop.
+length, two more cache misses per step.  Trees are computed in batches when a
+destination is first needed and cached, so nothing searches a path in the
+simulation loop.
 """
 
 from __future__ import annotations
