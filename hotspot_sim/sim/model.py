@@ -15,7 +15,6 @@ advances ``n`` minutes at full speed.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
 
 import mesa
@@ -41,9 +40,6 @@ from .shifts import Shifts
 from .state import QUEUE_SLOTS, Movers, encode_orders, kernel_params, new_logs, new_node_state, \
     new_officers
 from .world import build_world, place_offenders
-
-log = logging.getLogger(__name__)
-
 
 class PatrolModel(mesa.Model):
     """Police patrol on a real street network.

@@ -78,8 +78,6 @@ class Policy:
     #: (lo, hi) of numeric parameters (hi None: no upper bound); any other number must be a
     #: finite number >= 0.  Checked before anything runs, with nan and inf refused.
     ranges: ClassVar[dict] = {}
-    #: may hot-spot officers be dispatched to calls (None: the scenario decides)
-    dedicated: ClassVar[bool] = False
 
     def __init__(self, model: PatrolModel, params: dict | None = None):
         self.model = model
