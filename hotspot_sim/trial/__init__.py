@@ -13,7 +13,8 @@ Experiments (arms x sweep grid x replications):
 * :mod:`.runner` -- :func:`run_experiment`, locally or on Dask, optionally on a
   prepared :class:`~hotspot_sim.study.Study`;
 * :mod:`.report` -- :func:`build_report`: per-arm means with intervals, % change
-  against control, displacement, trial statistics and cost-benefit.
+  against control, displacement, trial statistics and cost-benefit, from a
+  results folder read back and checked by :func:`.results.load_results`.
 
 Trial statistics, on a tidy spot-day table (one row per hot spot per day;
 columns in :mod:`.spot_days`), so a real trial's data goes through exactly the
@@ -36,6 +37,7 @@ from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
 from .measure import run_task
 from .power import POWER_STEP, power, simulate_trial, smallest_adequate
 from .report import build_report, change_table, mean_ci
+from .results import load_results
 from .runner import run_experiment
 from .runs import make_tasks, move_aside, runs_to_do, study_fingerprint
 from .spot_days import TrialResult
@@ -53,6 +55,7 @@ __all__ = [
     "conditional_poisson",
     "cost_benefit",
     "load_experiment",
+    "load_results",
     "make_tasks",
     "mean_ci",
     "move_aside",

@@ -14,11 +14,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..checks import MAX_DAYS, MAX_SEED, MIN_DAYS, check_name, check_number
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..settings import Scenario
 
 EXPERIMENT_KEYS = {"name", "description", "scenario", "days", "replications", "seed", "control",
                    "hotspots", "hotspot_radius_m", "rings_m"}
@@ -41,6 +45,37 @@ class Arm:
 
 @dataclass(frozen=True)
 class Experiment:
+    """An experiment: arms run on one scenario, over a sweep grid, with replications.
+
+    Attributes
+    ----------
+    name : str
+        Names the results folder and the report.
+    scenario : str
+        Scenario name or TOML path (relative to ``source``'s folder).
+    arms : tuple of Arm
+        The policies compared; ``control`` names the reference arm.
+    days : float
+        Simulated days per run.
+    replications : int
+        Runs per arm and grid point (common random numbers across arms).
+    seed : int
+        Root seed every run's seed is derived from.
+    control : str or None
+        The arm changes are measured against.
+    grid : dict
+        ``"section.key"`` or ``"policy.<param>"`` -> list of values to sweep.
+    quick : dict
+        The file's ``[quick]`` table (``days``, ``replications``).
+    hotspots, hotspot_radius_m, rings_m
+        The places every arm is measured at: the top-``hotspots`` harm places of the
+        observed data, their radius and the catchment rings beyond it (metres).
+    description, source : str
+        Free text, and the file it was read from (names it in messages).
+    quick_version : bool
+        Made by :meth:`with_quick` (recorded in the manifest and the report).
+    """
+
     name: str
     scenario: str
     arms: tuple[Arm, ...]
@@ -58,13 +93,27 @@ class Experiment:
     quick_version: bool = False   # made by with_quick (recorded in the manifest and report)
 
     def grid_points(self) -> list[dict]:
+        """Every combination of the grid's values (one empty point without a grid).
+
+        Returns
+        -------
+        list of dict
+            ``{"section.key": value, ...}`` per point, in ``itertools.product`` order.
+        """
         if not self.grid:
             return [{}]
         keys = list(self.grid)
         return [dict(zip(keys, values)) for values in itertools.product(*self.grid.values())]
 
     def with_quick(self) -> Experiment:
-        """The ``--quick`` version: the file's ``[quick]`` values (default 3 days, 2 reps)."""
+        """The ``--quick`` version: the file's ``[quick]`` values (default 3 days, 2 reps).
+
+        Returns
+        -------
+        Experiment
+            A copy with the quick days and replications and the first two values of each
+            grid list, marked ``quick_version``.
+        """
         q = {"days": 3.0, "replications": 2, **self.quick}
         return Experiment(**{**self.__dict__, "days": float(q["days"]),
                              "replications": int(q["replications"]),
@@ -87,7 +136,26 @@ class Task:
 
 
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file (errors name the key and the file)."""
+    """Read and validate an experiment file (errors name the key and the file).
+
+    Every arm's scenario at every grid point and every policy parameter is checked
+    here, so a mistake fails at once rather than in a worker hours later.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file, or the name of a shipped experiment (``policy_comparison``).
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ConfigError
+        Unknown tables or keys, numbers out of range, a bad arm, grid, scenario
+        override or policy parameter; the message names the file and the key.
+    """
     from ..settings import read_toml, resolve_toml
 
     path = resolve_toml(path, "experiments")
@@ -112,15 +180,15 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ConfigError(f"{where} [experiment] description = {head['description']!r}: "
                           "expected a string")
     exp = Experiment(
-        name=head["name"], scenario=head["scenario"], arms=tuple(parse_arms(raw, where)),
-        days=number(head, "days", 90.0, where, **DAYS_RANGE),
-        seed=number(head, "seed", 20211101, where, lo=0, hi=MAX_SEED, integer=True),
-        replications=number(head, "replications", 20, where, **REPLICATIONS_RANGE),
-        control=head.get("control"), grid=parse_grid(raw.get("grid", {}), where),
-        quick=parse_quick(raw.get("quick", {}), where),
-        hotspots=number(head, "hotspots", 20, where, lo=1, hi=10_000, integer=True),
-        hotspot_radius_m=number(head, "hotspot_radius_m", 100.0, where, lo=1, hi=5000),
-        rings_m=parse_rings(head.get("rings_m", (100.0, 200.0)), where),
+        name=head["name"], scenario=head["scenario"], arms=tuple(_parse_arms(raw, where)),
+        days=_number(head, "days", 90.0, where, **DAYS_RANGE),
+        seed=_number(head, "seed", 20211101, where, lo=0, hi=MAX_SEED, integer=True),
+        replications=_number(head, "replications", 20, where, **REPLICATIONS_RANGE),
+        control=head.get("control"), grid=_parse_grid(raw.get("grid", {}), where),
+        quick=_parse_quick(raw.get("quick", {}), where),
+        hotspots=_number(head, "hotspots", 20, where, lo=1, hi=10_000, integer=True),
+        hotspot_radius_m=_number(head, "hotspot_radius_m", 100.0, where, lo=1, hi=5000),
+        rings_m=_parse_rings(head.get("rings_m", (100.0, 200.0)), where),
         description=head.get("description", ""), source=where)
     names = [a.name for a in exp.arms]
     if exp.control is not None and exp.control not in names:
@@ -129,19 +197,19 @@ def load_experiment(path: str | Path) -> Experiment:
     for arm in exp.arms:  # fail now, not in a worker, on a bad scenario, key or policy
         for point in exp.grid_points():
             scenario_for(exp, arm, point)
-        check_policy(exp, arm)
-    check_grid_policy_params(exp)
+        _check_policy(exp, arm)
+    _check_grid_policy_params(exp)
     return exp
 
 
-def number(table: dict, key: str, default, where: str, lo: float | None = None,
-           hi: float | None = None, integer: bool = False, section: str = "experiment"):
+def _number(table: dict, key: str, default, where: str, lo: float | None = None,
+            hi: float | None = None, integer: bool = False, section: str = "experiment"):
     """``table[key]`` (or ``default``) checked as a finite number in ``[lo, hi]``."""
     return check_number(table.get(key, default), f"{where} [{section}] {key}", lo, hi,
                         integer=integer)
 
 
-def parse_quick(quick, where: str) -> dict:
+def _parse_quick(quick, where: str) -> dict:
     """The ``[quick]`` table: ``days`` and ``replications``, checked like ``[experiment]``."""
     if not isinstance(quick, dict):
         raise ConfigError(f"{where}: quick = {quick!r} must be a table [quick]")
@@ -151,11 +219,11 @@ def parse_quick(quick, where: str) -> dict:
                           f"known: {', '.join(QUICK_KEYS)}")
     ranges = {"days": DAYS_RANGE, "replications": REPLICATIONS_RANGE}
     for key in quick:
-        number(quick, key, None, where, section="quick", **ranges[key])
+        _number(quick, key, None, where, section="quick", **ranges[key])
     return dict(quick)
 
 
-def parse_rings(rings, where: str) -> tuple:
+def _parse_rings(rings, where: str) -> tuple:
     """``rings_m``: catchment ring distances beyond the hot spot radius, each positive and
     at least 1 m beyond the one before (ring names are whole metres, so they stay distinct)."""
     key = f"{where} [experiment] rings_m"
@@ -170,7 +238,7 @@ def parse_rings(rings, where: str) -> tuple:
     return tuple(rings)
 
 
-def parse_arms(raw: dict, where: str) -> list[Arm]:
+def _parse_arms(raw: dict, where: str) -> list[Arm]:
     arms = raw.get("arms")
     if not isinstance(arms, list) or not arms:
         raise ConfigError(f"{where}: needs at least one [[arms]] table")
@@ -198,7 +266,7 @@ def parse_arms(raw: dict, where: str) -> list[Arm]:
     return out
 
 
-def parse_grid(grid: dict, where: str) -> dict:
+def _parse_grid(grid: dict, where: str) -> dict:
     if not isinstance(grid, dict):
         raise ConfigError(f"{where}: grid = {grid!r} must be a table [grid] of "
                           "'section.key' = [values]")
@@ -214,8 +282,27 @@ def parse_grid(grid: dict, where: str) -> dict:
     return dict(grid)
 
 
-def scenario_for(exp: Experiment, arm: Arm, point: dict):
-    """The validated scenario of one arm at one grid point."""
+def scenario_for(exp: Experiment, arm: Arm, point: dict) -> Scenario:
+    """The validated scenario of one arm at one grid point.
+
+    Parameters
+    ----------
+    exp : Experiment
+        The experiment (its scenario is read relative to ``exp.source``).
+    arm : Arm
+        Its overrides apply first.
+    point : dict
+        A grid point; its scenario keys (not ``policy.<param>``) apply on top.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ConfigError
+        An override names an unknown key or a value out of range.
+    """
     from ..settings import load_scenario
 
     scenario = load_scenario(exp.scenario, relative_to=Path(exp.source).parent)
@@ -226,7 +313,8 @@ def scenario_for(exp: Experiment, arm: Arm, point: dict):
         raise ConfigError(f"{exp.source} arm {arm.name!r}: {exc}") from None
 
 
-def check_policy(exp: Experiment, arm: Arm) -> None:
+def _check_policy(exp: Experiment, arm: Arm) -> None:
+    """The arm's policy exists and accepts its parameters, and each swept value."""
     from ..sim.policies import get_policy
 
     try:
@@ -243,7 +331,7 @@ def check_policy(exp: Experiment, arm: Arm) -> None:
             raise ConfigError(f"{exp.source} [grid] arm {arm.name!r}: {exc}") from None
 
 
-def check_grid_policy_params(exp: Experiment) -> None:
+def _check_grid_policy_params(exp: Experiment) -> None:
     """A swept ``policy.<param>`` applies to the arms whose policy has it; some arm must."""
     from ..sim.policies import get_policy
 
@@ -253,9 +341,21 @@ def check_grid_policy_params(exp: Experiment) -> None:
             raise ConfigError(f"{exp.source} [grid] {key}: no arm's policy has this parameter")
 
 
-
 def policy_params(arm: Arm, point: dict) -> dict:
-    """The arm's policy parameters with the grid point's ``policy.<param>`` values it accepts."""
+    """The arm's policy parameters with the grid point's ``policy.<param>`` values it accepts.
+
+    Parameters
+    ----------
+    arm : Arm
+        The arm (its policy decides which parameters apply).
+    point : dict
+        A grid point.
+
+    Returns
+    -------
+    dict
+        Parameter name -> value.
+    """
     from ..sim.policies import get_policy
 
     accepted = get_policy(arm.policy).defaults

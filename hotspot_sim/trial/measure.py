@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=4)
-def cached_study(scenario_key: str) -> Study:
+def _cached_study(scenario_key: str) -> Study:
     """Network + observed data, loaded once per worker process."""
     from ..settings import scenario_from_dict
     from ..study import load_study
@@ -34,12 +34,12 @@ def cached_study(scenario_key: str) -> Study:
 
 
 @lru_cache(maxsize=4)
-def measured_hotspots(scenario_key: str, k: int) -> pd.DataFrame:
+def _measured_hotspots(scenario_key: str, k: int) -> pd.DataFrame:
     """The places every arm is measured at: the top-k harm hot spots of the observed data."""
-    return top_hotspots(cached_study(scenario_key), k)
+    return _top_hotspots(_cached_study(scenario_key), k)
 
 
-def top_hotspots(study: Study, k: int) -> pd.DataFrame:
+def _top_hotspots(study: Study, k: int) -> pd.DataFrame:
     """The top-``k`` harm hot spots of a study (:func:`hotspot_sim.target.target`)."""
     from ..target import TargetSettings, target
 
@@ -78,10 +78,10 @@ def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[st
         if study is None:
             data_key = json.dumps({"network": scenario.to_dict()["network"],
                                    "crime": scenario.to_dict()["crime"]}, sort_keys=True)
-            study = cached_study(data_key)
-            hotspots = measured_hotspots(data_key, exp.hotspots)
+            study = _cached_study(data_key)
+            hotspots = _measured_hotspots(data_key, exp.hotspots)
         else:
-            hotspots = top_hotspots(study, exp.hotspots)
+            hotspots = _top_hotspots(study, exp.hotspots)
     except ConfigError as exc:
         raise ConfigError(f"{exp.source} [experiment] hotspots = {exp.hotspots}: {exc}") from None
     t0 = time.perf_counter()

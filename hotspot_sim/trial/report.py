@@ -16,25 +16,25 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
-from ..io import read_json, read_parquet, write_csv
+from ..io import write_csv
 from ..track.zones import MIN_CRIMES, displacement_quotient
 from ..wording import for_people, money
 from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
+from .results import load_results
 from .stats import permutation_test, rate_ratio_glm
 
-PLACES = ("hotspots", "elsewhere")
 # The fewest replications that give a usable 95% t-interval.  With 2 the t quantile is 12.7
 # (one degree of freedom): on a ratio scale the interval spans orders of magnitude (e.g.
 # -59% to +347,130%) and says nothing, so the report says it cannot conclude instead.
 MIN_REPLICATIONS = 3
 
 
-def interval_note(values) -> str:
+def _interval_note(values) -> str:
     """Why no interval can be given across ``values`` ("" when one can)."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     if len(v) < MIN_REPLICATIONS:
-        return too_few_replications(len(v))
+        return _too_few_replications(len(v))
     if np.ptp(v) == 0:
         return f"{NO_VARIATION} (n={len(v)})"
     return ""
@@ -43,95 +43,72 @@ def interval_note(values) -> str:
 NO_VARIATION = "no interval: every replication gave the same value"
 
 
-def too_few_replications(n: int) -> str:
+def _too_few_replications(n: int) -> str:
     return f"not enough replications for an interval (n={n})"
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and t-interval across replications.
 
-    The interval is NaN when it cannot be given (:func:`interval_note` says why): fewer
+    The interval is NaN when it cannot be given (:func:`_interval_note` says why): fewer
     than ``MIN_REPLICATIONS`` values, or no variation among them (a zero-width interval
     would claim certainty that a few runs cannot give).
+
+    Parameters
+    ----------
+    values : array-like of float
+        One value per replication; NaN values are left out.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    mean, ci_low, ci_high : float
+        All NaN without values; the bounds NaN when no interval can be given.
     """
     v = np.asarray(values, float)
     v = v[~np.isnan(v)]
     if len(v) == 0:
         return math.nan, math.nan, math.nan
     m = float(v.mean())
-    if interval_note(v):
+    if _interval_note(v):
         return m, math.nan, math.nan
     half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
     return m, m - half, m + half
 
 
-def load_results(folder: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame | None]:
-    """Runs, manifest and spot-days of an experiment folder, checked against each other.
-
-    Raises
-    ------
-    ConfigError
-        If the runs do not match the manifest (other settings, or some missing).
-    DataError
-        If a file is damaged.
-    """
-    folder = Path(folder)
-    runs_path = folder / "runs.parquet"
-    if not runs_path.is_file() and not (folder / "manifest.json").is_file():
-        raise ConfigError(f"{folder}: no runs.parquet; run 'hotspot-sim experiment' first")
-    fix = (f"the experiment folder is damaged: run the experiment again into {folder} with "
-           "--fresh (or delete the damaged file and run it again to redo only that)")
-    manifest = read_json(folder / "manifest.json", fix)
-    spot = folder / "spotdays.parquet"
-    runs = read_parquet(runs_path, fix) if runs_path.is_file() else \
-        pd.DataFrame({"task_id": [], "run_key": []})
-    spotdays = read_parquet(spot, fix) if spot.is_file() else None
-    check_against_manifest(folder, manifest, runs, spotdays)
-    return runs, manifest, spotdays
-
-
-def check_against_manifest(folder: Path, manifest: dict, runs: pd.DataFrame,
-                           spotdays: pd.DataFrame | None) -> None:
-    """Refuse results whose runs are not exactly the runs the manifest describes.
-
-    Every run carries the key of the settings that made it
-    (:func:`hotspot_sim.trial.runs.make_tasks`); a report mixing runs of other settings,
-    or missing some, would describe an experiment that was never run.
-    """
-    tasks = manifest.get("tasks") if isinstance(manifest.get("tasks"), list) else []
-    expected = {t.get("task_id"): t.get("run_key") for t in tasks if isinstance(t, dict)}
-    again = (f"run the experiment again with --fresh (hotspot-sim experiment "
-             f"{manifest.get('source', '<file>')} --out {folder} --fresh)")
-    if not expected or None in expected.values() or "run_key" not in runs:
-        raise ConfigError(f"{folder}: these results were made by an older hotspot-sim that did "
-                          f"not record each run's settings, so they cannot be checked; {again}")
-    for name, table in (("runs.parquet", runs), ("spotdays.parquet", spotdays)):
-        if table is None:
-            continue
-        if "run_key" not in table:  # no key: cannot be the runs the manifest names
-            table = table.assign(run_key=None)
-        got = table.drop_duplicates("task_id").set_index("task_id")["run_key"]
-        wrong = sorted(t for t, k in got.items() if expected.get(t) != k)
-        if wrong:
-            raise ConfigError(f"{folder}/{name}: {len(wrong)} run(s) were made with other "
-                              f"settings than manifest.json describes (e.g. {wrong[0]}), so the "
-                              f"report would mix them; {again}")
-    missing = sorted(set(expected) - set(runs["task_id"]))
-    if missing:
-        quick = " --quick" if manifest.get("quick") else ""
-        raise ConfigError(f"{folder}: {len(missing)} of {len(expected)} runs are missing (e.g. "
-                          f"{missing[0]}): the experiment did not finish. It can be resumed, "
-                          f"keeping the finished runs: hotspot-sim experiment "
-                          f"{manifest.get('source', '<file>')}{quick} --out {folder}")
-
-
 def place_columns(runs: pd.DataFrame) -> list[str]:
+    """The places measured in ``runs``: hot spots, the rings and elsewhere.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` of an experiment.
+
+    Returns
+    -------
+    list of str
+        Place names from the ``crimes_<place>`` columns, e.g. ``["hotspots",
+        "ring100_200", "elsewhere"]``.
+    """
     return [c.removeprefix("crimes_") for c in runs.columns
             if c.startswith("crimes_") and c != "crimes_"]
 
 
 def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per arm and grid point: mean and 95% interval of crimes and harm, total and by place."""
+    """Per arm and grid point: mean and 95% interval of crimes and harm, total and by place.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` of an experiment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, grid_index, replications``, the grid values, and for each metric its mean
+        with ``<metric>_ci_low`` and ``<metric>_ci_high`` (:func:`mean_ci`).
+    """
     metrics = ["crimes", "harm"] + [f"crimes_{p}" for p in place_columns(runs)] + \
               [f"harm_{p}" for p in place_columns(runs)] + \
               [c for c in ("deterred", "displaced", "patrol_hours", "grade1_met_target_pct")
@@ -153,7 +130,25 @@ def change_table(runs: pd.DataFrame, control: str) -> pd.DataFrame:
     0.5 is added to counts so that a zero does not give an infinite ratio.  ``note``
     says why a change or its interval is not given: fewer than ``MIN_CRIMES`` crimes in
     the control arm's runs at that place (the ratio would be mostly the 0.5), or not
-    enough replications (:func:`interval_note`).
+    enough replications (:func:`_interval_note`).
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` of an experiment.
+    control : str
+        The reference arm.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, grid_index, place, pairs, pct_change, ci_low, ci_high, note``; place
+        ``"all"`` and each of :func:`place_columns`.
+
+    Raises
+    ------
+    ConfigError
+        ``control`` is not an arm of the results.
     """
     if control not in set(runs["arm"]):
         raise ConfigError(f"control arm {control!r} is not in the results "
@@ -170,7 +165,7 @@ def change_table(runs: pd.DataFrame, control: str) -> pd.DataFrame:
             m, lo, hi = mean_ci(logs)
             base = int(pair[f"{col}_ctl"].sum())
             note = (f"too few crimes for a % change ({base} in the control arm's runs)"
-                    if base < MIN_CRIMES else interval_note(logs))
+                    if base < MIN_CRIMES else _interval_note(logs))
             if base < MIN_CRIMES:
                 m = lo = hi = math.nan
             rows.append({"arm": arm, "grid_index": gi, "place": place, "pairs": len(pair),
@@ -194,6 +189,22 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str],
     ``MIN_CRIMES`` crimes there and some elsewhere; otherwise ``wdq`` is NaN and
     ``reading`` says why.  Given ``changes`` (:func:`change_table`), a fall at the hot
     spots whose 95% interval does not exclude no change is reported, not interpreted.
+
+    Parameters
+    ----------
+    arms : pandas.DataFrame
+        :func:`arm_table` of the results.
+    control : str
+        The reference arm.
+    places : list of str
+        :func:`place_columns`; the first ``ring...`` is the buffer.
+    changes : pandas.DataFrame, optional
+        :func:`change_table`, to withhold a reading when the fall may be chance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, grid_index, buffer, wdq, reading``; empty without a ring.
     """
     ring = next((p for p in places if p.startswith("ring")), None)
     if ring is None:
@@ -202,7 +213,7 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str],
     rows = []
     for _, r in arms[arms["arm"] != control].iterrows():
         b = base.loc[r["grid_index"]]
-        wdq, reading = wdq_value(r, b, ring)
+        wdq, reading = _wdq_value(r, b, ring)
         fall = None if changes is None else changes[
             (changes["arm"] == r["arm"]) & (changes["grid_index"] == r["grid_index"])
             & (changes["place"] == "hotspots")]
@@ -216,7 +227,7 @@ def wdq_table(arms: pd.DataFrame, control: str, places: list[str],
     return pd.DataFrame(rows)
 
 
-def wdq_value(arm: pd.Series, control: pd.Series, ring: str) -> tuple[float, str]:
+def _wdq_value(arm: pd.Series, control: pd.Series, ring: str) -> tuple[float, str]:
     """The WDQ of one arm's mean counts against the control arm's, and how to read it.
 
     The control arm plays the before period and elsewhere the control area
@@ -248,7 +259,20 @@ def wdq_value(arm: pd.Series, control: pd.Series, ring: str) -> tuple[float, str
 
 
 def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:
-    """A table for people: headings and places in words (:func:`wording.for_people`)."""
+    """A table for people: headings and places in words (:func:`wording.for_people`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table.
+    floatfmt : str
+        Format of float cells (NaN is written ``n/a``).
+
+    Returns
+    -------
+    str
+        A Markdown table, or ``"_(none)_"`` for an empty one.
+    """
     if df.empty:
         return "_(none)_"
     df = for_people(df)
@@ -261,31 +285,31 @@ def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:
     return "\n".join(out)
 
 
-def interval_text(lo: float, hi: float, why: str, fmt: str = ".1f", unit: str = "") -> str:
+def _interval_text(lo: float, hi: float, why: str, fmt: str = ".1f", unit: str = "") -> str:
     """``"lo to hi"`` for a table, or why there is no interval."""
     if math.isnan(lo) or math.isnan(hi):
         return why or "no interval"
     return f"{lo:{fmt}}{unit} to {hi:{fmt}}{unit}"
 
 
-def arms_for_text(arms: pd.DataFrame) -> pd.DataFrame:
+def _arms_for_text(arms: pd.DataFrame) -> pd.DataFrame:
     """The arm table as the report prints it: intervals as text saying when there is none."""
     show = ["arm", "grid_index"] + [c for c in arms if c.startswith("grid:")] + \
         [c for c in ("replications", "crimes", "harm", "crimes_hotspots", "patrol_hours")
          if c in arms]
     df = arms[show].copy()
     df.insert(show.index("crimes") + 1, "crimes 95% interval", [
-        interval_text(r.crimes_ci_low, r.crimes_ci_high,
-                      too_few_replications(r.replications)
-                      if r.replications < MIN_REPLICATIONS else NO_VARIATION)
+        _interval_text(r.crimes_ci_low, r.crimes_ci_high,
+                       _too_few_replications(r.replications)
+                       if r.replications < MIN_REPLICATIONS else NO_VARIATION)
         for r in arms.itertuples()])
     return df
 
 
-def changes_for_text(changes: pd.DataFrame) -> pd.DataFrame:
+def _changes_for_text(changes: pd.DataFrame) -> pd.DataFrame:
     """The change table as the report prints it (interval or the reason there is none)."""
     df = changes[["arm", "grid_index", "place", "pairs", "pct_change"]].copy()
-    df["95% interval"] = [interval_text(lo, hi, why, "+.1f", "%") for lo, hi, why
+    df["95% interval"] = [_interval_text(lo, hi, why, "+.1f", "%") for lo, hi, why
                           in zip(changes["ci_low"], changes["ci_high"], changes["note"])]
     return df
 
@@ -296,6 +320,20 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
     Rate ratio of crimes on treated vs control spot-days from a Poisson GLM with
     hot spot fixed effects (statsmodels), and a randomisation test that
     re-draws the daily assignment (crossover design).
+
+    Parameters
+    ----------
+    spotdays : pandas.DataFrame
+        ``spotdays.parquet`` of an experiment (``task_id`` plus the spot-day columns).
+    n_permutations : int
+        Re-drawn assignments of the randomisation test.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run with both treated and control spot-days: ``task_id, spot_days,
+        treated, rate_ratio, ci_low, ci_high, p_glm, p_permutation, mean_treated,
+        mean_control``, or ``task_id, note`` when the statistics cannot be computed.
     """
     rows = []
     for task_id, g in spotdays.groupby("task_id", sort=True):
@@ -315,7 +353,7 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
+def _change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
     """Draw the % change figure from the changes that have an interval (grid point 0).
 
     Without any, the axis would show bare points or spans of orders of magnitude, so no
@@ -334,7 +372,7 @@ def change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
     return []
 
 
-def sweep_figure(runs: pd.DataFrame, arms: pd.DataFrame, path: Path) -> None:
+def _sweep_figure(runs: pd.DataFrame, arms: pd.DataFrame, path: Path) -> None:
     """Crimes at the hot spots against the first swept setting, if it takes two values or more."""
     grid_cols = [c for c in runs.columns if c.startswith("grid:")]
     if not grid_cols or runs[grid_cols[0]].nunique() < 2:
@@ -349,7 +387,35 @@ def sweep_figure(runs: pd.DataFrame, arms: pd.DataFrame, path: Path) -> None:
 
 def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_HOUR,
                  control: str | None = None, n_permutations: int = 999) -> tuple[str, dict]:
-    """Write the report's tables (CSV), text (Markdown) and figures (PNG) into ``folder/report``."""
+    """Write the report's tables (CSV), text (Markdown) and figures (PNG) into ``folder/report``.
+
+    Parameters
+    ----------
+    folder : Path
+        An experiment's results folder (``runs.parquet``, ``manifest.json``).
+    cost_per_hour : float
+        Cost of one officer hour for the cost-benefit; the default
+        (``DEFAULT_COST_PER_OFFICER_HOUR``, 40 GBP) is an assumption, not a source.
+    control : str, optional
+        Reference arm (default: the experiment's ``control``).
+    n_permutations : int
+        Re-drawn assignments per run for the randomisation test.
+
+    Returns
+    -------
+    text : str
+        The report in Markdown (also written to ``folder/report/report.md``).
+    tables : dict of str to pandas.DataFrame
+        ``arms``, ``change_vs_control``, ``wdq``, ``cost_benefit`` and, for randomised
+        designs, ``trial_statistics`` (each also written as CSV).
+
+    Raises
+    ------
+    ConfigError
+        Results that do not match their manifest, or an unknown control arm.
+    DataError
+        A damaged results file.
+    """
     folder = Path(folder)
     runs, manifest, spotdays = load_results(folder)
     out = folder / "report"
@@ -357,38 +423,12 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
     control = control or manifest.get("control")
     arms = arm_table(runs)
     tables: dict[str, pd.DataFrame] = {"arms": arms}
-    lines = [f"# Experiment `{manifest['experiment']}`", "",
-             manifest.get("description", ""), "",
-             f"Scenario `{manifest['scenario']}`, {manifest['days']:g} days, "
-             f"{runs.groupby(['arm', 'grid_index']).size().max()} replications per arm and grid "
-             f"point, root seed {manifest['root_seed']}, code {manifest['code_version']}"
-             + (" (the --quick version)" if manifest.get("quick") else "") + ".", ""]
-    fewest = int(arms["replications"].min())
-    if fewest < MIN_REPLICATIONS:
-        lines += [f"**{too_few_replications(fewest).capitalize()} per arm and grid point**: "
-                  "means are shown without intervals and the change figure is not drawn, so "
-                  f"this report cannot conclude; run at least {MIN_REPLICATIONS} replications "
-                  "(the full experiment rather than --quick).", ""]
-    lines += ["## Crimes per run (mean and 95% interval across replications)", "",
-              markdown(arms_for_text(arms)), ""]
+    lines = _heading(manifest, runs, arms)
     if control:
-        changes = change_table(runs, control)
-        wdq = wdq_table(arms, control, place_columns(runs), changes)
-        costs = pd.concat([cost_benefit(g, control, cost_per_hour).assign(grid_index=gi)
-                           for gi, g in runs.groupby("grid_index")], ignore_index=True)
-        tables.update({"change_vs_control": changes, "wdq": wdq, "cost_benefit": costs})
-        lines += [f"## Change against `{control}` (paired replications, 95% interval)", "",
-                  markdown(changes_for_text(changes)), "",
-                  "## Displacement or diffusion (weighted displacement quotient)", "",
-                  markdown(wdq, ".3f"), "",
-                  f"## Cost-benefit at {money(cost_per_hour, 2)} per officer hour", "",
-                  markdown(costs[["arm", "grid_index", "extra_hours", "extra_cost",
-                                  "crimes_prevented", "harm_prevented",
-                                  "cost_per_crime_prevented", "cost_per_harm_day_prevented",
-                                  "note"]]), ""]
-        lines += change_figure(changes, out / "change_vs_control.png",
-                               f"{manifest['experiment']}: change against {control}")
-    sweep_figure(runs, arms, out / "sweep.png")
+        lines += _against_control(runs, arms, control, cost_per_hour, tables)
+        lines += _change_figure(tables["change_vs_control"], out / "change_vs_control.png",
+                                f"{manifest['experiment']}: change against {control}")
+    _sweep_figure(runs, arms, out / "sweep.png")
     if spotdays is not None and spotdays["treated"].any():
         trials = trial_statistics(spotdays, n_permutations)
         tables["trial_statistics"] = trials
@@ -401,3 +441,40 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
     text = "\n".join(lines)
     (out / "report.md").write_text(text)
     return text, tables
+
+
+def _heading(manifest: dict, runs: pd.DataFrame, arms: pd.DataFrame) -> list[str]:
+    """Title, what was run, a warning when too few replications, and the per-arm table."""
+    lines = [f"# Experiment `{manifest['experiment']}`", "",
+             manifest.get("description", ""), "",
+             f"Scenario `{manifest['scenario']}`, {manifest['days']:g} days, "
+             f"{runs.groupby(['arm', 'grid_index']).size().max()} replications per arm and grid "
+             f"point, root seed {manifest['root_seed']}, code {manifest['code_version']}"
+             + (" (the --quick version)" if manifest.get("quick") else "") + ".", ""]
+    fewest = int(arms["replications"].min())
+    if fewest < MIN_REPLICATIONS:
+        lines += [f"**{_too_few_replications(fewest).capitalize()} per arm and grid point**: "
+                  "means are shown without intervals and the change figure is not drawn, so "
+                  f"this report cannot conclude; run at least {MIN_REPLICATIONS} replications "
+                  "(the full experiment rather than --quick).", ""]
+    return lines + ["## Crimes per run (mean and 95% interval across replications)", "",
+                    markdown(_arms_for_text(arms)), ""]
+
+
+def _against_control(runs: pd.DataFrame, arms: pd.DataFrame, control: str,
+                     cost_per_hour: float, tables: dict) -> list[str]:
+    """% change, displacement and cost-benefit against ``control``, added to ``tables``."""
+    changes = change_table(runs, control)
+    wdq = wdq_table(arms, control, place_columns(runs), changes)
+    costs = pd.concat([cost_benefit(g, control, cost_per_hour).assign(grid_index=gi)
+                       for gi, g in runs.groupby("grid_index")], ignore_index=True)
+    tables.update({"change_vs_control": changes, "wdq": wdq, "cost_benefit": costs})
+    return [f"## Change against `{control}` (paired replications, 95% interval)", "",
+            markdown(_changes_for_text(changes)), "",
+            "## Displacement or diffusion (weighted displacement quotient)", "",
+            markdown(wdq, ".3f"), "",
+            f"## Cost-benefit at {money(cost_per_hour, 2)} per officer hour", "",
+            markdown(costs[["arm", "grid_index", "extra_hours", "extra_cost",
+                            "crimes_prevented", "harm_prevented",
+                            "cost_per_crime_prevented", "cost_per_harm_day_prevented",
+                            "note"]]), ""]

@@ -79,8 +79,8 @@ def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str 
     try:
         if report:
             report(exp.name, finished, len(tasks))
-        for task_id, result in execute(exp, todo, workers, scheduler, backend, processes,
-                                       study):
+        for task_id, result in _execute(exp, todo, workers, scheduler, backend, processes,
+                                        study):
             write_parquet(result["spotdays"], out / "spotdays" / f"{task_id}.parquet")
             write_parquet(result["summary"], out / "runs" / f"{task_id}.parquet")
             bar.update(1)
@@ -94,8 +94,8 @@ def run_experiment(exp: Experiment, out: Path, workers: int = 1, scheduler: str 
     return out
 
 
-def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | None, backend: str,
-            processes: bool | None = None, study: Study | None = None):
+def _execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | None, backend: str,
+             processes: bool | None = None, study: Study | None = None):
     """Yield (task_id, result) as tasks finish, on the chosen backend.
 
     ``processes`` (default: when ``workers > 1``) runs tasks in a pool of worker processes;
@@ -108,15 +108,15 @@ def execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | N
             yield t.task_id, run_task(exp, t, study)
         return
     # Workers each load the study and log the same warnings: gather them and print each once.
-    from ..sim.kernels import announce_compile
+    from ..sim.kernel_builds import announce_compile
     from ..progress import WarningTally
 
     announce_compile()  # here, once, rather than from every worker (they inherit the flag)
     tally = WarningTally()
     try:
         if scheduler or backend == "dask":
-            for task_id, (result, messages) in execute_dask(exp, tasks, scheduler, workers,
-                                                             study):
+            for task_id, (result, messages) in _execute_dask(exp, tasks, scheduler, workers,
+                                                              study):
                 tally.add(messages)
                 yield task_id, result
         else:
@@ -141,8 +141,25 @@ SCHEDULER_TIMEOUT_S = 5.0
 """How long to try to reach a Dask scheduler before giving up with a message."""
 
 
-def connect_scheduler(client_class, address: str):
-    """A Dask ``Client`` connected to ``address``, or a ConfigError saying it is unreachable."""
+def connect_scheduler(client_class: type, address: str):
+    """A Dask ``Client`` connected to ``address``, or a ConfigError saying it is unreachable.
+
+    Parameters
+    ----------
+    client_class : type
+        ``dask.distributed.Client`` (passed in, so Dask is imported only when used).
+    address : str
+        The scheduler, ``tcp://HOST:PORT``.
+
+    Returns
+    -------
+    dask.distributed.Client
+
+    Raises
+    ------
+    ConfigError
+        No scheduler answers within ``SCHEDULER_TIMEOUT_S`` seconds.
+    """
     try:
         return client_class(address, timeout=SCHEDULER_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -153,8 +170,8 @@ def connect_scheduler(client_class, address: str):
             "to run on this machine.") from None
 
 
-def execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, workers: int,
-                 study: Study | None = None):
+def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, workers: int,
+                  study: Study | None = None):
     """Yield (task_id, (result, warnings)) as tasks finish on a Dask cluster."""
     from dask.distributed import Client, LocalCluster, as_completed
 

@@ -67,7 +67,7 @@ def make_tasks(exp: Experiment, study: Study | None = None) -> list[Task]:
                 # same seed in every arm, so arms differ by policy, not by luck.
                 ss = np.random.SeedSequence(exp.seed, spawn_key=(gi, rep))
                 seed = int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-                config = canonical_json({**base, "seed": seed})
+                config = _canonical_json({**base, "seed": seed})
                 tasks.append(Task(f"{arm.name}__g{gi:03d}__r{rep:03d}", arm, gi, point, rep, seed,
                                   key=hashlib.sha256(config.encode()).hexdigest(), config=config))
     return tasks
@@ -85,7 +85,14 @@ MODEL_SOURCES = ("study.py", "network.py", "projection.py", "settings.py",
 
 
 def model_files() -> list[Path]:
-    """The files :func:`code_version` hashes (``MODEL_SOURCES`` and ``MODEL_FOLDERS``)."""
+    """The files :func:`code_version` hashes (``MODEL_SOURCES`` and ``MODEL_FOLDERS``).
+
+    Returns
+    -------
+    list of Path
+        The listed modules, every ``*.py`` in the listed folders, and the harm tables
+        (``data/*.csv``).
+    """
     files = [PACKAGE / name for name in MODEL_SOURCES]
     for folder in MODEL_FOLDERS:
         files += sorted((PACKAGE / folder).glob("*.py"))
@@ -118,7 +125,13 @@ MODEL_LIBRARIES = ("numpy", "numba", "mesa", "networkx", "osmnx", "scipy", "pand
 
 @lru_cache(maxsize=1)
 def library_versions() -> dict[str, str | None]:
-    """Installed versions of ``MODEL_LIBRARIES`` (None for one that is not installed)."""
+    """Installed versions of ``MODEL_LIBRARIES``, computed once per process.
+
+    Returns
+    -------
+    dict
+        Library name -> version string (None for one that is not installed).
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(name: str) -> str | None:
@@ -131,7 +144,7 @@ def library_versions() -> dict[str, str | None]:
 
 
 @lru_cache(maxsize=16)
-def plugin_source(policy: str) -> str | None:
+def _plugin_source(policy: str) -> str | None:
     """A hash of the file defining a policy given by module path (None for built-in ones)."""
     if ":" not in policy:
         return None
@@ -178,7 +191,7 @@ def run_config(exp: Experiment, arm: Arm, point: dict, study: Study | None = Non
     data = data_fingerprint(validated) if study is None else study_fingerprint(study)
     return {"code_version": code_version(), "libraries": library_versions(),
             "data": data, "scenario": scenario, "policy": arm.policy,
-            "policy_params": policy_params(arm, point), "policy_source": plugin_source(arm.policy),
+            "policy_params": policy_params(arm, point), "policy_source": _plugin_source(arm.policy),
             "days": exp.days, "measure": {"hotspots": exp.hotspots,
                                           "hotspot_radius_m": exp.hotspot_radius_m,
                                           "rings_m": list(exp.rings_m)}}
@@ -213,7 +226,7 @@ def study_fingerprint(study: Study) -> str:
     return digest.hexdigest()[:16]
 
 
-def canonical_json(value) -> str:
+def _canonical_json(value) -> str:
     """JSON with sorted keys and whole floats as ints (``days = 2`` and ``2.0`` run alike)."""
     def norm(v):
         if isinstance(v, dict):
@@ -227,7 +240,7 @@ def canonical_json(value) -> str:
     return json.dumps(norm(value), sort_keys=True, separators=(",", ":"), default=str)
 
 
-def config_differences(old: dict, new: dict) -> list[tuple[str, Any, Any]]:
+def _config_differences(old: dict, new: dict) -> list[tuple[str, Any, Any]]:
     """``(label, old value, new value)`` for every setting that differs, e.g.
     ``("scenario [officers] count", 8, 4)``."""
     def flat(d, prefix=()):
@@ -240,12 +253,12 @@ def config_differences(old: dict, new: dict) -> list[tuple[str, Any, Any]]:
         return out
 
     a, b = flat(old), flat(new)
-    return [(setting_label(path), a.get(path), b.get(path))
+    return [(_setting_label(path), a.get(path), b.get(path))
             for path in sorted(set(a) | set(b), key=lambda p: tuple(map(str, p)))
             if a.get(path) != b.get(path)]
 
 
-def setting_label(path: tuple) -> str:
+def _setting_label(path: tuple) -> str:
     head, rest = path[0], ".".join(map(str, path[1:]))
     if head == "scenario":
         section, _, key = rest.partition(".")
@@ -262,6 +275,20 @@ def setting_label(path: tuple) -> str:
 def runs_to_do(exp: Experiment, out: Path, tasks: list[Task]) -> list[Task]:
     """The tasks not yet run in ``out``, after checking the runs already there.
 
+    Parameters
+    ----------
+    exp : Experiment
+        The experiment (named in the message).
+    out : Path
+        Its results folder.
+    tasks : list of Task
+        :func:`make_tasks` of ``exp``.
+
+    Returns
+    -------
+    list of Task
+        Those without a finished run in ``out``, in the order given.
+
     Raises
     ------
     ConfigError
@@ -270,17 +297,17 @@ def runs_to_do(exp: Experiment, out: Path, tasks: list[Task]) -> list[Task]:
         the message says what differs and how to start again.  Nothing has been written.
     """
     expected = {t.task_id: t for t in tasks}
-    stored = stored_run_keys(out)
+    stored = _stored_run_keys(out)
     foreign = sorted(set(stored) - set(expected))
     unkeyed = sorted(t for t in set(stored) & set(expected) if stored[t][0] is None)
     changed = sorted(t for t in set(stored) & set(expected)
                      if stored[t][0] is not None and stored[t][0] != expected[t].key)
     if foreign or unkeyed or changed:
-        raise ConfigError(stale_message(exp, out, stored, expected, foreign, unkeyed, changed))
+        raise ConfigError(_stale_message(exp, out, stored, expected, foreign, unkeyed, changed))
     return [t for t in tasks if t.task_id not in stored]
 
 
-def stored_run_keys(out: Path) -> dict[str, tuple[str | None, str | None]]:
+def _stored_run_keys(out: Path) -> dict[str, tuple[str | None, str | None]]:
     """``task_id -> (run_key, run_config)`` of the finished runs in ``out/runs`` (None if absent)."""
     keys = {}
     for path in sorted((Path(out) / "runs").glob("*.parquet")):
@@ -291,25 +318,25 @@ def stored_run_keys(out: Path) -> dict[str, tuple[str | None, str | None]]:
     return keys
 
 
-def stale_message(exp: Experiment, out: Path, stored: dict, expected: dict[str, Task],
-                  foreign: list[str], unkeyed: list[str], changed: list[str]) -> str:
+def _stale_message(exp: Experiment, out: Path, stored: dict, expected: dict[str, Task],
+                   foreign: list[str], unkeyed: list[str], changed: list[str]) -> str:
     """What differs between the runs in ``out`` and ``exp``, and what to do about it."""
     diffs: dict[str, list[tuple]] = {}
     for tid in changed:
         old = json.loads(stored[tid][1]) if stored[tid][1] else {}
-        for label, a, b in config_differences(old, json.loads(expected[tid].config)):
+        for label, a, b in _config_differences(old, json.loads(expected[tid].config)):
             diffs.setdefault(label, []).append((a, b))
     lines = []
     for label, pairs in diffs.items():
         distinct = list(dict.fromkeys(pairs))
         a, b = distinct[0]
         some = f"{len(pairs)} of {len(changed)} runs" if len(pairs) < len(changed) else ""
-        lines.append(f"{label} {shown(a)} -> {shown(b)}" + (f" ({some})" if some else "")
+        lines.append(f"{label} {_shown(a)} -> {_shown(b)}" + (f" ({some})" if some else "")
                      if len(distinct) == 1 else
-                     f"{label} ({some or f'{len(pairs)} runs'}, e.g. {shown(a)} -> {shown(b)})")
+                     f"{label} ({some or f'{len(pairs)} runs'}, e.g. {_shown(a)} -> {_shown(b)})")
     if len(lines) > 12:
         lines = lines[:12] + [f"... and {len(lines) - 12} more settings"]
-    old_root = read_manifest(out).get("root_seed")
+    old_root = _read_manifest(out).get("root_seed")
     if old_root is not None and old_root != exp.seed:
         lines.insert(0, f"[experiment] seed {old_root} -> {exp.seed}")
     if foreign:
@@ -325,7 +352,7 @@ def stale_message(exp: Experiment, out: Path, stored: dict, expected: dict[str, 
             "nothing is deleted) and run again, or --out to write to another folder.")
 
 
-def read_manifest(out: Path) -> dict:
+def _read_manifest(out: Path) -> dict:
     """The folder's ``manifest.json`` as a dict (empty if it is missing or unreadable)."""
     try:
         manifest = json.loads((Path(out) / "manifest.json").read_text())
@@ -334,7 +361,7 @@ def read_manifest(out: Path) -> dict:
     return manifest if isinstance(manifest, dict) else {}
 
 
-def shown(value) -> str:
+def _shown(value) -> str:
     """A setting's value for a message: whole floats without '.0', absent as '(none)'."""
     if value is None:
         return "(none)"
@@ -346,8 +373,23 @@ def shown(value) -> str:
 def move_aside(out: Path) -> Path | None:
     """Rename an experiment's results folder to a timestamped sibling (``--fresh``).
 
-    Returns the new path, or None when there was nothing to move.  A folder that does not
-    look like an experiment's results (no ``manifest.json`` or ``runs/``) is never moved.
+    Nothing is deleted: ``out`` becomes ``<out>.old-<date-time>``.
+
+    Parameters
+    ----------
+    out : Path
+        The results folder.
+
+    Returns
+    -------
+    Path or None
+        The new path, or None when there was nothing to move.
+
+    Raises
+    ------
+    ConfigError
+        ``out`` does not look like an experiment's results (no ``manifest.json`` or
+        ``runs/``): such a folder is never moved.
     """
     out = Path(out)
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
@@ -365,7 +407,23 @@ def move_aside(out: Path) -> Path | None:
 
 
 def collect(out: Path) -> pd.DataFrame:
-    """Concatenate the finished runs into ``runs.parquet`` and ``spotdays.parquet``."""
+    """Concatenate the finished runs into ``runs.parquet`` and ``spotdays.parquet``.
+
+    Parameters
+    ----------
+    out : Path
+        The results folder (``runs/`` and ``spotdays/`` hold one file per run).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The runs, sorted by task; empty when none has finished.
+
+    Raises
+    ------
+    DataError
+        A run's file is damaged (the message says how to redo that run).
+    """
     runs = sorted((out / "runs").glob("*.parquet"))
     if not runs:
         return pd.DataFrame()
@@ -380,8 +438,7 @@ def collect(out: Path) -> pd.DataFrame:
     return df
 
 
-
-def git_revision() -> str:
+def _git_revision() -> str:
     """``git describe`` of the checkout, for the record (empty when not a git checkout)."""
     try:
         rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
@@ -393,13 +450,28 @@ def git_revision() -> str:
 
 def write_manifest(exp: Experiment, out: Path, tasks: list[Task], status: str,
                    wall: float | None = None) -> None:
+    """Write ``manifest.json``: the experiment, every task with its seed and run key.
+
+    Parameters
+    ----------
+    exp : Experiment
+        The experiment.
+    out : Path
+        Its results folder.
+    tasks : list of Task
+        All its tasks (:func:`make_tasks`), finished or not.
+    status : str
+        ``"running"`` or ``"complete"``.
+    wall : float, optional
+        Seconds this session took.
+    """
     manifest: dict[str, Any] = {
         "experiment": exp.name, "description": exp.description, "source": exp.source,
         "scenario": exp.scenario, "days": exp.days, "replications": exp.replications,
         "root_seed": exp.seed, "control": exp.control, "grid": exp.grid,
         "arms": [a.__dict__ for a in exp.arms], "hotspots": exp.hotspots,
         "hotspot_radius_m": exp.hotspot_radius_m, "rings_m": list(exp.rings_m),
-        "quick": exp.quick_version, "code_version": code_version(), "git": git_revision(),
+        "quick": exp.quick_version, "code_version": code_version(), "git": _git_revision(),
         "python": platform.python_version(), "status": status,
         "wall_seconds_this_session": wall,
         "tasks": [{"task_id": t.task_id, "arm": t.arm.name, "grid": t.grid_point,

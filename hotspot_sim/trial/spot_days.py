@@ -90,7 +90,13 @@ class TrialResult:
     df: float | None = None
 
     def as_dict(self) -> dict:
-        """Plain dict of every field (for JSON or a DataFrame row)."""
+        """Plain dict of every field (for JSON or a DataFrame row).
+
+        Returns
+        -------
+        dict
+            Field name -> value.
+        """
         return asdict(self)
 
 
