@@ -39,24 +39,76 @@ class Calendar:
         self.first_midnight = (MINUTES_PER_DAY - self.minute_of_day0) % MINUTES_PER_DAY \
             or MINUTES_PER_DAY
 
-    def datetime_at(self, tick) -> dt.datetime:
-        """The date-time of ``tick``."""
+    def datetime_at(self, tick: int) -> dt.datetime:
+        """The date-time of ``tick``.
+
+        Parameters
+        ----------
+        tick : int
+            Minutes from the start.
+
+        Returns
+        -------
+        datetime.datetime
+        """
         return self.start + dt.timedelta(minutes=int(tick))
 
     def day_index(self, tick):
-        """Calendar day of ``tick`` (an int, or an array for an array of ticks)."""
+        """Calendar day of ``tick``.
+
+        Parameters
+        ----------
+        tick : int or numpy.ndarray
+            Minutes from the start.
+
+        Returns
+        -------
+        int or numpy.ndarray
+            Day 0 is the start's date; a day begins at midnight.
+        """
         return (tick + self.minute_of_day0) // MINUTES_PER_DAY
 
     def day_start_tick(self, tick: int) -> int:
-        """Tick of the midnight that began ``tick``'s day (negative on the first day)."""
+        """Tick of the midnight that began ``tick``'s day.
+
+        Parameters
+        ----------
+        tick : int
+            Minutes from the start.
+
+        Returns
+        -------
+        int
+            Negative on the first day unless the scenario starts at midnight.
+        """
         return self.day_index(tick) * MINUTES_PER_DAY - self.minute_of_day0
 
     def date_of_day(self, day: int) -> dt.date:
-        """The date of calendar day ``day``."""
+        """The date of calendar day ``day``.
+
+        Parameters
+        ----------
+        day : int
+            A day as :meth:`day_index` counts them.
+
+        Returns
+        -------
+        datetime.date
+        """
         return self.datetime_at(day * MINUTES_PER_DAY - self.minute_of_day0).date()
 
     def times(self, ticks) -> pd.DatetimeIndex:
-        """Date-times of an array of ticks."""
+        """Date-times of an array of ticks.
+
+        Parameters
+        ----------
+        ticks : array-like of int
+            Minutes from the start.
+
+        Returns
+        -------
+        pandas.DatetimeIndex
+        """
         return pd.Timestamp(self.start) + pd.to_timedelta(np.asarray(ticks, np.int64), unit="min")
 
 
@@ -75,7 +127,15 @@ class DailyEvents:
         self._order = itertools.count()
 
     def every_day(self, callback: Callable[[], None], first: int) -> None:
-        """Run ``callback`` at tick ``first`` and every 1440 minutes after it."""
+        """Run ``callback`` at tick ``first`` and every 1440 minutes after it.
+
+        Parameters
+        ----------
+        callback : callable
+            Called with no arguments.
+        first : int
+            Tick of the first run (>= the current tick).
+        """
         heapq.heappush(self._heap, (int(first), next(self._order), callback))
 
     def next_time(self) -> float:

@@ -143,13 +143,30 @@ class Dispatch:
         self._freed = self.env.event()
 
     def calls_on_day(self, day: int) -> int:
-        """Calls that arrived on day ``day`` (days counted as the model does)."""
+        """Calls that arrived on calendar day ``day`` (days counted as the model does).
+
+        Parameters
+        ----------
+        day : int
+            Calendar day (:meth:`PatrolModel.day_index`).
+
+        Returns
+        -------
+        int
+        """
         return self._per_day.get(day, 0)
 
     def next_time(self) -> float:
+        """Time of the next SimPy event (inf if none): the kernels stop there."""
         return self.env.peek()
 
     def run_until(self, tick: int) -> None:
-        """Process every SimPy event at or before ``tick``."""
+        """Process every SimPy event at or before ``tick``.
+
+        Parameters
+        ----------
+        tick : int
+            The model's current tick.
+        """
         while self.env.peek() <= tick:
             self.env.step()

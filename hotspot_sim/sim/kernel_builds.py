@@ -38,7 +38,17 @@ class Kernels(NamedTuple):
 
 
 def entry_points(module: ModuleType) -> Kernels:
-    """A build's kernels (its run_ticks wrapped to skip re-dispatch when compiled)."""
+    """A build's kernels (its run_ticks wrapped to skip re-dispatch when compiled).
+
+    Parameters
+    ----------
+    module : module
+        ``hotspot_sim.sim.kernels`` or its reference import.
+
+    Returns
+    -------
+    Kernels
+    """
     m = module
     return Kernels(run_ticks=m.run_ticks if m.REFERENCE else _skip_dispatch(m.run_ticks),
                    close_day=m.close_day, presence_begin=m.presence_begin_py,
@@ -89,7 +99,7 @@ ANNOUNCED_ENV = "HOTSPOT_SIM_COMPILE_ANNOUNCED"
 
 
 def cache_is_cold(dispatcher=None) -> bool:
-    """True when numba has no fresh on-disk build of ``dispatcher`` (default run_ticks).
+    """Whether numba has no fresh on-disk build of ``dispatcher`` (default run_ticks).
 
     numba keeps an index per function beside the module (``__pycache__/*.nbi``),
     stamped with the source file's time and size; an index that is missing,

@@ -3,9 +3,10 @@
 Every function here is written once in plain, numba-compatible Python and built
 twice by :func:`hotspot_sim.sim.kernel_builds.kernels`: compiled with
 ``numba.njit`` (what the model uses) and left as plain Python (the *reference*,
-~100x slower, used by tests to check that compilation changes nothing).  Both draw random numbers only with
-``np.random.random()`` after ``np.random.seed(seed)``; numba's generator is
-the same Mersenne Twister as NumPy's legacy one, so the two agree draw for draw.
+~100x slower, used by tests to check that compilation changes nothing).  Both
+draw random numbers only with ``np.random.random()`` after
+``np.random.seed(seed)``; numba's generator is the same Mersenne Twister as
+NumPy's legacy one, so the two agree draw for draw.
 
 State lives in flat arrays grouped in small named tuples (defined and built
 by keyword in :mod:`hotspot_sim.sim.state`).  Costs are proportional to what

@@ -116,16 +116,16 @@ class PatrolModel(mesa.Model):
 
     # ------------------------------------------------------------------ calendar
 
-    def datetime_at(self, tick) -> dt.datetime:
-        """The date-time of ``tick``."""
+    def datetime_at(self, tick: int) -> dt.datetime:
+        """The date-time of ``tick`` (:meth:`Calendar.datetime_at`)."""
         return self.calendar.datetime_at(tick)
 
     def day_index(self, tick):
-        """Calendar day of ``tick`` (or of each tick of an array)."""
+        """Calendar day of ``tick`` or of each tick of an array (:meth:`Calendar.day_index`)."""
         return self.calendar.day_index(tick)
 
     def day_start_tick(self, tick: int) -> int:
-        """Tick of the midnight that began ``tick``'s day."""
+        """Tick of the midnight that began ``tick``'s day (:meth:`Calendar.day_start_tick`)."""
         return self.calendar.day_start_tick(tick)
 
     # ------------------------------------------------------------------ building
@@ -191,7 +191,16 @@ class PatrolModel(mesa.Model):
         self.run_for(1)
 
     def run_for(self, duration: float | int) -> None:
-        """Advance ``duration`` minutes with the compiled kernels."""
+        """Advance ``duration`` minutes with the compiled kernels.
+
+        The kernels run until the next daily event, call for service or officer
+        decision; those are handled in Python and the kernels go on.
+
+        Parameters
+        ----------
+        duration : int
+            Simulated minutes.
+        """
         end = self.tick + int(duration)
         while True:
             self._process_due()
@@ -213,7 +222,15 @@ class PatrolModel(mesa.Model):
             self.sync_cells()
 
     def run_days(self, days: float, progress=None) -> None:
-        """Run ``days`` simulated days; ``progress(minutes_done)`` is called after each day."""
+        """Run ``days`` simulated days.
+
+        Parameters
+        ----------
+        days : float
+            Simulated days (rounded to whole minutes).
+        progress : callable, optional
+            Called with the current tick after each day.
+        """
         end = self.tick + int(round(days * 1440))
         while self.tick < end:
             self.run_for(min(1440, end - self.tick))
@@ -221,7 +238,13 @@ class PatrolModel(mesa.Model):
                 progress(self.tick)
 
     def run_until(self, end_time: float | int) -> None:
-        """Advance to tick ``end_time`` (nothing if it has passed)."""
+        """Advance to tick ``end_time`` (nothing if it has passed).
+
+        Parameters
+        ----------
+        end_time : int
+            The tick to stop at.
+        """
         self.run_for(max(0, int(end_time) - self.tick))
 
     def _next_event_tick(self) -> int:
@@ -305,7 +328,20 @@ class PatrolModel(mesa.Model):
             a.cell = cells[a.node]
 
     def agent_xy(self, pos: Movers, i: int) -> tuple[float, float]:
-        """Map coordinates of agent ``i`` of ``pos``, part-way along its edge if it is on one."""
+        """Map coordinates of agent ``i`` of ``pos``, part-way along its edge if it is on one.
+
+        Parameters
+        ----------
+        pos : Movers
+            ``model.officers.pos`` or ``model.offenders.pos``.
+        i : int
+            The agent's index.
+
+        Returns
+        -------
+        tuple of float
+            British National Grid x and y, metres.
+        """
         node, nxt = int(pos.node[i]), int(pos.nxt[i])
         x, y = float(self.network.x[node]), float(self.network.y[node])
         if nxt >= 0 and pos.elen[i] > 0:

@@ -91,16 +91,33 @@ def _write_run_files(model, folder: Path, wall_seconds: float | None) -> dict:
 
 
 def run_summary(model, tables: dict) -> dict:
+    """The headline figures of a run (``run.json``'s ``summary``).
+
+    Parameters
+    ----------
+    model : PatrolModel
+        A model that has run.
+    tables : dict
+        The run's tables by name (``crimes``, ``attempts``, ``calls``, ``officer_status``).
+
+    Returns
+    -------
+    dict
+        Crimes (and per day), harm, deterred and displaced attempts, calls answered and
+        response by grade, officer minutes by status.
+    """
     crimes, attempts, calls = tables["crimes"], tables["attempts"], tables["calls"]
     days = max(model.tick / 1440, 1e-9)
     answered = calls.dropna(subset=["arrived"])
     by_grade = {}
     for grade, g in answered.groupby("grade"):
         by_grade[f"grade{grade}"] = {
-            "calls": int(len(g)), "median_response_min": round(float(g["response_minutes"].median()), 1),
+            "calls": int(len(g)),
+            "median_response_min": round(float(g["response_minutes"].median()), 1),
             "met_target_pct": round(100 * float(g["met_target"].mean()), 1)}
     status = tables["officer_status"]
-    minutes = status.drop(columns=["day", "date", "officer"], errors="ignore").sum() if len(status) else {}
+    minutes = status.drop(columns=["day", "date", "officer"], errors="ignore").sum() \
+        if len(status) else {}
     return {
         "crimes": int(len(crimes)), "crimes_per_day": round(len(crimes) / days, 2),
         "harm_chi_days": round(float(crimes["harm"].sum()), 1),
@@ -112,11 +129,23 @@ def run_summary(model, tables: dict) -> dict:
 
 
 def format_summary(manifest: dict) -> str:
+    """The run's headline figures as the few lines ``hotspot-sim run`` prints.
+
+    Parameters
+    ----------
+    manifest : dict
+        What :func:`write_run` returned (or ``run.json`` read back).
+
+    Returns
+    -------
+    str
+    """
     s = manifest["summary"]
     lines = [f"Run: scenario {manifest['scenario']}, policy {manifest['policy']}, "
              f"{manifest['days']:.1f} days, seed {manifest['seed']}"
              + (f" ({manifest['wall_seconds']:.1f} s)" if manifest.get("wall_seconds") else ""),
-             f"  crimes {s['crimes']:,} ({s['crimes_per_day']}/day), harm {s['harm_chi_days']:,.0f} "
+             f"  crimes {s['crimes']:,} ({s['crimes_per_day']}/day), "
+             f"harm {s['harm_chi_days']:,.0f} "
              f"CHI days; {s['attempts_deterred']:,} attempts deterred, "
              f"{s['crimes_displaced']:,} displaced",
              f"  calls {s['calls']:,} ({s['calls_answered']:,} answered)"]

@@ -34,7 +34,17 @@ class Responders:
         self.model = model
 
     def available(self, a: Officer) -> bool:
-        """Whether officer ``a`` may be sent to a call now."""
+        """Whether officer ``a`` may be sent to a call now.
+
+        Parameters
+        ----------
+        a : Officer
+            The officer.
+
+        Returns
+        -------
+        bool
+        """
         status = int(self.model.officers.status[a.index])
         if status in (K.OFF_DUTY, K.ON_CALL) or a.on_call is not None:
             return False
@@ -42,7 +52,18 @@ class Responders:
         return pull or status not in (K.AT_HOTSPOT, K.TRAVELLING)
 
     def nearest(self, call: Call) -> int | None:
-        """Index of the available officer nearest ``call`` by street distance (None if none)."""
+        """The available officer nearest ``call`` by street distance.
+
+        Parameters
+        ----------
+        call : Call
+            The call to answer.
+
+        Returns
+        -------
+        int or None
+            The officer's index; None when nobody is available (the call waits).
+        """
         free = [a.index for a in self.model.officer_agents if self.available(a)]
         if not free:
             return None
@@ -79,7 +100,15 @@ class Responders:
         return router.dist[row][ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
 
     def assign(self, k: int, call: Call) -> None:
-        """Send officer ``k`` to ``call``: record dispatch time and distance, give the order."""
+        """Send officer ``k`` to ``call``: record dispatch time and distance, give the order.
+
+        Parameters
+        ----------
+        k : int
+            The officer's index.
+        call : Call
+            The call.
+        """
         m = self.model
         a = m.officer_agents[k]
         a.on_call = call

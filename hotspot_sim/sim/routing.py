@@ -22,7 +22,15 @@ from ..network import StreetNetwork
 
 
 class Router:
-    """Next-hop and distance tables toward a growing set of destination nodes."""
+    """Next-hop and distance tables toward a growing set of destination nodes.
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        The street network.
+    capacity : int
+        Rows allocated at first (the tables grow by a quarter when full).
+    """
 
     def __init__(self, network: StreetNetwork, capacity: int = 64):
         self.network = network
@@ -36,7 +44,18 @@ class Router:
         return len(self.rows)
 
     def rows_for(self, nodes) -> np.ndarray:
-        """Row of each node's tree, computing the missing trees in one batch."""
+        """Row of each node's tree, computing the missing trees in one batch.
+
+        Parameters
+        ----------
+        nodes : array-like of int
+            Destination nodes (repeats allowed).
+
+        Returns
+        -------
+        numpy.ndarray
+            int32 row per node, in order.
+        """
         nodes = np.asarray(nodes, dtype=np.int64).ravel()
         missing = [int(v) for v in dict.fromkeys(nodes.tolist()) if v not in self.rows]
         if missing:
@@ -44,14 +63,39 @@ class Router:
         return np.array([self.rows[int(v)] for v in nodes], dtype=np.int32)
 
     def row(self, node: int) -> int:
+        """Row of ``node``'s tree (computed if new)."""
         return int(self.rows_for([node])[0])
 
     def distance(self, dest: int, sources) -> np.ndarray:
-        """Network distance (m) from each source node to ``dest``."""
+        """Network distance from each source node to ``dest``.
+
+        Parameters
+        ----------
+        dest : int
+            Destination node.
+        sources : array-like of int
+            Source nodes.
+
+        Returns
+        -------
+        numpy.ndarray
+            Metres (float32), one per source.
+        """
         return self.dist[self.row(dest), np.asarray(sources, dtype=np.int64)]
 
     def path(self, source: int, dest: int) -> list[int]:
-        """The node sequence the kernels follow from ``source`` to ``dest``."""
+        """The node sequence the kernels follow from ``source`` to ``dest``.
+
+        Parameters
+        ----------
+        source, dest : int
+            Start and end nodes.
+
+        Returns
+        -------
+        list of int
+            From ``source`` to ``dest``, both included.
+        """
         r = self.row(dest)
         out = [int(source)]
         indices = self.network.indices

@@ -34,7 +34,13 @@ class Shifts:
         self.length = int(round(model.config.officers.shift_hours * 60))
 
     def schedule(self, events: DailyEvents) -> None:
-        """Put each shift group's daily start and end on ``events``."""
+        """Put each shift group's daily start and end on ``events``.
+
+        Parameters
+        ----------
+        events : DailyEvents
+            The model's daily events.
+        """
         m = self.model
         for hour in sorted(set(m.config.officers.shift_starts)):
             group = [a for a in m.officer_agents if a.shift_start_hour == hour]
@@ -54,7 +60,16 @@ class Shifts:
                 self.begin([a])
 
     def begin(self, group: list[Officer]) -> None:
-        """Officers of ``group`` who are off duty come on duty at the station."""
+        """Officers of ``group`` who are off duty come on duty at the station.
+
+        Each is present around the station and asked for orders (event ``shift_start``);
+        one still on a call from the previous shift simply stays on.
+
+        Parameters
+        ----------
+        group : list of Officer
+            Officers whose shift starts now.
+        """
         m = self.model
         oc, station = m.officers, m._station
         for a in group:
@@ -76,7 +91,13 @@ class Shifts:
             m.give_orders(a, m.policy.decide(a, SHIFT_START))
 
     def end(self, group: list[Officer]) -> None:
-        """Officers of ``group`` go off duty (after the call they are answering, if any)."""
+        """Officers of ``group`` go off duty (after the call they are answering, if any).
+
+        Parameters
+        ----------
+        group : list of Officer
+            Officers whose shift ends now.
+        """
         for a in group:
             if a.on_call is not None:
                 a.off_after_call = True  # finish the call first (overtime)
@@ -84,7 +105,13 @@ class Shifts:
                 self.go_off_duty(a)
 
     def go_off_duty(self, a: Officer) -> None:
-        """Officer ``a`` leaves the street: presence ends, queue and flags are cleared."""
+        """Officer ``a`` leaves the street: presence ends, queue and flags are cleared.
+
+        Parameters
+        ----------
+        a : Officer
+            The officer (nothing happens if already off duty).
+        """
         m = self.model
         oc, k = m.officers, a.index
         if oc.mode[k] == K.MODE_OFF:

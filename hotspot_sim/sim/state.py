@@ -221,7 +221,17 @@ def new_node_state(n_nodes: int) -> NodeState:
 
 
 def new_movers(nodes: np.ndarray) -> Movers:
-    """Agents standing at ``nodes`` (not on an edge)."""
+    """Agents standing at ``nodes`` (not on an edge).
+
+    Parameters
+    ----------
+    nodes : array-like of int
+        One node per agent.
+
+    Returns
+    -------
+    Movers
+    """
     m = len(nodes)
     return Movers(node=np.asarray(nodes, np.int32), nxt=np.full(m, -1, np.int32),
                   prog=np.zeros(m), elen=np.zeros(m))

@@ -33,7 +33,13 @@ class LogBook:
         self._day_first_chunk = 0
 
     def flush(self, logs: Logs) -> None:
-        """Move what the kernels logged out of ``logs`` and empty its buffers."""
+        """Move what the kernels logged out of ``logs`` and empty its buffers.
+
+        Parameters
+        ----------
+        logs : Logs
+            The kernels' log buffers.
+        """
         n, g = int(logs.counts[0]), int(logs.counts[1])
         if n:
             self.attempts.append({f: getattr(logs, f)[:n].copy() for f in ATTEMPT_FIELDS})
@@ -50,14 +56,38 @@ class LogBook:
         return concat_chunks(self.gps, GPS_FIELDS)
 
     def attempts_since_last_day(self, fields: tuple[str, ...]) -> dict:
-        """Attempts flushed since the previous call (one call per midnight)."""
+        """Attempts flushed since the previous call (one call per midnight).
+
+        Parameters
+        ----------
+        fields : tuple of str
+            Which :data:`~hotspot_sim.sim.state.ATTEMPT_FIELDS` to return.
+
+        Returns
+        -------
+        dict
+            One array per field.
+        """
         cols = concat_chunks(self.attempts[self._day_first_chunk:], fields)
         self._day_first_chunk = len(self.attempts)
         return cols
 
 
 def concat_chunks(chunks: list[dict], fields: tuple[str, ...]) -> dict:
-    """The chunks' arrays joined, one per field (empty int64 arrays if there is none)."""
+    """The chunks' arrays joined, one per field.
+
+    Parameters
+    ----------
+    chunks : list of dict
+        Arrays by field name.
+    fields : tuple of str
+        The fields to join.
+
+    Returns
+    -------
+    dict
+        One array per field (empty int64 arrays when there is no chunk).
+    """
     if not chunks:
         return {f: np.zeros(0, np.int64) for f in fields}
     return {f: np.concatenate([c[f] for c in chunks]) for f in fields}
@@ -87,7 +117,22 @@ def day_totals(cols: dict, type_harm: np.ndarray) -> dict:
 
 
 def status_rows(officers: Officers, day: int, date: dt.date) -> list[dict]:
-    """One row per officer: minutes in each status since the counters were last reset."""
+    """One row per officer: minutes in each status since the counters were last reset.
+
+    Parameters
+    ----------
+    officers : Officers
+        The officers' arrays.
+    day : int
+        Calendar day the minutes belong to.
+    date : datetime.date
+        Its date.
+
+    Returns
+    -------
+    list of dict
+        ``day, date, officer`` and one column per status.
+    """
     rows = []
     for k in range(officers.mode.shape[0]):
         row = {"day": day, "date": date, "officer": k}
@@ -128,7 +173,17 @@ def attempts_table(model: PatrolModel) -> pd.DataFrame:
 
 
 def gps_table(model: PatrolModel) -> pd.DataFrame:
-    """GPS pings: ``tick, time, officer, node, x, y, status``."""
+    """GPS pings: ``tick, time, officer, node, x, y, status``.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        The model.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     model.flush_logs()
     cols = model.logbook.gps_columns()
     return pd.DataFrame({
@@ -140,7 +195,17 @@ def gps_table(model: PatrolModel) -> pd.DataFrame:
 
 
 def calls_table(model: PatrolModel) -> pd.DataFrame:
-    """Calls for service with response times and whether each met its grade's target."""
+    """Calls for service with response times and whether each met its grade's target.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        The model.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     rows = [{"call_id": c.call_id, "grade": c.grade, "time": c.time, "node": c.node,
              "officer": c.officer, "dispatched": c.dispatched, "arrived": c.arrived,
              "cleared": c.cleared, "travel_m": c.travel_m,
@@ -154,7 +219,17 @@ def calls_table(model: PatrolModel) -> pd.DataFrame:
 
 
 def status_table(model: PatrolModel) -> pd.DataFrame:
-    """Minutes per officer per day in each status, the current (partial) day included."""
+    """Minutes per officer per day in each status, the current (partial) day included.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        The model.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     rows = list(model.status_rows)
     oc = model.officers
     if oc.status_min.any():

@@ -96,7 +96,25 @@ def build_world(config: Scenario, study: Study, router: Router) -> World:
 
 
 def type_weights(config: Scenario, study: Study) -> np.ndarray:
-    """``[risk] type_weights`` per crime type of the study (1 where not given)."""
+    """``[risk] type_weights`` per crime type of the study (1 where not given).
+
+    Parameters
+    ----------
+    config : Scenario
+        The scenario.
+    study : Study
+        Its observed data (the crime types).
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per crime type.
+
+    Raises
+    ------
+    ConfigError
+        An unknown crime type, or a weight that is not a number >= 0.
+    """
     weights = config.risk.type_weights
     unknown = set(weights) - set(study.crime_types)
     if unknown:
@@ -109,7 +127,18 @@ def type_weights(config: Scenario, study: Study) -> np.ndarray:
 
 
 def station_node(network: StreetNetwork) -> int:
-    """Where shifts begin: the street node nearest the network's centroid."""
+    """Where shifts begin: the street node nearest the network's centroid.
+
+    Parameters
+    ----------
+    network : StreetNetwork
+        The street network.
+
+    Returns
+    -------
+    int
+        A node index.
+    """
     idx, _ = network.nearest_nodes([network.x.mean()], [network.y.mean()])
     return int(idx[0])
 
@@ -167,7 +196,20 @@ def place_offenders(config: Scenario, world: World, router: Router, rng: np.rand
 
 
 def top_nodes(values: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` largest values (ties broken by index, so reproducible)."""
+    """Indices of the ``n`` largest values (ties broken by index, so reproducible).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per node.
+    n : int
+        How many.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 indices, largest value first.
+    """
     order = np.lexsort((np.arange(len(values)), -values))
     return order[:min(n, len(values))].astype(np.int64)
 

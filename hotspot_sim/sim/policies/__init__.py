@@ -18,7 +18,18 @@ REGISTRY: dict[str, type[Policy]] = {}
 
 
 def register(cls: type[Policy]) -> type[Policy]:
-    """Class decorator: make a policy available by its ``name``."""
+    """Class decorator: make a policy available by its ``name``.
+
+    Parameters
+    ----------
+    cls : type
+        A :class:`Policy` subclass.
+
+    Returns
+    -------
+    type
+        ``cls``, registered.
+    """
     REGISTRY[cls.name] = cls
     return cls
 
@@ -29,7 +40,24 @@ for _cls in (NoPatrol, RandomPatrol, HotspotKoper, HotspotStatic, CrossoverDaily
 
 
 def get_policy(name: str) -> type[Policy]:
-    """A policy class by registered name or ``module.path:ClassName``."""
+    """A policy class by registered name or ``module.path:ClassName``.
+
+    Parameters
+    ----------
+    name : str
+        A name in ``REGISTRY`` or ``"my_package.my_module:MyPolicy"`` (imported: it runs
+        that module's code).
+
+    Returns
+    -------
+    type
+        The :class:`Policy` subclass.
+
+    Raises
+    ------
+    ConfigError
+        Unknown name, a module or class that cannot be imported, or not a Policy.
+    """
     if name in REGISTRY:
         return REGISTRY[name]
     if ":" in name:
@@ -37,7 +65,8 @@ def get_policy(name: str) -> type[Policy]:
         try:
             cls = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"policy {name!r}: cannot import {attr} from {module}: {exc}") from exc
+            raise ConfigError(f"policy {name!r}: cannot import {attr} from {module}: "
+                              f"{exc}") from exc
         if not (isinstance(cls, type) and issubclass(cls, Policy)):
             raise ConfigError(f"policy {name!r} is not a subclass of "
                               "hotspot_sim.sim.policies.Policy")

@@ -85,6 +85,24 @@ class Policy:
 
     @classmethod
     def check_params(cls, params: dict) -> dict:
+        """The policy's parameters: ``defaults`` updated with ``params``, each checked.
+
+        Parameters
+        ----------
+        params : dict
+            Parameters from the scenario or the CLI.
+
+        Returns
+        -------
+        dict
+            Every parameter, in the defaults' types (ints given for floats become floats).
+
+        Raises
+        ------
+        ConfigError
+            An unknown key, a value of the wrong type, or a number out of its ``ranges``
+            (nan and inf included).
+        """
         unknown = set(params) - set(cls.defaults)
         if unknown:
             raise ConfigError(f"policy {cls.name!r}: unknown parameter(s) "
@@ -109,13 +127,33 @@ class Policy:
     def setup(self) -> None:
         """Called once after the model is built (choose hot spots, plan, ...)."""
 
-    def decide(self, officer: Officer, event: str) -> list[Order]:
-        """Orders for ``officer`` at a decision ``event`` (one of ``EVENTS``); None keeps
-        the current ones."""
+    def decide(self, officer: Officer, event: str) -> list[Order] | None:
+        """Orders for ``officer`` at a decision ``event``.
+
+        Parameters
+        ----------
+        officer : Officer
+            The officer to decide for.
+        event : str
+            One of ``EVENTS``: ``shift_start``, ``idle``, ``call_done``, ``day_start``,
+            ``arrival``.
+
+        Returns
+        -------
+        list of Visit, Walk or Hold, or None
+            The officer's new order queue (at most ``QUEUE_SLOTS``); None keeps the
+            current one.
+        """
         raise NotImplementedError
 
     def on_day_start(self, day: int) -> None:
-        """Called at each midnight before officers are asked (e.g. re-randomise)."""
+        """Called at each midnight before officers are asked (e.g. re-randomise).
+
+        Parameters
+        ----------
+        day : int
+            The calendar day that begins (:meth:`PatrolModel.day_index`).
+        """
 
     def outputs(self) -> dict:
         """Extra tables (name -> DataFrame) written with the run, e.g. an assignment table."""
