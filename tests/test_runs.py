@@ -112,6 +112,9 @@ def test_study_fingerprint_follows_content(tmp_path):
     grid_experiment(tmp_path)  # writes the scenario file
     a, b = grid_study(tmp_path), grid_study(tmp_path)
     assert study_fingerprint(a) == study_fingerprint(b)
+    a.crimes["source_file"] = "/here/2021-01-hertfordshire-street.csv"
+    b.crimes["source_file"] = "/elsewhere/2021-01-hertfordshire-street.csv"
+    assert study_fingerprint(a) == study_fingerprint(b)  # where the files lay is not content
     moved = grid_study(tmp_path, [n + 1 for n in CRIME_NODES])
     assert study_fingerprint(moved) != study_fingerprint(a)
     other_net = synthetic_study(a.scenario, synthetic_grid(30, 30, spacing_m=60.0), CRIME_NODES)

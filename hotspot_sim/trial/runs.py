@@ -215,7 +215,9 @@ def study_fingerprint(study: Study) -> str:
         16 hex digits.
     """
     digest = hashlib.sha256()
-    for table in (study.crimes, study.harm_table):
+    # Where the files lay is not content: the same data in another folder is the same data.
+    crimes = study.crimes.drop(columns=["source_file"], errors="ignore")
+    for table in (crimes, study.harm_table):
         digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
         digest.update(json.dumps(list(map(str, table.columns))).encode())
     net = study.network
