@@ -86,6 +86,7 @@ minutes_per_step = solara.reactive(10)
 
 
 def default_scenario_path() -> str:
+    """The scenario the page shows: ``$HOTSPOT_SIM_LIVE_SCENARIO`` or ``welwyn_hatfield``."""
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
 
 
@@ -99,7 +100,18 @@ def _load_cached(path: str) -> tuple[Scenario, Study]:
 
 
 def load(path: str | os.PathLike) -> tuple[Scenario, Study]:
-    """The scenario and its observed data, loaded once per process (resets are fast)."""
+    """The scenario and its observed data, loaded once per process (resets are fast).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A scenario name or TOML file.
+
+    Returns
+    -------
+    tuple
+        ``(Scenario, Study)``.
+    """
     with _LOAD_LOCK:
         return _load_cached(str(Path(path).resolve()))
 
@@ -133,6 +145,7 @@ class LivePatrolModel(PatrolModel):
 
     @property
     def now(self) -> dt.datetime:
+        """The simulated date-time now."""
         return self.datetime_at(self.tick)
 
 
@@ -206,7 +219,21 @@ def _recent_crimes(m: PatrolModel, minutes: int = 1440):
 
 
 def draw_map(m: PatrolModel, layer: str = "risk", figsize=(9.0, 7.0)) -> Figure:
-    """The street map with the heat layer, agents and the last 24 h of crime."""
+    """The street map with the heat layer, agents and the last 24 h of crime.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+    layer : str
+        Heat layer: ``risk``, ``deterrence`` or ``none``.
+    figsize : tuple of float
+        Inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     net = m.network
     fig = Figure(figsize=figsize, dpi=100, facecolor="white")
     ax = fig.add_axes((0.075, 0.07, 0.86, 0.85))
@@ -309,7 +336,18 @@ def draw_map(m: PatrolModel, layer: str = "risk", figsize=(9.0, 7.0)) -> Figure:
 
 
 def daily_counts(m: PatrolModel):
-    """Crimes and deterred attempts per simulated day, today (partial) included."""
+    """Crimes and deterred attempts per simulated day, today (partial) included.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+
+    Returns
+    -------
+    tuple
+        ``(dates, crimes, deterred)``: a list of dates and two count arrays.
+    """
     a = m.attempts_table()
     days = m.day_index(np.asarray(a["tick"], np.int64))
     first, today = m.day_index(0), m.day_index(m.tick)
@@ -322,6 +360,21 @@ def daily_counts(m: PatrolModel):
 
 
 def draw_daily(m: PatrolModel, last: int = 14, figsize=(5.2, 3.3)) -> Figure:
+    """Bar chart of crimes and deterred attempts for the last ``last`` days.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+    last : int
+        Days shown.
+    figsize : tuple of float
+        Inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     dates, crimes, det = daily_counts(m)
     dates, crimes, det = dates[-last:], crimes[-last:], det[-last:]
     fig = Figure(figsize=figsize, dpi=100)
@@ -350,6 +403,19 @@ def draw_daily(m: PatrolModel, last: int = 14, figsize=(5.2, 3.3)) -> Figure:
 
 
 def draw_status(m: PatrolModel, figsize=(5.2, 2.7)) -> Figure:
+    """Bar chart of officers by status now.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+    figsize : tuple of float
+        Inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     counts = {s: 0 for s in STATUS_COLOURS}
     for a in m.officer_agents:
         counts[a.status] += 1
@@ -373,6 +439,7 @@ def draw_status(m: PatrolModel, figsize=(5.2, 2.7)) -> Figure:
 
 
 def png(fig: Figure) -> bytes:
+    """``fig`` as PNG bytes (at its own dpi)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi)
     return buf.getvalue()
@@ -382,7 +449,18 @@ def png(fig: Figure) -> bytes:
 
 
 def today_summary(m: PatrolModel) -> dict:
-    """Figures for the current simulated day so far."""
+    """Figures for the current simulated day so far.
+
+    Parameters
+    ----------
+    m : PatrolModel
+        The running model.
+
+    Returns
+    -------
+    dict
+        ``crimes, deterred, harm, calls, on_duty``.
+    """
     a = m.attempts_table()
     a = a[a["tick"] >= m.day_start_tick(m.tick)]
     deterred = a["outcome"] == "deterred"
@@ -404,6 +482,7 @@ CSS = """
 
 @solara.component
 def Kpi(label: str, value: str, colour: str = "#222"):
+    """One headline figure with its label."""
     with solara.Column(classes=["hs-kpi"], gap="0px"):
         solara.HTML(tag="div", unsafe_innerHTML=value, classes=["hs-value"],
                     style={"color": colour})
@@ -457,6 +536,17 @@ def Dashboard(model: solara.Reactive):
 
 
 def model_params(config: Scenario) -> dict:
+    """The sidebar's model parameters (policy, officers, offenders, seed) for ``SolaraViz``.
+
+    Parameters
+    ----------
+    config : Scenario
+        The scenario shown (its values are the defaults).
+
+    Returns
+    -------
+    dict
+    """
     return {
         "policy": {"type": "Select", "value": os.environ.get(POLICY_ENV) or config.policy.name,
                    "values": sorted(REGISTRY), "label": "Patrol policy"},
@@ -469,6 +559,7 @@ def model_params(config: Scenario) -> dict:
 
 @solara.component
 def Page():
+    """The page: Mesa's controls and the dashboard of a :class:`LivePatrolModel`."""
     config, _ = load(default_scenario_path())
 
     def first_model():
