@@ -152,7 +152,8 @@ def test_live_view_in_browser(live_server, tmp_path):
 @pytest.mark.realdata
 def test_heat_layers_match_the_kernels(real_data):
     """The page's vectorised risk and deterrence equal the kernels' per-node values."""
-    from hotspot_sim.sim.app import LivePatrolModel, deterrence_by_node, draw_map, risk_by_node
+    from hotspot_sim.sim.app import LivePatrolModel
+    from hotspot_sim.sim.app_figures import deterrence_by_node, draw_map, risk_by_node
 
     m = LivePatrolModel(scenario_path=str(SCENARIOS / "welwyn_hatfield.toml"),
                         minutes_per_step=60)

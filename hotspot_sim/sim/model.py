@@ -19,7 +19,6 @@ import math
 
 import mesa
 import numpy as np
-import pandas as pd
 from mesa.discrete_space import Network
 
 from ..errors import ConfigError
@@ -41,7 +40,17 @@ from .state import QUEUE_SLOTS, Movers, encode_orders, kernel_params, new_logs, 
     new_officers
 from .world import build_world, place_offenders
 
-class PatrolModel(mesa.Model):
+# Mesa DataCollector series, collected at each midnight (the run's model_series table).
+DAILY_REPORTERS = {
+    "day": "day", "crimes": lambda m: m._today.get("crimes", 0),
+    "harm": lambda m: m._today.get("harm", 0.0),
+    "deterred": lambda m: m._today.get("deterred", 0),
+    "displaced": lambda m: m._today.get("displaced", 0),
+    "officers_on_duty": lambda m: int((m.officers.mode != K.MODE_OFF).sum()),
+    "calls": lambda m: m._today.get("calls", 0)}
+
+
+class PatrolModel(tables.RunTables, mesa.Model):
     """Police patrol on a real street network.
 
     Parameters
@@ -100,13 +109,7 @@ class PatrolModel(mesa.Model):
         params = config.policy.params if policy_params is None and policy is None else policy_params
         self.policy = get_policy(name)(self, params or {})
         self.policy_name = self.policy.name
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "day": "day", "crimes": lambda m: m._today.get("crimes", 0),
-            "harm": lambda m: m._today.get("harm", 0.0),
-            "deterred": lambda m: m._today.get("deterred", 0),
-            "displaced": lambda m: m._today.get("displaced", 0),
-            "officers_on_duty": lambda m: int((m.officers.mode != K.MODE_OFF).sum()),
-            "calls": lambda m: m._today.get("calls", 0)})
+        self.datacollector = mesa.DataCollector(model_reporters=DAILY_REPORTERS)
         self._today: dict = {}
         self.policy.setup()
         self.shifts = Shifts(self)
@@ -349,28 +352,3 @@ class PatrolModel(mesa.Model):
             x += f * (self.network.x[nxt] - x)
             y += f * (self.network.y[nxt] - y)
         return x, y
-
-    def attempts_table(self) -> pd.DataFrame:
-        """Every offending attempt: committed, deterred or displaced."""
-        return tables.attempts_table(self)
-
-    def crimes_table(self) -> pd.DataFrame:
-        """Crimes that happened (committed where attempted, or displaced)."""
-        a = self.attempts_table()
-        return a[a["outcome"] != "deterred"].reset_index(drop=True)
-
-    def gps_table(self) -> pd.DataFrame:
-        """GPS pings: officer, time, node, x, y, status."""
-        return tables.gps_table(self)
-
-    def calls_table(self) -> pd.DataFrame:
-        """Calls for service with response times and targets."""
-        return tables.calls_table(self)
-
-    def status_table(self) -> pd.DataFrame:
-        """Minutes per officer per day in each status, the current (partial) day included."""
-        return tables.status_table(self)
-
-    def daily_table(self) -> pd.DataFrame:
-        """Daily totals: crimes, harm, deterred, displaced, calls."""
-        return pd.DataFrame(self.daily_rows)

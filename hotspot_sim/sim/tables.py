@@ -236,3 +236,32 @@ def status_table(model: PatrolModel) -> pd.DataFrame:
         day = model.day_index(model.tick)
         rows += status_rows(oc, day, model.calendar.date_of_day(day))
     return pd.DataFrame(rows, columns=["day", "date", "officer", *K.STATUS_NAMES])
+
+
+class RunTables:
+    """The run's tables as methods of the model (mixed into :class:`PatrolModel`)."""
+
+    def attempts_table(self) -> pd.DataFrame:
+        """Every offending attempt: committed, deterred or displaced (:func:`attempts_table`)."""
+        return attempts_table(self)
+
+    def crimes_table(self) -> pd.DataFrame:
+        """Crimes that happened (committed where attempted, or displaced)."""
+        a = self.attempts_table()
+        return a[a["outcome"] != "deterred"].reset_index(drop=True)
+
+    def gps_table(self) -> pd.DataFrame:
+        """GPS pings: officer, time, node, x, y, status (:func:`gps_table`)."""
+        return gps_table(self)
+
+    def calls_table(self) -> pd.DataFrame:
+        """Calls for service with response times and targets (:func:`calls_table`)."""
+        return calls_table(self)
+
+    def status_table(self) -> pd.DataFrame:
+        """Minutes per officer per day in each status, today so far included."""
+        return status_table(self)
+
+    def daily_table(self) -> pd.DataFrame:
+        """Daily totals: crimes, harm, deterred, displaced, calls."""
+        return pd.DataFrame(self.daily_rows)
