@@ -1,10 +1,20 @@
 """The Test's simulation: a Mesa model of officers and offenders on a street network.
 
-``model`` (the :class:`PatrolModel`), ``agents`` (officers and offenders as Mesa
-cell agents), ``kernels`` (the compiled hot loop), ``dispatch`` (calls for
-service, SimPy), ``routing`` (shortest-path tables), ``policies`` (what officers
-do) and ``app`` (the live SolaraViz page; imported only by ``hotspot-sim view``,
-never by the model).
+Laid out as Mesa's examples are (model, agents, app; the app imports the model,
+never the reverse):
+
+- ``model``: :class:`PatrolModel`, the Mesa model; ``agents``: officers and
+  offenders as Mesa cell agents; ``app`` / ``app_figures``: the live SolaraViz
+  page and what it draws (``app_assets`` keeps its web assets for offline use);
+- ``world``: the risk surface and places built from the observed data;
+  ``state``: the kernels' arrays, built by keyword, and ``kernel_params``, the
+  one conversion of settings into kernel units;
+- ``kernels``: the compiled hot loop (``kernel_builds``: its compiled and
+  pure-Python builds; ``kernel_tricks``: its numba intrinsics);
+- ``calendar`` (simulated days, daily events), ``shifts``, ``responders`` (who
+  answers calls), ``dispatch`` (calls for service, SimPy), ``routing``
+  (shortest-path tables), ``policies`` (what officers do);
+- ``tables`` and ``outputs``: a run's tables and its run folder.
 """
 
 from .agents import Officer, Offender
