@@ -24,6 +24,13 @@ class HotspotPolicy(Policy):
     ranges = {"k": (1, 10_000), "min_separation_m": (0, 10_000)}
 
     def setup(self) -> None:
+        """Choose the hot spots with :func:`hotspot_sim.target.target` (``k``, ``rank_by``).
+
+        Raises
+        ------
+        ConfigError
+            The study area has fewer than ``k`` places far enough apart.
+        """
         from ...target import TargetSettings, target
 
         p = self.params
@@ -41,14 +48,39 @@ class HotspotPolicy(Policy):
         self.plan_rows: list[tuple] = []
 
     def visit(self, node: int, minutes: int, treated: bool = True) -> Visit:
-        """A visit order, recorded as planned dose for today."""
+        """A visit order, recorded as planned dose for today.
+
+        Parameters
+        ----------
+        node : int
+            A hot spot's node.
+        minutes : int
+            Planned stay.
+        treated : bool
+            Recorded in the dose plan (False for a control spot's visit).
+
+        Returns
+        -------
+        Visit
+        """
         day = self.model.day_index(self.model.tick)
         self.plan_rows.append((day, self.ids[self.index_of[int(node)]], int(node),
                                float(minutes), treated))
         return Visit(int(node), int(minutes), TRAVELLING, AT_HOTSPOT)
 
     def assigned(self, officer) -> np.ndarray:
-        """Hot spots shared out among the officers of one shift (round robin)."""
+        """Hot spots shared out among the officers of one shift (round robin).
+
+        Parameters
+        ----------
+        officer : Officer
+            The officer.
+
+        Returns
+        -------
+        numpy.ndarray
+            The officer's hot spot nodes (all of them if there are more officers than spots).
+        """
         on_shift = [a.index for a in self.model.officer_agents
                     if a.shift_start_hour == officer.shift_start_hour]
         slot = on_shift.index(officer.index)
@@ -56,6 +88,13 @@ class HotspotPolicy(Policy):
         return mine if len(mine) else self.nodes
 
     def dose_plan(self) -> pd.DataFrame:
+        """Planned minutes per hot spot per calendar day (what Track compares the GPS with).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``day, hotspot_id, node, planned_minutes, treated, date``.
+        """
         df = pd.DataFrame(self.plan_rows, columns=["day", "hotspot_id", "node",
                                                    "planned_minutes", "treated"])
         df = df.groupby(["day", "hotspot_id", "node"], as_index=False).agg(
@@ -65,6 +104,7 @@ class HotspotPolicy(Policy):
         return df
 
     def outputs(self) -> dict:
+        """The hot spots and the dose plan, written with the run."""
         return {"hotspots": self.hotspots, "dose_plan": self.dose_plan()}
 
 
@@ -84,6 +124,7 @@ class HotspotKoper(HotspotPolicy):
     ranges = {**HotspotPolicy.ranges, "dwell_minutes": (0, 1440), "revisit_minutes": (1, 10_080)}
 
     def round_nodes(self, officer) -> np.ndarray:
+        """The officer's hot spots in a fresh random order (one round of visits)."""
         return self.rng.permutation(self.assigned(officer))
 
     def decide(self, officer, event):
@@ -141,7 +182,6 @@ class CrossoverDaily(HotspotPolicy):
     def setup(self) -> None:
         super().setup()
         if not 0 <= self.params["treat_share"] <= 1:
-            from ...errors import ConfigError
             raise ConfigError(f"policy crossover_daily: treat_share = "
                               f"{self.params['treat_share']} must be between 0 and 1")
         self.assignments: list[tuple] = []
@@ -173,6 +213,7 @@ class CrossoverDaily(HotspotPolicy):
         return [Hold(int(max(1, min(60, wait))))]
 
     def assignment_table(self) -> pd.DataFrame:
+        """Each hot spot's daily assignment: ``day, hotspot_id, node, treated``."""
         return pd.DataFrame(self.assignments, columns=["day", "hotspot_id", "node", "treated"])
 
     def outputs(self) -> dict:
@@ -200,6 +241,14 @@ class Predictive(HotspotKoper):
         self.history = self.model.observed_intensity / max(len(self.model.study.months), 1)
 
     def forecast(self) -> np.ndarray:
+        """Forecast risk per node now: recent simulated crimes (near and new count most)
+        plus the scaled police.uk history.
+
+        Returns
+        -------
+        numpy.ndarray
+            One score per street node.
+        """
         m, net = self.model, self.model.network
         crimes = m.crimes_table()
         recent = crimes[crimes["tick"] >= m.tick - 1440 * int(self.params["horizon_days"])]
