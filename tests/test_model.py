@@ -202,3 +202,19 @@ def test_daily_series_and_datacollector():
     crimes = m.crimes_table()
     last_midnight = 3 * 1440 - 6 * 60  # the run starts at 06:00; the last day is partial
     assert daily["crimes"].sum() == (crimes["tick"] < last_midnight).sum()
+
+
+def test_heat_surfaces_are_the_per_node_formulas_compiled_and_reference():
+    from hotspot_sim.sim.kernel_builds import kernels
+
+    m = small_model()
+    m.run_for(600)
+    ref = kernels(reference=True)
+    for build in (m.kernels, ref):
+        det = build.deterrence_surface(m.nodes, m.tick, m.params)
+        risk = build.risk_surface(m.net, m.nodes, m.tick, m.params)
+        assert det.shape == risk.shape == (GRID.n_nodes,)
+        for i in range(0, GRID.n_nodes, 7):
+            assert det[i] == ref.deterrence(m.nodes, i, m.tick, m.params)
+            assert risk[i] == ref.risk(m.net, m.nodes, i, m.tick, m.params)
+    assert det.max() > 0  # officers have been about
