@@ -19,7 +19,7 @@ from .checks import (MAX_DAYS, days_arg, finite_float, number_arg, positive_int,
                      seed_arg)
 from .errors import HotspotSimError
 from .io import write_csv
-from .settings import data_source, shipped_names
+from .locations import data_source, shipped_names
 
 DEFAULT_SCENARIO = "welwyn_hatfield"
 

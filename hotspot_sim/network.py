@@ -28,7 +28,8 @@ from scipy.spatial import cKDTree
 from .errors import NetworkError, OfflineError
 from .io import atomic_file
 from .projection import BNG, graph_to_bng
-from .settings import NetworkSettings, data_location_hint, resolve_data_path
+from .locations import data_location_hint, resolve_data_path
+from .settings import NetworkSettings
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from . import data
 from .data import DropReport
 from .network import StreetNetwork, load_network
 from .projection import to_bng
-from .settings import Scenario, data_source, find_data_file, resolve_data_path
+from .locations import data_source, find_data_file, resolve_data_path
+from .settings import Scenario
 
 log = logging.getLogger(__name__)
 

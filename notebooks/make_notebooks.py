@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from hotspot_sim.settings import data_source
+from hotspot_sim.locations import data_source
 
 # Data: $HOTSPOT_SIM_DATA when set (the full county data or your own), else the
 # Welwyn Hatfield clip shipped inside hotspot-sim; works from any folder.

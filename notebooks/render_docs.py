@@ -146,7 +146,7 @@ def to_markdown(book, name: str, cells_sha: str, data: str, seconds: float) -> t
 
 def render(path: Path, kernel: str, docs: Path = DOCS) -> list[Path]:
     """Execute one notebook and write ``docs/<stem>.md`` and ``docs/<stem>_files/``."""
-    from hotspot_sim.settings import data_source
+    from hotspot_sim.locations import data_source
 
     stem = path.stem
     with tempfile.TemporaryDirectory(prefix=f"render-{stem}-") as work:

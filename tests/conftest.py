@@ -22,7 +22,7 @@ SCENARIOS = ROOT / "scenarios"
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """The data root in use: ``$HOTSPOT_SIM_DATA`` or the embedded dataset."""
-    from hotspot_sim.settings import data_root
+    from hotspot_sim.locations import data_root
 
     return data_root()
 

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from hotspot_sim.errors import ConfigError
-from hotspot_sim.settings import (EMBEDDED_DATA, data_root, data_source, load_scenario,
-                                  resolve_data_path, resolve_toml)
+from hotspot_sim.locations import (EMBEDDED_DATA, data_root, data_source, resolve_data_path,
+                                   resolve_toml)
+from hotspot_sim.settings import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_SCRIPT = ROOT / "scripts" / "build_embedded_data.py"

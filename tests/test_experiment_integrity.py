@@ -112,7 +112,7 @@ def test_runs_are_tied_to_the_data_content_not_its_folder(res, tmp_path, monkeyp
     import gzip
     import shutil
 
-    from hotspot_sim.settings import data_root
+    from hotspot_sim.locations import data_root
 
     copy = tmp_path / "data-copy"
     shutil.copytree(data_root(), copy)

@@ -77,7 +77,7 @@ RUNS = [pytest.param(p, False, id=p.name) for p in NOTEBOOKS] + [
 @pytest.mark.realdata
 @pytest.mark.parametrize(("path", "embedded"), RUNS)
 def test_notebook_runs(path, embedded, real_data, venv_kernel, tmp_path, monkeypatch):
-    from hotspot_sim.settings import data_source
+    from hotspot_sim.locations import data_source
 
     if embedded:
         monkeypatch.delenv("HOTSPOT_SIM_DATA", raising=False)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError, OfflineError
-from ..settings import DATA_ENV_VAR
+from ..locations import DATA_ENV_VAR
 from .cleaning import check_bbox
 from .police_uk import POLICE_UK_COLUMNS, check_month, police_uk_path
 

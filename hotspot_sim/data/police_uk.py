@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..io import read_csv_text
-from ..settings import DATA_ENV_VAR, find_data_file
+from ..locations import DATA_ENV_VAR, find_data_file
 
 log = logging.getLogger(__name__)
 

@@ -156,7 +156,8 @@ def load_experiment(path: str | Path) -> Experiment:
         Unknown tables or keys, numbers out of range, a bad arm, grid, scenario
         override or policy parameter; the message names the file and the key.
     """
-    from ..settings import read_toml, resolve_toml
+    from ..locations import resolve_toml
+    from ..settings import read_toml
 
     path = resolve_toml(path, "experiments")
     raw = read_toml(path, "experiment")
