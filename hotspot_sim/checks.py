@@ -8,7 +8,6 @@ and inside its range.
 
 from __future__ import annotations
 
-import argparse
 import math
 import numbers
 import re
@@ -87,46 +86,6 @@ def check_name(name: Any, where: str) -> None:
                           "(it names folders and files)")
 
 
-# --------------------------------------------------------------------------- command line
-
-
-def number_arg(lo: float | None = None, hi: float | None = None, *, integer: bool = False,
-               lo_open: bool = False):
-    """An argparse ``type=`` that accepts a finite number in range, by the rule above.
-
-    A bad value becomes a usage error naming the option and the value, e.g.
-    ``argument --days: 'nan': must be a finite number``.
-    """
-
-    def parse(text: str):
-        try:
-            value = int(text) if integer else float(text)
-        except ValueError:
-            value = text  # not a number: number_problem says what was expected
-        problem = number_problem(value, lo, hi, integer=integer, lo_open=lo_open)
-        if problem:
-            raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
-        return value
-
-    return parse
-
-
-def positive_int(hi: float | None = None):
-    """argparse type: a whole number >= 1 (and <= ``hi``)."""
-    return number_arg(1, hi, integer=True)
-
-
-def finite_float(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False):
-    """argparse type: a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``)."""
-    return number_arg(lo, hi, lo_open=lo_open)
-
-
-#: argparse type for simulated days: MIN_DAYS to MAX_DAYS.
-days_arg = finite_float(MIN_DAYS, MAX_DAYS)
-#: argparse type for a seed: a whole number 0..MAX_SEED (a float seed is refused).
-seed_arg = number_arg(0, MAX_SEED, integer=True)
-
-
 _INT = r"\s*(\d+)\s*"
 _RANGE_RE = re.compile(rf"^{_INT}:{_INT}(?::{_INT})?$")
 _LIST_RE = re.compile(rf"^{_INT}(?:,{_INT})*$")
@@ -176,20 +135,3 @@ def parse_range(text: str, name: str = "range") -> list[int]:
     return sorted(set(values))
 
 
-def range_arg(hi: int):
-    """argparse type for a ``START:STOP[:STEP]`` or ``a,b,c`` range of whole numbers <= ``hi``.
-
-    Checked with :func:`parse_range` (the text is returned unchanged); a huge
-    bound is refused before the range is built.
-    """
-
-    def parse(text: str) -> str:
-        if any(int(n) > hi for n in re.findall(r"\d+", text)):
-            raise argparse.ArgumentTypeError(f"{text!r}: values must be <= {hi:g}")
-        try:
-            parse_range(text, "value")
-        except ConfigError as exc:
-            raise argparse.ArgumentTypeError(str(exc).removeprefix("value=")) from None
-        return text
-
-    return parse

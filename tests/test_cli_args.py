@@ -1,0 +1,66 @@
+"""The cli package's parts: argument types, KEY=VALUE lists, command order, text formatters."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from hotspot_sim.cli import build_parser
+from hotspot_sim.cli.args import (days_arg, finite_float, parse_assignments, positive_int,
+                                  range_arg, seed_arg)
+from hotspot_sim.cli.check import format_check
+from hotspot_sim.errors import ConfigError
+from hotspot_sim.validation import Check
+
+
+@pytest.mark.parametrize("parse, text, message", [
+    (days_arg, "nan", "must be a finite number"),
+    (days_arg, "4000", "must be <= 3660"),
+    (positive_int(10), "0", "must be >= 1"),
+    (positive_int(10), "1.5", "expected a whole number"),
+    (seed_arg, "-1", "must be >= 0"),
+    (finite_float(0, 1, lo_open=True), "0", "must be > 0"),
+    (range_arg(100), "10:400:10", "values must be <= 100"),
+    (range_arg(100), "40:10", "need stop >= start"),
+])
+def test_bad_values_are_usage_errors_naming_the_value(parse, text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse(text)
+
+
+def test_good_values_pass_through():
+    assert days_arg("30") == 30.0 and seed_arg("7") == 7 and positive_int()("3") == 3
+    assert range_arg(100)("10:40:10") == "10:40:10"  # checked, returned as text
+
+
+def test_assignments_read_toml_values_and_keep_other_text():
+    assert parse_assignments(["officers.count=10", "a.b=0.5", "name=Koper", "l=[1, 2]"],
+                             "--set") == {"officers.count": 10, "a.b": 0.5, "name": "Koper",
+                                          "l": [1, 2]}
+    with pytest.raises(ConfigError, match="--set 'novalue': expected KEY=VALUE"):
+        parse_assignments(["novalue"], "--set")
+
+
+def test_commands_are_listed_in_the_order_of_the_work():
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == ["data", "target", "run", "track", "experiment", "report",
+                                 "power", "calibrate", "validate", "sensitivity", "view",
+                                 "params"]
+
+
+def test_python_m_runs_the_same_command_line():
+    r = subprocess.run([sys.executable, "-m", "hotspot_sim.cli", "--help"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and "exit status:" in r.stdout
+
+
+def test_a_check_prints_its_result_evidence_and_why():
+    text = format_check(Check("Best visit", "best 10-15", "Koper 1995", "10-20 min", False,
+                              "noisy bins"))
+    assert text.splitlines() == ["[FAIL] Best visit", "       model: best 10-15",
+                                 "       evidence: Koper 1995", "       tolerance: 10-20 min",
+                                 "       why: noisy bins"]
+    assert "why:" not in format_check(Check("c", "m", "e", "t", None))
