@@ -146,7 +146,6 @@ def static_hotspot_map(network, hotspots: pd.DataFrame | None, crimes: pd.DataFr
         The figure (closed after saving when ``path`` is given).
     """
     from matplotlib.collections import LineCollection
-    from matplotlib.patches import Circle
 
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
@@ -164,17 +163,7 @@ def static_hotspot_map(network, hotspots: pd.DataFrame | None, crimes: pd.DataFr
         ax.scatter(gps["x"] / km, gps["y"] / km, s=28, marker="^", c="#1f4e9c",
                    edgecolors="white", linewidths=0.6, zorder=5, label="officers")
     if hotspots is not None and len(hotspots):
-        radius = hotspots["radius_m"].to_numpy(float) if "radius_m" in hotspots \
-            else np.full(len(hotspots), 100.0)
-        for (_, r), rad in zip(hotspots.iterrows(), radius):
-            ax.add_patch(Circle((r["x"] / km, r["y"] / km), rad / km, facecolor="#c0392b",
-                                edgecolor="#7b241c", alpha=0.35, lw=0.8, zorder=3))
-            ax.annotate(str(r.get("hotspot_id", "")), (r["x"] / km, r["y"] / km),
-                        xytext=(4, 4), textcoords="offset points", fontsize=8,
-                        fontweight="bold", color="#7b241c", zorder=4,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
-        ax.plot([], [], "o", color="#c0392b", alpha=0.5, ms=8,
-                label=f"hot spots ({len(hotspots)}, {radius[0]:.0f} m)")
+        _draw_hotspots(ax, hotspots, km)
     ax.set_xlim(network.x.min() / km - 0.2, network.x.max() / km + 0.2)
     ax.set_ylim(network.y.min() / km - 0.2, network.y.max() / km + 0.2)
     ax.set_aspect("equal")
@@ -186,6 +175,23 @@ def static_hotspot_map(network, hotspots: pd.DataFrame | None, crimes: pd.DataFr
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", fontsize=8, markerscale=2, framealpha=0.85)
     return _finish(fig, path)
+
+
+def _draw_hotspots(ax, hotspots: pd.DataFrame, km: float) -> None:
+    """Numbered circles of each hot spot's radius (100 m when absent), with a legend entry."""
+    from matplotlib.patches import Circle
+
+    radius = hotspots["radius_m"].to_numpy(float) if "radius_m" in hotspots \
+        else np.full(len(hotspots), 100.0)
+    for (_, r), rad in zip(hotspots.iterrows(), radius):
+        ax.add_patch(Circle((r["x"] / km, r["y"] / km), rad / km, facecolor="#c0392b",
+                            edgecolor="#7b241c", alpha=0.35, lw=0.8, zorder=3))
+        ax.annotate(str(r.get("hotspot_id", "")), (r["x"] / km, r["y"] / km),
+                    xytext=(4, 4), textcoords="offset points", fontsize=8,
+                    fontweight="bold", color="#7b241c", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+    ax.plot([], [], "o", color="#c0392b", alpha=0.5, ms=8,
+            label=f"hot spots ({len(hotspots)}, {radius[0]:.0f} m)")
 
 
 def crimes_by_place_day(crimes: pd.DataFrame, hotspots: pd.DataFrame, radius_m: float = 100.0,
@@ -254,8 +260,6 @@ def crime_reduction(daily_by_arm: pd.DataFrame, path: Path | None = None, contro
     matplotlib.figure.Figure
         The figure (closed after saving when ``path`` is given).
     """
-    from matplotlib.ticker import MaxNLocator
-
     df = daily_by_arm.copy()
     if "place" not in df:
         df["place"] = "all places"
@@ -268,40 +272,52 @@ def crime_reduction(daily_by_arm: pd.DataFrame, path: Path | None = None, contro
                              gridspec_kw={"width_ratios": [1.7, 1]})
     for row, place in zip(axes, places):
         sub = df[df["place"] == place]
-        per_day = sub.groupby(["arm", "day"], sort=False)["crimes"].mean().reset_index()
-        for arm in arms:
-            a = per_day[per_day["arm"] == arm]
-            row[0].plot(a["day"] + 1, a["crimes"], marker="o", ms=3, lw=1.4, color=colours[arm],
-                        label=arm)
-        row[0].set_title(f"Crimes per day: {place}", fontsize=10)
-        row[0].set_xlabel("day of the simulation")
-        row[0].set_ylabel("crimes")
-        row[0].set_ylim(bottom=0)
-        row[0].xaxis.set_major_locator(MaxNLocator(integer=True))
-        row[0].grid(alpha=0.3)
-        row[0].legend(fontsize=8)
-        if "replication" in sub:
-            totals = sub.groupby(["arm", "replication"])["crimes"].sum().groupby("arm").mean()
-        else:
-            totals = sub.groupby("arm")["crimes"].sum()
-        totals = totals.reindex(arms)
-        bars = row[1].bar(range(len(arms)), totals.to_numpy(),
-                          color=[colours[a] for a in arms])
-        base = totals.get(control, np.nan)
-        for b, arm in zip(bars, arms):
-            v = totals[arm]
-            txt = f"{v:.0f}" if arm == control or not base else f"{v:.0f}\n{100 * (v / base - 1):+.0f}%"
-            row[1].annotate(txt, (b.get_x() + b.get_width() / 2, b.get_height()),
-                            xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
-                            fontsize=8)
-        row[1].set_xticks(range(len(arms)), arms, rotation=15, fontsize=8)
-        row[1].set_ylim(0, max(1.0, float(np.nanmax(totals.to_numpy()))) * 1.3)
+        _daily_lines(row[0], sub, arms, colours, place)
         reps = "" if n_rep is None else f" (mean of {int(n_rep.max())} runs)"
-        row[1].set_title(f"Total{reps}; % vs {control}", fontsize=10)
-        row[1].grid(alpha=0.3, axis="y")
+        _total_bars(row[1], sub, arms, colours, control, reps)
     if title:
         fig.suptitle(title)
     return _finish(fig, path)
+
+
+def _daily_lines(ax, sub: pd.DataFrame, arms: list, colours: dict, place: str) -> None:
+    """Crimes per day of each arm (mean over replications) at one place."""
+    from matplotlib.ticker import MaxNLocator
+
+    per_day = sub.groupby(["arm", "day"], sort=False)["crimes"].mean().reset_index()
+    for arm in arms:
+        a = per_day[per_day["arm"] == arm]
+        ax.plot(a["day"] + 1, a["crimes"], marker="o", ms=3, lw=1.4, color=colours[arm],
+                label=arm)
+    ax.set_title(f"Crimes per day: {place}", fontsize=10)
+    ax.set_xlabel("day of the simulation")
+    ax.set_ylabel("crimes")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _total_bars(ax, sub: pd.DataFrame, arms: list, colours: dict, control: str,
+                reps: str) -> None:
+    """Total crimes of each arm at one place, labelled with the % change against control."""
+    if "replication" in sub:
+        totals = sub.groupby(["arm", "replication"])["crimes"].sum().groupby("arm").mean()
+    else:
+        totals = sub.groupby("arm")["crimes"].sum()
+    totals = totals.reindex(arms)
+    bars = ax.bar(range(len(arms)), totals.to_numpy(), color=[colours[a] for a in arms])
+    base = totals.get(control, np.nan)
+    for b, arm in zip(bars, arms):
+        v = totals[arm]
+        txt = f"{v:.0f}" if arm == control or not base else f"{v:.0f}\n{100 * (v / base - 1):+.0f}%"
+        ax.annotate(txt, (b.get_x() + b.get_width() / 2, b.get_height()),
+                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8)
+    ax.set_xticks(range(len(arms)), arms, rotation=15, fontsize=8)
+    ax.set_ylim(0, max(1.0, float(np.nanmax(totals.to_numpy()))) * 1.3)
+    ax.set_title(f"Total{reps}; % vs {control}", fontsize=10)
+    ax.grid(alpha=0.3, axis="y")
 
 
 def planned_vs_delivered(by_hotspot: pd.DataFrame, path: Path | None = None, title: str = ""):
