@@ -11,7 +11,7 @@ import pytest
 from hotspot_sim.cli import build_parser
 from hotspot_sim.cli.args import (days_arg, finite_float, parse_assignments, positive_int,
                                   range_arg, seed_arg)
-from hotspot_sim.cli.check import format_check
+from hotspot_sim.validation.evidence import format_check
 from hotspot_sim.errors import ConfigError
 from hotspot_sim.validation import Check
 

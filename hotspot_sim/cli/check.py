@@ -92,6 +92,7 @@ def add_sensitivity_command(sub) -> None:
 def cmd_validate(args) -> int:
     """Run the validation experiments; print each check and where the report is."""
     from ..progress import StepProgress
+    from ..validation.evidence import format_check
     from ..validation.validate import run_validation
 
     days, reps = (3.0, 1) if args.quick else (args.days, args.replications)
@@ -102,14 +103,6 @@ def cmd_validate(args) -> int:
         print(format_check(c))
     print(f"\nreport: {args.out / 'validation.md'} and {args.out / 'validation.html'}")
     return 0
-
-
-def format_check(c) -> str:
-    """One validation check as a few indented lines, led by PASS, FAIL or n/a."""
-    flag = {True: "PASS", False: "FAIL", None: "n/a "}[c.passed]
-    return (f"[{flag}] {c.name}\n       model: {c.model}\n       evidence: {c.evidence}"
-            f"\n       tolerance: {c.tolerance}" + (f"\n       why: {c.explanation}"
-                                                   if c.explanation else ""))
 
 
 def cmd_sensitivity(args) -> int:

@@ -10,7 +10,6 @@ from ..checks import MAX_DAYS
 from ..errors import ConfigError
 from ..locations import data_source
 from .args import add_scenario_arg, days_arg, finite_float, parse_assignments, seed_arg
-from .data import format_summary
 
 
 def add_run_command(sub) -> None:
@@ -209,7 +208,6 @@ def add_track_command(sub) -> None:
 def cmd_track(args) -> int:
     """Measure the dose delivered from GPS pings; write the tables and print them."""
     from .. import track as tr
-    from ..errors import ConfigError
 
     if args.run_dir is None and (args.gps is None or args.hotspots is None):
         raise ConfigError("track: give a RUN_DIR, or both --gps and --hotspots")

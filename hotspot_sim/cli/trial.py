@@ -141,7 +141,6 @@ def cmd_report(args) -> int:
 
 def cmd_power(args) -> int:
     """Estimate a trial's power by simulation; write and print the grid."""
-    from ..checks import parse_range
     from ..plots import plot_power
     from ..progress import StepProgress
     from ..settings import load_scenario

@@ -38,7 +38,6 @@ def cmd_view(args) -> int:
     import os
     import subprocess
 
-    from ..errors import ConfigError
     from ..sim.policies import get_policy
     from ..settings import load_scenario
 

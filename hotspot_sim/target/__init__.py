@@ -22,7 +22,7 @@ only, so every time here is in whole months.
 
 from .evaluation import (METHODS, default_split, method_scores, out_of_sample, parse_months,
                          prospective_scores, select_by_coverage)
-from .export import write_hotspots, write_lsoa_harm
+from .export import format_target, write_hotspots, write_lsoa_harm
 from .ranking import (catchment_matrix, crime_values, micro_places, node_street_length,
                       place_totals, power_few_curve, score_places, score_values,
                       select_months, share_of_total_in_top)
@@ -36,5 +36,5 @@ __all__ = [
     "node_street_length", "out_of_sample", "parse_months", "parse_window", "place_totals",
     "power_few_curve", "prospective_scores", "score_places", "score_values",
     "select_by_coverage", "select_months", "share_of_total_in_top", "target",
-    "write_hotspots", "write_lsoa_harm",
+    "write_hotspots", "write_lsoa_harm", "format_target",
 ]

@@ -87,3 +87,27 @@ def write_lsoa_harm(lsoa_map, folder) -> dict[str, Path]:
     lsoa_map.to_file(paths["lsoa_gpkg"], driver="GPKG", layer="lsoa_harm")
     write_csv(pd.DataFrame(lsoa_map.drop(columns="geometry")), paths["lsoa_csv"])
     return paths
+
+
+def format_target(study, s, table, power, n_places, oos, files) -> str:
+    """The chosen hot spots, the power few and the out-of-sample table as text."""
+    unit = "street nodes" if s.level == "node" else f"{s.cell_m:.0f} m micro-places"
+    out = [f"Scenario {study.scenario.scenario.name}: {len(table)} hot spots ranked by "
+           f"{s.rank_by} over {study.months[0]} to {study.months[-1]} "
+           f"(catchment {s.radius_m:.0f} m, at least {s.min_separation_m:.0f} m apart)", "",
+           f"  {'id':>3} {'crimes':>6} {'ASB':>4} {'harm':>9}  {'LSOA':<10} location"]
+    for r in table.itertuples():
+        window = f"  [{r.window}]" if r.window else ""
+        out.append(f"  {r.hotspot_id:>3} {r.crimes:>6} {r.asb:>4} {r.harm:>9,.1f}  "
+                   f"{str(r.lsoa):<10} {r.location}{window}")
+    out += ["", f"Power few: the top 1% of {n_places:,} {unit} hold {100 * power['top_1pct']:.1f}% "
+            f"of harm, the top 5% hold {100 * power['top_5pct']:.1f}%", "",
+            "Out of sample: places chosen on training months, crimes of later months",
+            f"  {'method':<12} {'coverage':>8} {'places':>6} {'hit rate':>8} "
+            f"{'harm hit':>8} {'PAI':>6}"]
+    for r in oos.itertuples():
+        out.append(f"  {r.method:<12} {100 * r.coverage:>7.0f}% {r.n_places:>6} "
+                   f"{100 * r.hit_rate:>7.1f}% {100 * r.harm_hit_rate:>7.1f}% {r.pai:>6.1f}")
+    out += ["  (coverage and PAI by share of street length; PAI = hit rate / area share)", "",
+            "Wrote " + ", ".join(str(p) for p in files.values())]
+    return "\n".join(out)

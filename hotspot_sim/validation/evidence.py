@@ -67,6 +67,14 @@ class Check:
     explanation: str = ""
 
 
+
+def format_check(c) -> str:
+    """One validation check as a few indented lines, led by PASS, FAIL or n/a."""
+    flag = {True: "PASS", False: "FAIL", None: "n/a "}[c.passed]
+    return (f"[{flag}] {c.name}\n       model: {c.model}\n       evidence: {c.evidence}"
+            f"\n       tolerance: {c.tolerance}" + (f"\n       why: {c.explanation}"
+                                                   if c.explanation else ""))
+
 def check_effect(runs: pd.DataFrame) -> Check:
     """Koper patrol's % change in hot spot crime against no patrol (Braga et al. 2019).
 
