@@ -149,7 +149,7 @@ def test_shipped_experiments_load(path, real_data):
     tasks = make_tasks(exp)
     assert len(tasks) == len(exp.arms) * len(exp.grid_points()) * exp.replications
     quick = exp.with_quick()
-    assert quick.days <= 3 and quick.replications <= 2
+    assert quick.days <= 3 and quick.replications <= 3  # small, but enough for an interval
 
 
 def test_grid_policy_parameter_nobody_has_is_an_error(tmp_path, real_data):

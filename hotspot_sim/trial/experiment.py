@@ -114,7 +114,7 @@ class Experiment:
             A copy with the quick days and replications and the first two values of each
             grid list, marked ``quick_version``.
         """
-        q = {"days": 3.0, "replications": 2, **self.quick}
+        q = {"days": 3.0, "replications": 3, **self.quick}
         return Experiment(**{**self.__dict__, "days": float(q["days"]),
                              "replications": int(q["replications"]),
                              "grid": {k: v[:2] for k, v in self.grid.items()},
