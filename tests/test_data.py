@@ -599,3 +599,26 @@ def test_real_concentration_in_welwyn_hatfield(real_raw):
     lsoa = data.aggregate_by_lsoa(crimes)
     assert lsoa["crimes"].sum() + lsoa["asb"].sum() == len(crimes)
     assert lsoa["harm_index"].is_monotonic_decreasing
+
+
+def test_a_file_from_another_period_is_an_error(tmp_path):
+    write_month(tmp_path, "2021-01", [row("Burglary"), row("Burglary", month="2021-05")])
+    with pytest.raises(DataError, match=r"2021-01-hertfordshire-street\.csv: line 3, column "
+                       r"'Month' is '2021-05', but the file's name says 2021-01 \(1 of 2 rows"):
+        data.read_police_uk(tmp_path, ["2021-01"])
+
+
+def test_rows_of_another_force_are_a_counted_warning(tmp_path, caplog):
+    odd = row("Burglary")
+    odd[3] = "Bedfordshire Police"
+    write_month(tmp_path, "2021-01", [row("Burglary"), odd])
+    assert len(data.read_police_uk(tmp_path, ["2021-01"])) == 2
+    assert "line 3, column 'Falls within' is 'Bedfordshire Police', but the file's name says " \
+           "the hertfordshire force (1 of 2 rows" in caplog.text
+
+
+def test_force_names_match_their_slug_whatever_the_spelling():
+    from hotspot_sim.data.police_uk import _letters
+
+    assert _letters("devon-and-cornwall") in _letters("Devon & Cornwall Police")
+    assert _letters("dyfed-powys") in _letters("Dyfed-Powys Police")

@@ -227,6 +227,55 @@ def _read_one(path: Path) -> pd.DataFrame:
     return df
 
 
+def check_belongs(frame: pd.DataFrame, path: Path, month: str, force: str) -> None:
+    """Check that a month's file holds that month and that force.
+
+    A bulk-download file named ``YYYY-MM-<force>-street.csv`` whose rows carry
+    another ``Month`` or fall within another force is a misplaced or renamed
+    file: reading it would put crimes into the wrong period or place.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The file's rows (:func:`_read_one`).
+    path : Path
+        The file, for the message.
+    month : str
+        The month its name says (``YYYY-MM``).
+    force : str
+        The force slug its name says (``"hertfordshire"``).
+
+    Raises
+    ------
+    DataError
+        When a row's month disagrees, naming the file, the first such line, its value and
+        how many do (another force is logged as a warning with the same details).
+    """
+    wrong_month = (frame["Month"] != month).to_numpy()
+    if wrong_month.any():
+        raise DataError(_disagreement(frame, wrong_month, path, "Month", month))
+    # Slugs and names differ in spelling ("devon-and-cornwall", "Devon & Cornwall Police"):
+    # compare letters only. A few slugs are abbreviations (btp), so this one is a warning.
+    within = frame["Falls within"].fillna("").map(_letters)
+    wrong_force = (~within.str.contains(_letters(force), regex=False)).to_numpy()
+    if wrong_force.any():
+        log.warning("%s", _disagreement(frame, wrong_force, path, "Falls within",
+                                        f"the {force} force"))
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower().replace("&", "and") if ch.isalpha())
+
+
+def _disagreement(frame: pd.DataFrame, bad: np.ndarray, path: Path, column: str,
+                  expected: str) -> str:
+    i = int(np.flatnonzero(bad)[0])
+    return (f"{path}: line {frame['source_row'].iat[i]}, column {column!r} is "
+            f"{frame[column].iat[i]!r}, but the file's name says {expected} "
+            f"({int(bad.sum()):,} of {len(frame):,} rows disagree): is this file from "
+            "another period or force, or renamed?")
+
+
 def read_police_uk(
     root: Path, months: Iterable[str] | str, force: str = "hertfordshire"
 ) -> pd.DataFrame:
@@ -267,7 +316,9 @@ def read_police_uk(
         path = find_data_file(police_uk_path(root, month, force))
         if not path.is_file():
             raise DataError(_missing_file_message(path, Path(root)))
-        frames.append(_read_one(path))
+        frame = _read_one(path)
+        check_belongs(frame, path, month, force)
+        frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     log.info("read %d police.uk rows from %d file(s) under %s", len(out), len(frames), root)
     return out
