@@ -136,6 +136,9 @@ def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
         out[f"harm_{name}"] = float(harm[zoning.zone == z].sum())
     for ctype, n in crimes["crime_type"].value_counts().items():
         out[f"type:{ctype}"] = int(n)
+    # by type at the hot spots too: the Hertfordshire plan asks for the impact by crime type
+    for ctype, n in crimes.loc[zoning.in_hot_spot, "crime_type"].value_counts().items():
+        out[f"hotspot_type:{ctype}"] = int(n)
     status = model.status_table()
     if len(status):
         minutes = status.drop(columns=["day", "date", "officer"]).sum()

@@ -161,18 +161,84 @@ def change_table(runs: pd.DataFrame, control: str) -> pd.DataFrame:
                        suffixes=("", "_ctl"))
         for place in ("all",) + tuple(place_columns(runs)):
             col = "crimes" if place == "all" else f"crimes_{place}"
-            logs = np.log((pair[col] + 0.5) / (pair[f"{col}_ctl"] + 0.5))
-            m, lo, hi = mean_ci(logs)
-            base = int(pair[f"{col}_ctl"].sum())
-            note = (f"too few crimes for a % change ({base} in the control arm's runs)"
-                    if base < MIN_CRIMES else _interval_note(logs))
-            if base < MIN_CRIMES:
-                m = lo = hi = math.nan
             rows.append({"arm": arm, "grid_index": gi, "place": place, "pairs": len(pair),
-                         "pct_change": 100 * (math.exp(m) - 1),
-                         "ci_low": 100 * (math.exp(lo) - 1), "ci_high": 100 * (math.exp(hi) - 1),
-                         "note": note})
+                         **paired_change(pair[col], pair[f"{col}_ctl"])})
     return pd.DataFrame(rows)
+
+
+def paired_change(arm_counts, control_counts) -> dict:
+    """% change of paired counts: exp(mean log ratio) - 1 with a t-interval.
+
+    0.5 is added to counts so that a zero does not give an infinite ratio; with
+    fewer than ``MIN_CRIMES`` control crimes in all runs together no change is
+    given (the ratio would be mostly the 0.5).
+
+    Parameters
+    ----------
+    arm_counts, control_counts : array-like of int
+        Counts of the arm and of the control, one per paired replication.
+
+    Returns
+    -------
+    dict
+        ``pct_change, ci_low, ci_high`` (percent, NaN when not given), ``control_crimes``
+        and ``note`` (why a change or its interval is not given, else "").
+    """
+    a, c = np.asarray(arm_counts, float), np.asarray(control_counts, float)
+    logs = np.log((a + 0.5) / (c + 0.5))
+    m, lo, hi = mean_ci(logs)
+    base = int(c.sum())
+    note = (f"too few crimes for a % change ({base} in the control arm's runs)"
+            if base < MIN_CRIMES else _interval_note(logs))
+    if base < MIN_CRIMES:
+        m = lo = hi = math.nan
+    return {"pct_change": 100 * (math.exp(m) - 1), "ci_low": 100 * (math.exp(lo) - 1),
+            "ci_high": 100 * (math.exp(hi) - 1), "control_crimes": base, "note": note}
+
+
+TYPE_PLACES = {"all": "type:", "hotspots": "hotspot_type:"}
+
+
+def change_by_type(runs: pd.DataFrame, control: str) -> pd.DataFrame:
+    """% change against ``control`` by crime type, area-wide and at the hot spots.
+
+    Deterrence is the same for every crime type in the model (an assumption:
+    no source in the evidence gives type-specific deterrence), so differences
+    between types come from where and when each type happens, not from the
+    deterrence parameters.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` of an experiment (``type:<name>`` and ``hotspot_type:<name>``
+        columns).
+    control : str
+        The reference arm.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, grid_index, place, crime_type, pairs, pct_change, ci_low, ci_high,
+        control_crimes, note``; empty when the runs carry no counts by type.
+    """
+    if control not in set(runs["arm"]):
+        raise ConfigError(f"control arm {control!r} is not in the results "
+                          f"({', '.join(sorted(set(runs['arm'])))})")
+    cols = [c for c in runs.columns if c.startswith(tuple(TYPE_PLACES.values()))]
+    counts = runs[["arm", "grid_index", "replication"] + cols].fillna({c: 0 for c in cols})
+    ctl = counts[counts["arm"] == control]
+    rows = []
+    for (arm, gi), g in counts[counts["arm"] != control].groupby(["arm", "grid_index"],
+                                                                   sort=False):
+        pair = g.merge(ctl, on=["grid_index", "replication"], suffixes=("", "_ctl"))
+        for place, prefix in TYPE_PLACES.items():
+            for col in (c for c in cols if c.startswith(prefix)):
+                rows.append({"arm": arm, "grid_index": gi, "place": place,
+                             "crime_type": col.removeprefix(prefix), "pairs": len(pair),
+                             **paired_change(pair[col], pair[f"{col}_ctl"])})
+    columns = ["arm", "grid_index", "place", "crime_type", "pairs", "pct_change", "ci_low",
+               "ci_high", "control_crimes", "note"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def wdq_table(arms: pd.DataFrame, control: str, places: list[str],
@@ -308,7 +374,8 @@ def _arms_for_text(arms: pd.DataFrame) -> pd.DataFrame:
 
 def _changes_for_text(changes: pd.DataFrame) -> pd.DataFrame:
     """The change table as the report prints it (interval or the reason there is none)."""
-    df = changes[["arm", "grid_index", "place", "pairs", "pct_change"]].copy()
+    cols = ["arm", "grid_index", "place"] + (["crime_type"] if "crime_type" in changes else [])
+    df = changes[cols + ["pairs", "pct_change"]].copy()
     df["95% interval"] = [_interval_text(lo, hi, why, "+.1f", "%") for lo, hi, why
                           in zip(changes["ci_low"], changes["ci_high"], changes["note"])]
     return df
@@ -370,6 +437,21 @@ def _change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
 
     plots.change_by_arm(drawable, path, title=title)
     return []
+
+
+def _by_type_text(by_type: pd.DataFrame) -> list[str]:
+    """The change by crime type as report lines (types with enough crimes only)."""
+    shown = by_type[by_type["control_crimes"] >= MIN_CRIMES]
+    if shown.empty:
+        return []
+    left_out = by_type["crime_type"].nunique() - shown["crime_type"].nunique()
+    return ["## Change by crime type (paired replications, 95% interval)", "",
+            "Deterrence is the same for every crime type in the model (an assumption: the "
+            "evidence gives no type-specific figures), so differences between types come from "
+            "where and when each type happens, not from a finding about deterrence."
+            + (f" {left_out} types with fewer than {MIN_CRIMES} crimes in the control arm are "
+               "left out (see change_by_type.csv)." if left_out else ""), "",
+            markdown(_changes_for_text(shown)), ""]
 
 
 def _sweep_figure(runs: pd.DataFrame, arms: pd.DataFrame, path: Path) -> None:
@@ -468,9 +550,12 @@ def _against_control(runs: pd.DataFrame, arms: pd.DataFrame, control: str,
     wdq = wdq_table(arms, control, place_columns(runs), changes)
     costs = pd.concat([cost_benefit(g, control, cost_per_hour).assign(grid_index=gi)
                        for gi, g in runs.groupby("grid_index")], ignore_index=True)
-    tables.update({"change_vs_control": changes, "wdq": wdq, "cost_benefit": costs})
+    by_type = change_by_type(runs, control)
+    tables.update({"change_vs_control": changes, "change_by_type": by_type, "wdq": wdq,
+                   "cost_benefit": costs})
     return [f"## Change against `{control}` (paired replications, 95% interval)", "",
             markdown(_changes_for_text(changes)), "",
+            *_by_type_text(by_type),
             "## Displacement or diffusion (weighted displacement quotient)", "",
             markdown(wdq, ".3f"), "",
             f"## Cost-benefit at {money(cost_per_hour, 2)} per officer hour", "",
