@@ -263,3 +263,21 @@ def test_change_with_too_few_crimes_is_not_given():
     assert np.isnan(change["pct_change"]) and np.isnan(change["ci_low"])
     assert change["note"] == "too few crimes for a % change (3 in the control arm's runs)"
 
+
+
+def test_change_by_type_pairs_replications_and_leaves_out_rare_types():
+    from hotspot_sim.trial.report import change_by_type
+
+    runs = pd.DataFrame({
+        "arm": ["none"] * 3 + ["koper"] * 3, "grid_index": 0, "replication": [0, 1, 2] * 2,
+        "type:Burglary": [40, 44, 42, 30, 34, 31], "hotspot_type:Burglary": [20, 22, 21, 10, 12, 11],
+        "type:Robbery": [1, 0, 2, 0, 1, 1]})
+    table = change_by_type(runs, "none").set_index(["place", "crime_type"])
+    burglary = table.loc[("all", "Burglary")]
+    assert burglary["pct_change"] < 0 and burglary["ci_low"] < burglary["pct_change"] < \
+        burglary["ci_high"] < 0 and burglary["control_crimes"] == 126
+    assert table.loc[("hotspots", "Burglary"), "pct_change"] == pytest.approx(-47.4, abs=1)
+    robbery = table.loc[("all", "Robbery")]
+    assert np.isnan(robbery["pct_change"]) and robbery["note"].startswith("too few crimes")
+    with pytest.raises(ConfigError, match="control arm 'random' is not in the results"):
+        change_by_type(runs, "random")
