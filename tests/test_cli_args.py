@@ -13,7 +13,6 @@ from hotspot_sim.cli.args import (days_arg, finite_float, parse_assignments, pos
                                   range_arg, seed_arg)
 from hotspot_sim.validation.evidence import format_check
 from hotspot_sim.errors import ConfigError
-from hotspot_sim.validation import Check
 
 
 @pytest.mark.parametrize("parse, text, message", [
@@ -58,9 +57,12 @@ def test_python_m_runs_the_same_command_line():
 
 
 def test_a_check_prints_its_result_evidence_and_why():
-    text = format_check(Check("Best visit", "best 10-15", "Koper 1995", "10-20 min", False,
-                              "noisy bins"))
-    assert text.splitlines() == ["[FAIL] Best visit", "       model: best 10-15",
-                                 "       evidence: Koper 1995", "       tolerance: 10-20 min",
-                                 "       why: noisy bins"]
-    assert "why:" not in format_check(Check("c", "m", "e", "t", None))
+    from hotspot_sim.validation.evidence import BEST_DWELL, Finding, make_check
+
+    text = format_check(make_check(BEST_DWELL, Finding("best 0-5", False)))
+    assert text.splitlines()[:4] == [
+        f"[does not reproduce its input] {BEST_DWELL.name} (reproduces its input)",
+        "       model: best 0-5", f"       evidence: {BEST_DWELL.evidence}",
+        f"       tolerance: {BEST_DWELL.tolerance}"]
+    assert text.splitlines()[-1] == f"       why: {BEST_DWELL.why_differs}"
+    assert "why:" not in format_check(make_check(BEST_DWELL, Finding("m", None)))

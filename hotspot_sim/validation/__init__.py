@@ -5,8 +5,12 @@ Three checks, each one command of ``hotspot-sim``:
 - :mod:`~hotspot_sim.validation.calibrate` fits the risk parameters so a run without
   dedicated patrol matches the observed police.uk crime (``hotspot-sim calibrate``);
 - :mod:`~hotspot_sim.validation.validate` runs the model to compare it with the published
-  evidence (:mod:`~hotspot_sim.validation.evidence`: the checks and the pass/fail report;
-  ``hotspot-sim validate``);
+  evidence (``hotspot-sim validate``): :mod:`~hotspot_sim.validation.evidence` holds the
+  patterns and how a result is judged, :mod:`~hotspot_sim.validation.controls` the
+  negative controls every check must fail, :mod:`~hotspot_sim.validation.trials` the
+  published trials simulated with their own designs, and
+  :mod:`~hotspot_sim.validation.report` writes the report with inputs and predictions
+  apart;
 - :mod:`~hotspot_sim.validation.sensitivity` screens the uncertain parameters (Morris)
   for whether "Koper beats random patrol" holds (``hotspot-sim sensitivity``).
 
@@ -17,7 +21,8 @@ directly (``from hotspot_sim.validation.calibrate import CALIBRATE_STEPS``).
 """
 
 from .calibrate import Fit, calibrate, format_fit, write_fit
-from .evidence import Check, write_report
+from .evidence import Check
+from .report import write_report
 from .sensitivity import RANGES, run_sensitivity
 from .validate import run_validation
 

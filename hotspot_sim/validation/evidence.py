@@ -1,24 +1,41 @@
-"""The published evidence, and how the model's results are held up against it.
+"""The published evidence, and how a model result is judged against it.
 
-Each ``check_*`` function turns a model result into one :class:`Check` (one row of
-the validation report): what the model gave, what the studies named in the row
-found, the tolerance, PASS/FAIL and, where the model differs, why that may be.
-:func:`write_report` writes the rows as Markdown, HTML and CSV.  The runs that
-produce the results are in :mod:`hotspot_sim.validation.validate`.
+Pattern-oriented validation (Grimm et al. 2005): a model is credible when it
+reproduces several patterns at once, with parameters set from some patterns and
+the others kept as independent tests.  So every row of the report says which
+kind it is:
+
+- ``PREDICTION``: evidence that was **not** used to set or tune any parameter;
+  only these rows can PASS or FAIL.
+- ``INPUT``: evidence that set a parameter (Koper's onset, Barnes's hold, the
+  effect size the deterrence strength was tuned to).  The model can only
+  *reproduce its input*; such a row is never counted as a pass.
+- ``OPERATIONS``: what a policing lead checks before reading on (response times);
+  the staffing behind it is a stated assumption.
+
+Each row is also judged on a *negative control* (:mod:`.controls`): the model with
+the mechanism under test removed, which must FAIL.  Tolerances come from the
+evidence's own intervals and are judged on the model's 95% interval, not its
+point estimate; with too few events a row says so instead of passing.
+
+The ``*_finding`` functions turn one set of results into a :class:`Finding`;
+:func:`make_check` pairs the model's finding with its control's.  The runs are
+made in :mod:`.validate`, the report is written by :mod:`.report`.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..trial.report import MIN_REPLICATIONS, arm_table, change_table, place_columns, wdq_table
-from ..io import write_csv
+from ..trial.report import MIN_REPLICATIONS, NO_VARIATION, change_table, mean_ci
+
+PREDICTION, INPUT, OPERATIONS = "prediction", "reproduces its input", "operations"
+MIN_EVENTS = 30  # fewer crimes than this at the places compared: not enough to judge
+NOT_ENOUGH = "not enough events to judge"
 
 
 def interval(lo: float, hi: float) -> str:
@@ -40,106 +57,454 @@ def interval(lo: float, hi: float) -> str:
 
 
 @dataclass
-class Check:
-    """One row of the validation report.
+class Finding:
+    """What one set of runs gave for a check, and whether it agrees with the evidence.
+
+    Attributes
+    ----------
+    text : str
+        The result in words, with its interval.
+    passed : bool or None
+        Agreement with the evidence; None when there is too little to judge.
+    """
+
+    text: str
+    passed: bool | None
+
+    def __post_init__(self):
+        # numpy booleans (np.True_ is not True) once made the report miscount its passes
+        if self.passed is not None:
+            self.passed = bool(self.passed)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A pattern from the evidence that the model is held up against.
 
     Attributes
     ----------
     name : str
         What is checked.
-    model : str
-        What the model gave.
+    kind : str
+        :data:`PREDICTION`, :data:`INPUT` or :data:`OPERATIONS`.
     evidence : str
         What the published studies found (each named).
     tolerance : str
         What counts as agreement.
-    passed : bool or None
-        PASS, FAIL, or None when the runs are too small to judge.
-    explanation : str
-        Why the model may differ (empty when it passes).
+    why_differs : str
+        Why the model may differ, shown when it does.
+    inputs : str
+        For ``INPUT`` rows: the parameters this evidence set.
     """
 
     name: str
-    model: str
+    kind: str
     evidence: str
     tolerance: str
+    why_differs: str = ""
+    inputs: str = ""
+
+
+@dataclass
+class Check:
+    """One row of the validation report: a pattern, the model's finding and its control's.
+
+    Attributes
+    ----------
+    name, kind, evidence, tolerance : str
+        From the :class:`Pattern`.
+    model : str
+        What the model gave.
+    passed : bool or None
+        Agreement with the evidence (None: not enough events to judge).
+    control : str
+        What the negative control removed ("" when the row has none).
+    control_model : str
+        What the control gave.
+    control_passed : bool or None
+        The control's agreement: it must be False for the row to mean anything.
+    explanation : str
+        Why the model may differ (empty when it agrees).
+    inputs : str
+        For ``INPUT`` rows, the parameters the evidence set.
+    """
+
+    name: str
+    kind: str
+    evidence: str
+    tolerance: str
+    model: str
     passed: bool | None
+    control: str = ""
+    control_model: str = ""
+    control_passed: bool | None = None
     explanation: str = ""
+    inputs: str = ""
+
+    @property
+    def discriminates(self) -> bool:
+        """True when the negative control fails, as it must."""
+        return self.control_passed is False
+
+    @property
+    def verdict(self) -> str:
+        """PASS / FAIL for predictions, "reproduces its input" for inputs, or why neither."""
+        if self.passed is None:
+            return NOT_ENOUGH
+        if self.control and self.control_passed is True:
+            return "cannot discriminate (its negative control passes too)"
+        if self.control and self.control_passed is None:
+            return "control not judged (" + NOT_ENOUGH + ")"
+        if self.kind == INPUT:
+            return "reproduces its input" if self.passed else "does not reproduce its input"
+        return "PASS" if self.passed else "FAIL"
+
+    @property
+    def control_verdict(self) -> str:
+        """FAIL (as it must), PASS (the check cannot discriminate) or not judged."""
+        if not self.control:
+            return ""
+        return {True: "PASS (should fail)", False: "FAIL (as it must)",
+                None: NOT_ENOUGH}[self.control_passed]
 
 
-
-def format_check(c) -> str:
-    """One validation check as a few indented lines, led by PASS, FAIL or n/a."""
-    flag = {True: "PASS", False: "FAIL", None: "n/a "}[c.passed]
-    return (f"[{flag}] {c.name}\n       model: {c.model}\n       evidence: {c.evidence}"
-            f"\n       tolerance: {c.tolerance}" + (f"\n       why: {c.explanation}"
-                                                   if c.explanation else ""))
-
-def check_effect(runs: pd.DataFrame) -> Check:
-    """Koper patrol's % change in hot spot crime against no patrol (Braga et al. 2019).
+def make_check(pattern: Pattern, model: Finding, control=None,
+               control_finding: Finding | None = None) -> Check:
+    """A report row from a pattern, the model's finding and its negative control's.
 
     Parameters
     ----------
-    runs : pandas.DataFrame
-        ``runs.parquet`` of the effect experiment.
+    pattern : Pattern
+        The evidence.
+    model : Finding
+        What the model gave.
+    control : Control, optional
+        The negative control (:mod:`.controls`).
+    control_finding : Finding, optional
+        What the control gave.
 
     Returns
     -------
     Check
-        PASS for a reduction between 5% and 40%.
     """
-    ch = change_table(runs, "none")
-    row = ch[(ch["arm"] == "koper") & (ch["place"] == "hotspots")].iloc[0]
-    pct = row["pct_change"]
-    ok = -40.0 <= pct <= -5.0
-    return Check("Hot spot patrol effect against no patrol (crimes at the hot spots)",
-                 f"{pct:+.1f}% ({interval(row['ci_low'], row['ci_high'])})",
-                 "Braga et al. 2019: small significant mean effect, d ≈ 0.1–0.3, about 8–16% "
-                 "fewer crimes; Sherman & Weisburd 1995: crime calls −6 to −13%",
-                 "a reduction between 5% and 40%", ok,
-                 "" if ok else "The simulated effect depends on presence_effect, residual_peak and "
-                 "the patrol dose per hot spot; trials deliver 15–40 minutes a day, the model's "
-                 "Koper policy delivers more when officers have no calls to answer.")
+    return Check(pattern.name, pattern.kind, pattern.evidence, pattern.tolerance, model.text,
+                 model.passed, control.removes if control else "",
+                 control_finding.text if control_finding else "",
+                 control_finding.passed if control_finding else None,
+                 pattern.why_differs if model.passed is False else "", pattern.inputs)
 
 
-def check_diffusion(runs: pd.DataFrame) -> Check:
-    """Change in the 100 m catchment ring and the WDQ of Koper patrol against no patrol.
+def format_check(c: Check) -> str:
+    """One validation check as a few indented lines, led by its verdict."""
+    lines = [f"[{c.verdict}] {c.name} ({c.kind})", f"       model: {c.model}",
+             f"       evidence: {c.evidence}", f"       tolerance: {c.tolerance}"]
+    if c.control:
+        lines.append(f"       negative control ({c.control}): {c.control_model} -> "
+                     f"{c.control_verdict}")
+    if c.explanation:
+        lines.append(f"       why: {c.explanation}")
+    return "\n".join(lines)
+
+
+# -- judging a change with its interval -------------------------------------------------------
+
+def overlaps(lo: float, hi: float, band: tuple[float, float]) -> bool:
+    """Whether the interval ``[lo, hi]`` meets ``band`` (both in percent)."""
+    return lo <= max(band) and hi >= min(band)
+
+
+def judge_change(pct: float, lo: float, hi: float, events: int, finding: str,
+                 band: tuple[float, float] | None) -> Finding:
+    """Judge a model % change with its 95% interval against a published finding.
+
+    Parameters
+    ----------
+    pct, lo, hi : float
+        The model's % change and 95% interval.
+    events : int
+        Crimes the change rests on (control arm, places compared).
+    finding : str
+        ``"reduction"``: the interval must lie wholly below 0 and, when ``band`` is
+        given, meet it.  ``"no difference"``: the interval must meet ``band``
+        (an equivalence band around 0).
+    band : tuple of float or None
+        The published interval or range in percent.
+
+    Returns
+    -------
+    Finding
+        None-valued when there are fewer than :data:`MIN_EVENTS` events or no interval.
+    """
+    text = f"{pct:+.1f}% ({interval(lo, hi)}; {events:,} crimes in the comparison)"
+    if events < MIN_EVENTS or math.isnan(lo) or math.isnan(hi):
+        return Finding(f"{text}; {NOT_ENOUGH}", None)
+    if finding == "reduction":
+        ok = hi < 0 and (band is None or overlaps(lo, hi, band))
+    else:
+        ok = overlaps(lo, hi, band or (-5.0, 5.0))
+    return Finding(text, bool(ok))
+
+
+def change_at(runs: pd.DataFrame, arm: str, place: str, control: str = "none") -> dict:
+    """One row of :func:`hotspot_sim.trial.report.change_table` as a dict.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        ``runs.parquet`` of the effect experiment.
+        ``runs.parquet`` of an experiment.
+    arm, place, control : str
+        The arm, the place (``"all"``, ``"hotspots"``, a ring) and the reference arm.
 
     Returns
     -------
-    Check
-        PASS unless the ring's interval lies wholly above 0 (displacement).
+    dict
+        ``pct_change, ci_low, ci_high`` and ``events`` (control arm crimes there).
     """
-    arms = arm_table(runs)
-    w = wdq_table(arms, "none", place_columns(runs))
-    row = w[w["arm"] == "koper"].iloc[0] if len(w) else None
-    ch = change_table(runs, "none")
-    ring = ch[(ch["arm"] == "koper") & ch["place"].str.startswith("ring")].iloc[0]
-    wdq = row["wdq"] if row is not None else math.nan
-    ok = not (ring["ci_low"] > 0)  # displacement would show as a significant rise in the ring
-    return Check("Diffusion of benefits or displacement in the 100 m catchment",
-                 f"catchment change {ring['pct_change']:+.1f}% "
-                 f"({interval(ring['ci_low'], ring['ci_high'])}); WDQ {wdq:.2f}",
-                 "Braga et al. 2019: diffusion more common than displacement; Bland et al. 2021: "
-                 "no displacement into 100 m buffers",
-                 "no significant rise in the catchment (interval not wholly above 0)", ok,
-                 "" if ok else "Displaced attempts land within displacement_radius_m (200 m) of "
-                 "a deterred one; a high displacement_probability moves crime into the rings.")
+    ch = change_table(runs, control)
+    row = ch[(ch["arm"] == arm) & (ch["place"].str.startswith(place))].iloc[0]
+    ctl = runs[runs["arm"] == control]
+    col = "crimes" if place == "all" else next(c for c in runs.columns
+                                               if c.startswith(f"crimes_{place}"))
+    lo, hi = row["ci_low"], row["ci_high"]
+    if str(row["note"]).startswith(NO_VARIATION):  # every replication gave exactly this change
+        lo = hi = row["pct_change"]
+    return {"pct_change": row["pct_change"], "ci_low": lo, "ci_high": hi,
+            "events": int(ctl[col].sum())}
 
 
-def check_best_dwell(spells: pd.DataFrame, window: int = 60, min_spells: int = 200) -> Check:
-    """Shortest visit-length bin whose chance of crime within ``window`` minutes after the
-    officer leaves is within 20% of the lowest (Koper: diminishing returns after ~15).
+# -- the patterns -----------------------------------------------------------------------------
+
+BRAGA_RANGE = (-16.0, -8.0)  # Braga et al. 2019: d ~ 0.12 (about 8%) to about 16% on log RRs
+
+EFFECT = Pattern(
+    "Hot spot patrol effect at the hot spots (Koper patrol against no patrol)", INPUT,
+    "Braga et al. 2019: small significant mean effect, about 8% (d ~ 0.12) to 16% (log rate "
+    "ratios) fewer crimes",
+    "95% interval wholly below 0 and meeting -16% to -8%",
+    "The effect depends on presence_effect, residual_peak and long_effect and on the dose the "
+    "Koper policy delivers (more than trials deliver when officers have few calls).",
+    "deterrence.residual_peak and deterrence.long_effect were set so the effect falls in this "
+    "range")
+
+
+def effect_finding(runs: pd.DataFrame) -> Finding:
+    """Koper patrol's % change in crime at the hot spots against no patrol.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` of the effect experiment (arms ``none``, ``koper``).
+
+    Returns
+    -------
+    Finding
+    """
+    c = change_at(runs, "koper", "hotspots")
+    return judge_change(c["pct_change"], c["ci_low"], c["ci_high"], c["events"], "reduction",
+                        BRAGA_RANGE)
+
+
+DIFFUSION = Pattern(
+    "Diffusion of benefits, not displacement, in the 100 m catchment ring", INPUT,
+    "Braga et al. 2019: diffusion of benefits more common than displacement; Bland et al. "
+    "2021: no displacement into 100 m buffers",
+    "the catchment's 95% interval is not wholly above 0 (no significant rise)",
+    "Displaced attempts land within displacement_radius_m of a deterred one; a high "
+    "displacement_probability moves crime into the ring.",
+    "deterrence.diffusion_radius_m and deterrence.displacement_probability were set from this "
+    "evidence")
+
+
+def diffusion_finding(runs: pd.DataFrame) -> Finding:
+    """Change in the first catchment ring of Koper patrol against no patrol.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` of an experiment with arms ``none`` and ``koper``.
+
+    Returns
+    -------
+    Finding
+        Passes unless the ring's interval lies wholly above 0 (displacement).
+    """
+    c = change_at(runs, "koper", "ring")
+    text = (f"catchment ring {c['pct_change']:+.1f}% ({interval(c['ci_low'], c['ci_high'])}; "
+            f"{c['events']:,} crimes in the comparison)")
+    if c["events"] < MIN_EVENTS or math.isnan(c["ci_low"]):
+        return Finding(f"{text}; {NOT_ENOUGH}", None)
+    return Finding(text, not c["ci_low"] > 0)
+
+
+KANSAS_EQUIVALENCE = (-5.0, 5.0)
+
+
+def trial_pattern(trial) -> Pattern:
+    """The pattern of a published trial (:mod:`hotspot_sim.validation.trials`).
+
+    Parameters
+    ----------
+    trial : PublishedTrial
+        The trial.
+
+    Returns
+    -------
+    Pattern
+        A ``PREDICTION``, except Armadale's carry-over, which set long_hold_days.
+    """
+    if trial.finding == "reduction":
+        tol = ("95% interval wholly below 0" + (
+            f" and meeting the published {trial.published_range[0]:+.0f}% to "
+            f"{trial.published_range[1]:+.0f}%" if trial.published_range else
+            " (the study gives no interval to compare sizes with; sizes compared in words)"))
+    else:
+        band = trial.published_range or KANSAS_EQUIVALENCE
+        tol = (f"95% interval meets {band[0]:+.0f}% to {band[1]:+.0f}% (differences a study of "
+               "that size could not have detected; the band is our assumption)")
+    return Pattern(f"{trial.citation}: {trial.design}", PREDICTION,
+                   f"{trial.citation}: {trial.published}", tol,
+                   "See the trial's note below the table.")
+
+
+def trial_finding(trial, estimate) -> Finding:
+    """Judge a simulated published trial against the published finding.
+
+    Parameters
+    ----------
+    trial : PublishedTrial
+        The trial.
+    estimate : TrialEstimate
+        The model's estimate (:func:`hotspot_sim.validation.trials.simulate_trial`).
+
+    Returns
+    -------
+    Finding
+    """
+    f = judge_change(estimate.pct, estimate.ci_low, estimate.ci_high, estimate.events,
+                     trial.finding, trial.published_range
+                     or (KANSAS_EQUIVALENCE if trial.finding != "reduction" else None))
+    return Finding(f"{trial.measure}: {f.text}. {estimate.detail}", f.passed)
+
+
+CONCENTRATION = Pattern(
+    "Concentration on held-out months: share of crime at the 20 top-harm places of the "
+    "training months", PREDICTION,
+    "police.uk, Welwyn Hatfield, held-out months (not used to build or fit the model); "
+    "Weisburd 2015: crime concentrates at few places and stays there",
+    "95% interval of the simulated share meets the observed held-out share +-20% (relative)",
+    "The model's risk surface is the training months' crime, smoothed; places whose crime "
+    "changed between the spans are missed.")
+
+
+def concentration_finding(shares: np.ndarray, observed: float, events: int) -> Finding:
+    """Simulated share of crime at the training hot spots against the held-out share.
+
+    Parameters
+    ----------
+    shares : numpy.ndarray
+        Simulated share per replication.
+    observed : float
+        Observed share of held-out crime at the same places.
+    events : int
+        Simulated crimes at those places, all replications.
+
+    Returns
+    -------
+    Finding
+    """
+    m, lo, hi = mean_ci(shares)
+    text = (f"simulated {100 * m:.1f}% (95% interval {100 * lo:.1f}% to {100 * hi:.1f}%) against "
+            f"observed {100 * observed:.1f}% of held-out crime")
+    if events < MIN_EVENTS or math.isnan(lo):
+        return Finding(f"{text}; {NOT_ENOUGH}", None)
+    return Finding(text, bool(overlaps(lo, hi, (0.8 * observed, 1.2 * observed))))
+
+
+KOPER_RATIO = 15.0 / 4.0  # Koper 1995: ~15% after a drive-through, ~4% after a 10-16 min stop
+KOPER_RATIO_BAND = (KOPER_RATIO / 2, KOPER_RATIO * 2)
+
+KOPER_CURVE = Pattern(
+    "Koper's post-visit curve in relative terms: chance of crime within 30 min after a short "
+    "pass against after a 10-20 minute stop", INPUT,
+    "Koper 1995: about 15% after a drive-through, about 4% after a 10-16 minute stop "
+    f"(ratio {KOPER_RATIO:.2f})",
+    f"95% interval of the ratio meets {KOPER_RATIO_BAND[0]:.2f} to {KOPER_RATIO_BAND[1]:.1f} "
+    "(half to twice Koper's ratio: Koper gives no interval)",
+    "The ratio depends on residual_peak (tuned to the effect size) and on how few crimes fall "
+    "within 100 m in 30 minutes; the absolute chances are far below Koper's because "
+    "Minneapolis hot spots were busier than Welwyn Hatfield's.",
+    "deterrence.onset_minutes, onset_width_minutes and short_decay_minutes were set from Koper "
+    "1995")
+
+
+def chance_within(spells: pd.DataFrame, window: float) -> float:
+    """Kaplan-Meier chance of a crime within ``window`` minutes after the officer leaves."""
+    from ..track import kaplan_meier, survival_at
+
+    return 1.0 - survival_at(kaplan_meier(spells["duration"], spells["crime"]), window)
+
+
+def koper_ratio_finding(spells: pd.DataFrame, window: float = 30.0, n_boot: int = 400,
+                        seed: int = 0) -> Finding:
+    """Chance of crime within ``window`` minutes after a short visit over after a long one.
+
+    Short: visits under 5 minutes (a pass); long: 10-20 minutes.  The interval is a
+    bootstrap over visits.
 
     Parameters
     ----------
     spells : pandas.DataFrame
-        :func:`dose_spells` output.
+        :func:`hotspot_sim.validation.validate.dose_spells` output.
+    window : float
+        Minutes after the officer leaves.
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    Finding
+    """
+    short = spells[spells["bin"] == "0-5"]
+    long = spells[spells["bin"].isin(["10-15", "15-20"])]
+    events = int(short["crime"].sum() + long["crime"].sum())
+    if min(len(short), len(long)) == 0:
+        return Finding(f"no visits of one length; {NOT_ENOUGH}", None)
+    p_short, p_long = chance_within(short, window), chance_within(long, window)
+    rng = np.random.default_rng(seed)
+    boot = []
+    for _ in range(n_boot):
+        s = short.iloc[rng.integers(0, len(short), len(short))]
+        g = long.iloc[rng.integers(0, len(long), len(long))]
+        boot.append(chance_within(s, window) / max(chance_within(g, window), 1e-9))
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    ratio = p_short / max(p_long, 1e-9)
+    text = (f"{100 * p_short:.2f}% after a pass under 5 min (n={len(short):,}), "
+            f"{100 * p_long:.2f}% after 10-20 min (n={len(long):,}): ratio {ratio:.2f} "
+            f"(95% bootstrap interval {lo:.2f} to {hi:.2f}; {events:,} crimes within the window "
+            "or later)")
+    if int((short["crime"] & (short["duration"] <= window)).sum()) < 10:
+        return Finding(f"{text}; {NOT_ENOUGH}", None)
+    return Finding(text, bool(overlaps(lo, hi, KOPER_RATIO_BAND)))
+
+
+BEST_DWELL = Pattern(
+    "Best visit length (chance of crime within 60 min after the officer leaves)", INPUT,
+    "Koper 1995: about 10 minutes needed, best 11-15, diminishing after 15",
+    "the shortest visit within 20% of the lowest chance is 10-20 minutes long",
+    "With few crimes per hot spot the bins are noisy.",
+    "deterrence.onset_minutes = 11 and onset_width_minutes were set from Koper 1995")
+
+
+def best_dwell_finding(spells: pd.DataFrame, window: int = 60, min_spells: int = 200) -> Finding:
+    """Shortest visit-length bin whose chance of crime within ``window`` minutes after the
+    officer leaves is within 20% of the lowest.
+
+    Parameters
+    ----------
+    spells : pandas.DataFrame
+        :func:`hotspot_sim.validation.validate.dose_spells` output.
     window : int
         Minutes after the officer leaves.
     min_spells : int
@@ -147,195 +512,118 @@ def check_best_dwell(spells: pd.DataFrame, window: int = 60, min_spells: int = 2
 
     Returns
     -------
-    Check
-        PASS when that bin is 10-15 or 15-20 minutes; None with too few visits.
+    Finding
+        Passes when that bin is 10-15 or 15-20 minutes.
     """
-    from ..track import bin_labels, kaplan_meier, survival_at
+    from ..track import bin_labels
 
-    rows = []
-    for label in bin_labels():
-        b = spells[spells["bin"] == label]
-        if len(b) >= min_spells:
-            p = 1.0 - survival_at(kaplan_meier(b["duration"], b["crime"]), window)
-            rows.append((label, len(b), p))
-    if not rows:
-        return Check("Best visit length (Koper curve from GPS visits)", "too few visits",
-                     "Koper 1995: about 10 minutes needed, best 11-15", "10-20 minutes", None)
+    rows = [(label, len(b), chance_within(b, window)) for label in bin_labels()
+            if len(b := spells[spells["bin"] == label]) >= min_spells]
+    events = int(spells["crime"].sum()) if len(spells) else 0
+    if len(rows) < 2 or events < MIN_EVENTS:
+        return Finding(f"{len(spells):,} visits, {events} followed by a crime; {NOT_ENOUGH}",
+                       None)
     lowest = min(p for _, _, p in rows)
     best = next(label for label, _, p in rows if p <= 1.2 * lowest)
-    ok = best in ("10-15", "15-20")
     detail = ", ".join(f"{label} min: {100 * p:.1f}% (n={n:,})" for label, n, p in rows)
-    return Check("Best visit length (chance of crime within 60 min after the officer leaves)",
-                 f"best {best} minutes; by visit length: {detail}",
-                 "Koper 1995: about 10 minutes needed, best 11-15, diminishing after 15; ~15% "
-                 "chance of crime within 30 min after a drive-by, ~4% after a 10-16 min stop",
-                 "the shortest visit within 20% of the lowest chance is 10-20 minutes long", ok,
-                 "" if ok else "The onset of residual deterrence (deterrence.onset_minutes) sets "
-                 "where the curve bends; with few crimes per hot spot the bins are noisy.")
+    return Finding(f"best {best} minutes; by visit length: {detail}",
+                   best in ("10-15", "15-20"))
 
 
-def check_duration(treated: np.ndarray, control: np.ndarray) -> Check:
-    """How long deterrence outlasts the last patrol day (Barnes et al. 2020: about 4 days).
+CARRY_OVER = Pattern(
+    "How long deterrence lasts after the last patrol day", INPUT,
+    "Barnes et al. 2020: about 4 days after the last patrol day, then an abrupt end",
+    "lower on days 1-4 (ratio <= 0.95 and below days 7-10), back to the no-patrol level by "
+    "days 7-10 (ratio 0.85-1.15)",
+    "Daily counts at 20 hot spots are small; more replications narrow the day-by-day ratios.",
+    "deterrence.long_hold_days = 4 and long_decay_days were set from Barnes et al. 2020")
+
+
+def carry_over_finding(treated: np.ndarray, control: np.ndarray) -> Finding:
+    """Hot spot crime on each day after patrol stops, against the same days without patrol.
 
     Parameters
     ----------
     treated, control : numpy.ndarray
-        :func:`after_patrol_stops` output.
+        :func:`hotspot_sim.validation.validate.after_patrol_stops` output.
 
     Returns
     -------
-    Check
-        PASS when days 1-4 are lower than no patrol and days 7-10 back at its level;
-        None with fewer than 20 control crimes.
+    Finding
+        Passes when days 1-4 are lower and days 7-10 back at the no-patrol level.
     """
     ratio = np.where(control > 0, treated / np.maximum(control, 1), np.nan)
     early = treated[:4].sum() / max(control[:4].sum(), 1)
     late = treated[6:].sum() / max(control[6:].sum(), 1)
-    ok = bool(early < late and early <= 0.95 and 0.85 <= late <= 1.15) \
-        if control.sum() >= 20 else None
     detail = ", ".join(f"{i + 1}: {r:.2f}" for i, r in enumerate(ratio))
-    return Check("How long deterrence lasts after the last patrol day",
-                 f"hot spot crime against no patrol on days 1-4 after the stop {early:.2f}, "
-                 f"days 7-{len(treated)} {late:.2f} (day by day: {detail})",
-                 "Barnes et al. 2020: about 4 days after the last patrol day, then an abrupt end",
-                 "lower on days 1-4 (ratio <= 0.95 and below days 7-10), back to the no-patrol "
-                 "level by days 7-10 (ratio 0.85-1.15)", ok,
-                 "" if ok else "Daily counts at 20 hot spots are small; more replications "
-                 "(--replications) narrow the day-by-day ratios." if ok is False else
-                 "Too few crimes at the hot spots after the stop to judge.")
+    text = (f"hot spot crime against no patrol on days 1-4 after the stop {early:.2f}, days "
+            f"7-{len(treated)} {late:.2f} (day by day: {detail}; {int(control.sum())} crimes "
+            "without patrol)")
+    if control.sum() < MIN_EVENTS:
+        return Finding(f"{text}; {NOT_ENOUGH}", None)
+    return Finding(text, bool(early < late and early <= 0.95 and 0.85 <= late <= 1.15))
 
 
-def check_concentration(folder: Path) -> Check:
-    """Share of simulated crime (no patrol) within 100 m of the 20 top-harm hot spots.
-
-    Parameters
-    ----------
-    folder : pathlib.Path
-        Results folder of the effect experiment.
-
-    Returns
-    -------
-    Check
-        PASS for 15% to 60%.
-    """
-    runs = pd.read_parquet(folder / "runs.parquet")
-    none = runs[runs["arm"] == "none"]
-    share = none["crimes_hotspots"].sum() / max(none["crimes"].sum(), 1)
-    return Check("Concentration: share of crime at the 20 top-harm hot spots (no patrol)",
-                 f"{100 * share:.1f}% of simulated crime within 100 m of 20 hot spots",
-                 "Weisburd 2015: 2.1–6.0% of street segments hold 50% of crime; "
-                 "Basford et al. 2021: 20 hot spots held 41% of harm on 2.6% of the area",
-                 "between 15% and 60% of crime at the 20 hot spots", 0.15 <= share <= 0.60,
-                 "" if 0.15 <= share <= 0.60 else "Calibrate risk.background_share and "
-                 "risk.smoothing_radius_m ('hotspot-sim calibrate').")
+RESPONSE = Pattern(
+    "Emergency response: grade 1 answered faster than grade 2, most within 15 minutes",
+    OPERATIONS,
+    "English police operations: grade 1 (immediate) within about 15 minutes in towns, grade 2 "
+    "within about an hour",
+    "grade 1 median below grade 2's and over half of grade 1 calls within 15 minutes "
+    "(mean over replications)",
+    "Response depends on the staffing assumption (officers and response units on duty, their "
+    "speed) and on how calls pre-empt patrol.")
 
 
-def check_targeting(scenario: str) -> Check:
-    """Out-of-sample PAI of the harm ranking at 1% of street length (Mohler et al. 2015).
+def response_finding(runs: pd.DataFrame) -> Finding:
+    """Median response by grade and grade 1 calls within target, over an experiment's runs.
 
     Parameters
     ----------
-    scenario : str
-        Scenario name or TOML path (its observed data is split by month).
+    runs : pandas.DataFrame
+        ``runs.parquet`` with ``grade<g>_median_response_min`` and ``grade1_met_target_pct``.
 
     Returns
     -------
-    Check
-        PASS when the harm ranking's PAI is over 1 and at least 0.8x the last-month baseline.
+    Finding
     """
-    from ..settings import load_scenario
-    from ..study import load_study
-    from ..target import default_split, out_of_sample
-
-    study = load_study(load_scenario(scenario))
-    train, test = default_split(study.months)
-    oos = out_of_sample(study, train, test)
-    at1 = oos[np.isclose(oos["coverage"], 0.01)].set_index("method")
-    harm_pai, naive = at1.loc["harm", "pai"], at1.loc["last_month", "pai"]
-    ok = harm_pai > 1 and harm_pai >= 0.8 * naive
-    return Check("Out-of-sample targeting accuracy (PAI at 1% of street length)",
-                 ", ".join(f"{m}: {r.pai:.1f}" for m, r in at1.iterrows()),
-                 "Mohler et al. 2015: forecasts caught 1.4–2.2x the crime of analysts' maps; "
-                 "any useful method has PAI > 1",
-                 "harm ranking PAI > 1 and at least 0.8x the last-month baseline", bool(ok),
-                 "" if ok else "police.uk snaps crimes to anonymous points with monthly dates, "
-                 "which blurs prospective methods.")
+    need = ["grade1_median_response_min", "grade2_median_response_min", "grade1_met_target_pct"]
+    if any(c not in runs for c in need) or runs[need].isna().all().any():
+        return Finding(f"no calls answered; {NOT_ENOUGH}", None)
+    g1, g2, met = (float(runs[c].mean()) for c in need)
+    text = (f"median response grade 1 {g1:.1f} min, grade 2 {g2:.1f} min; {met:.0f}% of grade 1 "
+            f"within 15 min (mean of {len(runs)} runs)")
+    return Finding(text, bool(g1 < g2 and met > 50.0))
 
 
-def write_report(checks: list[Check], out: Path, days: float, reps: int) -> tuple[Path, Path]:
-    """Write the checks as ``validation.csv``, ``validation.md`` and ``validation.html``.
+FORECAST = Pattern(
+    "The model as a forecaster: its no-patrol crime by place over the held-out months", PREDICTION,
+    "police.uk held-out months; Mohler et al. 2015: any useful forecast has PAI > 1 and good "
+    "ones catch 1.4-2.2x what analysts' maps catch",
+    "the model's PAI at 1% of street length is above 1 and at least that of the prospective "
+    "method (the weakest data method here)",
+    "The model adds offender routines and near repeats to the training months' crime; where "
+    "crime moved between the spans it cannot know.")
+
+
+def forecast_finding(scores: pd.DataFrame, model_method: str = "model") -> Finding:
+    """Judge the model's out-of-sample PAI at 1% against the data methods.
 
     Parameters
     ----------
-    checks : list of Check
-        The report's rows.
-    out : pathlib.Path
-        An existing folder.
-    days, reps : float, int
-        Run length and replications, stated in the report.
+    scores : pandas.DataFrame
+        ``method, coverage, pai`` (and ``hit_rate``) rows, the model's under
+        ``model_method``.
+    model_method : str
+        The model's method name in ``scores``.
 
     Returns
     -------
-    tuple of pathlib.Path
-        The Markdown and HTML paths.
+    Finding
     """
-    rows = [{"check": c.name, "model": c.model, "published evidence": c.evidence,
-             "tolerance": c.tolerance,
-             "result": {True: "PASS", False: "FAIL", None: "n/a"}[c.passed],
-             "explanation": c.explanation} for c in checks]
-    write_csv(pd.DataFrame(rows), out / "validation.csv")
-    passed = sum(c.passed is True for c in checks)
-    (out / "validation.md").write_text(report_markdown(rows, passed, days, reps))
-    (out / "validation.html").write_text(report_html(rows, passed, days, reps))
-    return out / "validation.md", out / "validation.html"
-
-
-def report_markdown(rows: list[dict], passed: int, days: float, reps: int) -> str:
-    """The report as a Markdown page (one table row per check; ``|`` in text becomes ``/``).
-
-    Parameters
-    ----------
-    rows : list of dict
-        One dict per check, keyed by column heading.
-    passed : int
-        Checks that pass.
-    days, reps : float, int
-        Run length and replications, stated above the table.
-
-    Returns
-    -------
-    str
-        The page, ending in a newline.
-    """
-    md = ["# Validation against the published evidence", "",
-          f"{passed} of {len(rows)} checks pass ({days:g}-day runs, {reps} replications per "
-          "arm; each row names the study its evidence comes from).", "",
-          "| check | model | published evidence | tolerance | result | explanation |",
-          "|---|---|---|---|---|---|"]
-    md += ["| " + " | ".join(str(v).replace("|", "/") for v in r.values()) + " |" for r in rows]
-    return "\n".join(md) + "\n"
-
-
-def report_html(rows: list[dict], passed: int, days: float, reps: int) -> str:
-    """The report as a standalone HTML page, PASS cells green and FAIL cells red.
-
-    Parameters
-    ----------
-    rows, passed, days, reps
-        As for :func:`report_markdown`.
-
-    Returns
-    -------
-    str
-        The page.
-    """
-    table = "".join("<tr>" + "".join(
-        f"<td class='{'pass' if v == 'PASS' else 'fail' if v == 'FAIL' else ''}'>"
-        f"{html.escape(str(v))}</td>" for v in r.values()) + "</tr>" for r in rows)
-    return f"""<!doctype html><html><head><meta charset='utf-8'><title>hotspot-sim validation</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:6px;vertical-align:top}}th{{background:#eee}}
-.pass{{background:#d4f4dd;font-weight:bold}}.fail{{background:#f9d6d5;font-weight:bold}}</style>
-</head><body><h1>Validation against the published evidence</h1>
-<p>{passed} of {len(rows)} checks pass ({days:g}-day runs, {reps} replications per arm).</p>
-<table><tr>{''.join(f'<th>{h}</th>' for h in rows[0])}</tr>{table}</table></body></html>"""
+    at1 = scores[np.isclose(scores["coverage"], 0.01)].set_index("method")["pai"]
+    if model_method not in at1:
+        return Finding(f"no model forecast; {NOT_ENOUGH}", None)
+    text = "PAI at 1%: " + ", ".join(f"{m} {v:.1f}" for m, v in at1.items())
+    floor = at1.get("prospective", 1.0)
+    return Finding(text, bool(at1[model_method] > 1 and at1[model_method] >= floor))

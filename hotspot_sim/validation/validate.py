@@ -1,16 +1,17 @@
-"""Validation: does the model reproduce what the research knows?
+"""Validation: does the model reproduce what the research knows, and can the check fail?
 
-``hotspot-sim validate`` runs a few small experiments (with the experiment
-runner, so they are reproducible and can use several workers) and compares the
-model's results with the published evidence (the studies named in each check), each
-against a stated tolerance, in a Markdown and HTML report.  Where the model
-differs, the report says why that may be.  This module makes the runs; the
-comparisons and the report are in :mod:`hotspot_sim.validation.evidence`.
+``hotspot-sim validate`` runs small experiments with the experiment runner (so
+they are reproducible, resumable and can use several workers), each twice: on
+the model as configured and on its negative control (:mod:`.controls`), the
+model with the mechanism under test removed.  The evidence and how a result is
+judged are in :mod:`.evidence`; the report (inputs and predictions apart) is
+written by :mod:`.report`; the published trials are simulated by :mod:`.trials`.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +19,48 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..trial import Arm, Experiment, make_tasks, move_aside, run_experiment, runs_to_do
-from .evidence import (Check, check_best_dwell, check_concentration, check_diffusion,
-                       check_duration, check_effect, check_targeting, write_report)
+from . import evidence as ev
+from .controls import (DISPLACEMENT, NO_CARRY_OVER, NO_DETERRENCE, NO_PREEMPTION, NO_RESIDUAL,
+                       UNIFORM_OFFENDERS, Control)
 
 log = logging.getLogger(__name__)
 
 DWELLS = (2, 5, 10, 15, 20, 30)
-VALIDATE_STEPS = ("[1/4] patrol effect runs (none, random, Koper)",
-                  "[2/4] Koper visit-length runs", "[3/4] carry-over runs (patrol stops)",
-                  "[4/4] concentration and out-of-sample targeting")
+VALIDATE_STEPS = ("[1/6] patrol effect runs and their controls",
+                  "[2/6] published trials and their controls",
+                  "[3/6] Koper visit-length runs and their control",
+                  "[4/6] carry-over runs and their control",
+                  "[5/6] concentration on held-out months and its control",
+                  "[6/6] the model and the data methods as forecasters")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much validate runs.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name or TOML path.
+    days : float
+        Days per run of the effect, visit-length, carry-over and concentration runs.
+    replications : int
+        Replications per arm (common random numbers across arms and controls).
+    seed : int
+        Root seed.
+    workers : int
+        Local worker processes for experiment runs.
+    quick : bool
+        Published trials in their short versions (a smoke test: most rows cannot be
+        judged).
+    """
+
+    scenario: str
+    days: float = 30.0
+    replications: int = 4
+    seed: int = 4
+    workers: int = 1
+    quick: bool = False
 
 
 def run_own_experiment(exp: Experiment, folder: Path, **kwargs) -> Path:
@@ -85,9 +119,33 @@ def experiments(scenario: str, days: float, reps: int, seed: int) -> dict[str, E
     }
 
 
+def under_control(exp: Experiment, control: Control, arms: tuple[str, ...] | None = None
+                  ) -> Experiment:
+    """The same experiment (same seeds) with a negative control's overrides on every arm.
+
+    Parameters
+    ----------
+    exp : Experiment
+        The model's experiment.
+    control : Control
+        The negative control.
+    arms : tuple of str, optional
+        Keep only these arms (the control arm must be among them).
+
+    Returns
+    -------
+    Experiment
+        Named ``<name>-<control.key>`` (its own results folder).
+    """
+    kept = tuple(Arm(a.name, a.policy, a.params, {**a.overrides, **control.overrides})
+                 for a in exp.arms if arms is None or a.name in arms)
+    return Experiment(**{**exp.__dict__, "name": f"{exp.name}-{control.key}", "arms": kept})
+
+
 def run_validation(scenario: str, out: Path, days: float = 30.0, replications: int = 4,
-                   seed: int = 4, workers: int = 1, progress=None) -> list[Check]:
-    """Run the validation experiments and write the report.
+                   seed: int = 4, workers: int = 1, progress=None, quick: bool = False
+                   ) -> list[ev.Check]:
+    """Run every check with its negative control and write the report.
 
     Parameters
     ----------
@@ -104,36 +162,221 @@ def run_validation(scenario: str, out: Path, days: float = 30.0, replications: i
     workers : int
         Local worker processes for the experiment runs.
     progress : callable, optional
-        ``progress(step, done, total)``, called through each of the four
-        :data:`VALIDATE_STEPS` (effect runs, visit-length runs, carry-over runs, targeting).
+        ``progress(step, done, total)``, called through each of the
+        :data:`VALIDATE_STEPS`.
+    quick : bool
+        Short published trials (a smoke test).
 
     Returns
     -------
     list of Check
         One per row of the report.
     """
+    plan = Plan(scenario, days, replications, seed, workers, quick)
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda step, done, total: None)
-    exps = experiments(scenario, days, replications, seed)
-    results = {k: run_own_experiment(e, out / e.name, workers=workers,
-                                     progress=lambda _, d, n: report(VALIDATE_STEPS[0], d, n))
-               for k, e in exps.items()}
-    runs = {k: pd.read_parquet(p / "runs.parquet") for k, p in results.items()}
-    checks = [check_effect(runs["effect"]), check_diffusion(runs["effect"]),
-              check_best_dwell(dose_spells(scenario, days, replications, seed, report)),
-              # daily counts at 20 hot spots are small: this check needs more replications
-              check_duration(*after_patrol_stops(scenario, days, max(6, 2 * replications), seed,
-                                                 report))]
-    report(VALIDATE_STEPS[3], 0, 1)
-    checks += [check_concentration(out / exps["effect"].name),
-               check_targeting(scenario)]
-    report(VALIDATE_STEPS[3], 1, 1)
-    write_report(checks, out, days, replications)
+    checks, tables = effect_checks(plan, out, report)
+    checks += trial_checks(plan, out, report)
+    checks += koper_checks(plan, report)
+    checks += [carry_over_check(plan, report)]
+    train, test = training_split(plan)
+    checks += [concentration_check(plan, out, train, test, report)]
+    forecast = forecast_scores(plan, train, test, report)
+    checks += [ev.make_check(ev.FORECAST, ev.forecast_finding(forecast))] if len(forecast) else []
+    tables["Forecasts: places chosen on training months, scored on held-out months"] = (
+        f"Training months {train[0]}..{train[-1]}, held-out {test[0]}..{test[-1]}. PAI = share of "
+        "held-out crime in the chosen places / their share of street length (1 = no better than "
+        "chance). `model`: the calibrated model's simulated crime without patrol, built from the "
+        "training months only.", forecast)
+    write_validation_report(plan, checks, tables, out)
     return checks
 
 
+def write_validation_report(plan: Plan, checks: list[ev.Check], tables: dict, out: Path) -> None:
+    """Write the report with the scenario's inputs and what was run."""
+    from ..settings import load_scenario
+    from ..trial.runs import code_version
+    from .report import input_table, write_report
+
+    heading = (f"Scenario `{plan.scenario}`; {plan.days:g}-day runs, {plan.replications} "
+               f"replications per arm (root seed {plan.seed}); published trials in their "
+               f"{'short (--quick)' if plan.quick else 'full'} versions; code {code_version()}.")
+    write_report(checks, input_table(load_scenario(plan.scenario)), tables, out, heading)
+
+
+def effect_checks(plan: Plan, out: Path, report) -> tuple[list[ev.Check], dict]:
+    """Patrol effect, diffusion, emergency response and the change by crime type.
+
+    Returns
+    -------
+    checks : list of Check
+    tables : dict
+        ``title -> (text, table)`` of the change by crime type.
+    """
+    from ..trial.report import change_by_type
+
+    exp = experiments(plan.scenario, plan.days, plan.replications, plan.seed)["effect"]
+    runs = {}
+    to_run = [("model", exp)] + [(c.key, under_control(exp, c, ("none", "koper")))
+                                 for c in (NO_DETERRENCE, DISPLACEMENT, NO_PREEMPTION)]
+    for i, (key, e) in enumerate(to_run):
+        folder = run_own_experiment(e, out / e.name, workers=plan.workers,
+                                    progress=lambda _, d, n, i=i: report(
+                                        VALIDATE_STEPS[0], i * n + d, len(to_run) * n))
+        runs[key] = pd.read_parquet(folder / "runs.parquet")
+    checks = [
+        ev.make_check(ev.EFFECT, ev.effect_finding(runs["model"]), NO_DETERRENCE,
+                      ev.effect_finding(runs[NO_DETERRENCE.key])),
+        ev.make_check(ev.DIFFUSION, ev.diffusion_finding(runs["model"]), DISPLACEMENT,
+                      ev.diffusion_finding(runs[DISPLACEMENT.key])),
+        ev.make_check(ev.RESPONSE, ev.response_finding(runs["model"]), NO_PREEMPTION,
+                      ev.response_finding(runs[NO_PREEMPTION.key]))]
+    by_type = change_by_type(runs["model"], "none")
+    by_type = by_type[by_type["control_crimes"] >= ev.MIN_EVENTS].drop(columns="grid_index")
+    text = ("Koper and random patrol against no patrol, paired replications; types with at least "
+            f"{ev.MIN_EVENTS} crimes in the no-patrol runs. Deterrence is the same for every crime "
+            "type in the model (an input, an assumption: the evidence gives no type-specific "
+            "figures), so differences between types come from where and when each type happens, "
+            "not from a finding about deterrence.")
+    return checks, {"Change by crime type": (text, by_type.round(1))}
+
+
+def trial_checks(plan: Plan, out: Path, report) -> list[ev.Check]:
+    """Each published trial simulated with its own design and analysis, and its control."""
+    from .controls import DRIVE_BY_DETERS
+    from .trials import PUBLISHED_TRIALS, simulate_trial
+
+    checks = []
+    trials = list(PUBLISHED_TRIALS.values())
+    for i, trial in enumerate(trials):
+        control = NO_DETERRENCE if trial.finding == "reduction" else DRIVE_BY_DETERS
+        report(VALIDATE_STEPS[1], i, len(trials))
+        model = simulate_trial(trial, plan.scenario, out / "trials", seed=plan.seed,
+                               workers=plan.workers, quick=plan.quick)
+        ctl = simulate_trial(trial, plan.scenario, out / f"trials-{control.key}", seed=plan.seed,
+                             workers=plan.workers, quick=plan.quick,
+                             overrides=control.overrides)
+        checks.append(ev.make_check(ev.trial_pattern(trial), ev.trial_finding(trial, model),
+                                    control, ev.trial_finding(trial, ctl)))
+    report(VALIDATE_STEPS[1], len(trials), len(trials))
+    return checks
+
+
+def koper_checks(plan: Plan, report) -> list[ev.Check]:
+    """Best visit length and Koper's relative post-visit curve, with no residual deterrence."""
+    model = dose_spells(plan.scenario, plan.days, plan.replications, plan.seed,
+                        lambda s, d, n: report(VALIDATE_STEPS[2], d, 2 * n))
+    control = dose_spells(plan.scenario, plan.days, plan.replications, plan.seed,
+                          lambda s, d, n: report(VALIDATE_STEPS[2], n + d, 2 * n),
+                          NO_RESIDUAL.overrides)
+    return [ev.make_check(ev.BEST_DWELL, ev.best_dwell_finding(model), NO_RESIDUAL,
+                          ev.best_dwell_finding(control)),
+            ev.make_check(ev.KOPER_CURVE, ev.koper_ratio_finding(model), NO_RESIDUAL,
+                          ev.koper_ratio_finding(control))]
+
+
+def carry_over_check(plan: Plan, report) -> ev.Check:
+    """Barnes's carry-over after patrol stops, and with no carry-over."""
+    reps = max(6, 2 * plan.replications)  # daily counts at 20 hot spots are small
+    model = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
+                               lambda s, d, n: report(VALIDATE_STEPS[3], d, 2 * n))
+    control = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
+                                 lambda s, d, n: report(VALIDATE_STEPS[3], n + d, 2 * n),
+                                 NO_CARRY_OVER.overrides)
+    return ev.make_check(ev.CARRY_OVER, ev.carry_over_finding(*model), NO_CARRY_OVER,
+                         ev.carry_over_finding(*control))
+
+
+def training_split(plan: Plan) -> tuple[list[str], list[str]]:
+    """The training and held-out months of the scenario's data (the last 3 held out)."""
+    from ..settings import load_scenario
+    from ..target import default_split
+
+    crime = load_scenario(plan.scenario).crime
+    months = pd.period_range(crime.first_month, crime.last_month, freq="M").astype(str)
+    return default_split(list(months))
+
+
+def concentration_check(plan: Plan, out: Path, train: list[str], test: list[str],
+                        report) -> ev.Check:
+    """Simulated share of crime at the training months' hot spots against the held-out share.
+
+    The model is built from the training months only (``crime.last_month``), so the
+    held-out months reach neither its risk surface nor its hot spots.
+    """
+    exp = Experiment(name="validate_concentration", scenario=plan.scenario, days=plan.days,
+                     replications=max(3, plan.replications), seed=plan.seed, hotspots=20,
+                     arms=(Arm("none", "none", overrides={"crime.last_month": train[-1]}),))
+    observed = observed_share(plan.scenario, train, test)
+    findings = []
+    for i, e in enumerate((exp, under_control(exp, UNIFORM_OFFENDERS))):
+        folder = run_own_experiment(e, out / e.name, workers=plan.workers,
+                                    progress=lambda _, d, n, i=i: report(
+                                        VALIDATE_STEPS[4], i * n + d, 2 * n))
+        runs = pd.read_parquet(folder / "runs.parquet")
+        shares = (runs["crimes_hotspots"] / runs["crimes"].clip(lower=1)).to_numpy()
+        findings.append(ev.concentration_finding(shares, observed,
+                                                 int(runs["crimes_hotspots"].sum())))
+    return ev.make_check(ev.CONCENTRATION, findings[0], UNIFORM_OFFENDERS, findings[1])
+
+
+def observed_share(scenario: str, train: list[str], test: list[str], k: int = 20,
+                   radius_m: float = 100.0) -> float:
+    """Share of held-out crime within ``radius_m`` of the top-``k`` training hot spots.
+
+    Parameters
+    ----------
+    scenario : str
+        Scenario name or TOML path.
+    train, test : list of str
+        Training and held-out months.
+    k : int
+        Hot spots.
+    radius_m : float
+        Their radius.
+
+    Returns
+    -------
+    float
+    """
+    from ..settings import load_scenario
+    from ..study import load_study
+    from ..target import TargetSettings, target
+    from ..track.zones import zone_crimes
+
+    base = load_scenario(scenario)
+    spots = target(load_study(base.replace({"crime.last_month": train[-1]})),
+                   TargetSettings(k=k))
+    crimes = load_study(base).crimes
+    held = crimes[crimes["month"].isin(test)]
+    zoning = zone_crimes(held["x"], held["y"], spots, (), radius_m)
+    return float(zoning.in_hot_spot.mean()) if len(held) else float("nan")
+
+
+def forecast_scores(plan: Plan, train: list[str], test: list[str], report) -> pd.DataFrame:
+    """Out-of-sample PAI of the data methods and of the model (when calibrate provides it)."""
+    from ..settings import load_scenario
+    from ..study import load_study
+    from ..target import out_of_sample
+
+    report(VALIDATE_STEPS[5], 0, 1)
+    study = load_study(load_scenario(plan.scenario))
+    scores = out_of_sample(study, train, test)
+    try:
+        from .calibrate import forecast_scores as model_forecast
+    except ImportError:  # the model's own forecast comes with the out-of-sample calibration
+        model_forecast = None
+    if model_forecast is not None:
+        scores = model_forecast(plan.scenario, train, test, days=plan.days, seed=plan.seed,
+                                data_scores=scores)
+    report(VALIDATE_STEPS[5], 1, 1)
+    keep = [c for c in ("method", "coverage", "hit_rate", "pai", "harm_pai") if c in scores]
+    return scores[keep].round(3)
+
+
 def dose_spells(scenario: str, days: float, reps: int, seed: int,
-                progress=None) -> pd.DataFrame:
+                progress=None, overrides: dict | None = None) -> pd.DataFrame:
     """Koper's measurement, in silico: each visit's length and the time to the next crime.
 
     ``hotspot_koper`` runs with each dwell in ``DWELLS`` (same seeds for every
@@ -153,6 +396,8 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
         First seed.
     progress : callable, optional
         ``progress(step, done, total)``, told before each run.
+    overrides : dict, optional
+        Scenario overrides (a negative control).
 
     Returns
     -------
@@ -171,9 +416,9 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
     total = len(DWELLS) * reps
     for i, (dwell, rep) in enumerate((d, r) for d in DWELLS for r in range(reps)):
         if progress:
-            progress(VALIDATE_STEPS[1], i, total)
-        model = PatrolModel(base.replace({"scenario.seed": seed + rep}), study,
-                            policy="hotspot_koper", policy_params={"dwell_minutes": dwell},
+            progress(VALIDATE_STEPS[2], i, total)
+        model = PatrolModel(base.replace({**(overrides or {}), "scenario.seed": seed + rep}),
+                            study, policy="hotspot_koper", policy_params={"dwell_minutes": dwell},
                             build_space=False)
         model.run_days(days)
         hotspots = model.policy.hotspots
@@ -181,15 +426,15 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
         spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
                                       end_time=pd.Timestamp(model.datetime_at(model.tick))))
     if progress:
-        progress(VALIDATE_STEPS[1], total, total)
+        progress(VALIDATE_STEPS[2], total, total)
     return pd.concat(spells, ignore_index=True)
 
 
 AFTER_DAYS = 10  # days followed up after patrol stops
 
 
-def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progress=None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progress=None,
+                       overrides: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Crimes at the hot spots on each day after daily Koper patrol stops, and without patrol.
 
     Barnes et al. (2020) measured how long deterrence outlasts the last patrol
@@ -210,6 +455,8 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
         First seed.
     progress : callable, optional
         ``progress(step, done, total)``, told before each run.
+    overrides : dict, optional
+        Scenario overrides (a negative control).
 
     Returns
     -------
@@ -228,9 +475,10 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
     for rep in range(reps):
         for stop, out in ((True, treated), (False, control)):
             if progress:
-                progress(VALIDATE_STEPS[2], 2 * rep + (not stop), 2 * reps)
-            model = PatrolModel(base.replace({"scenario.seed": seed + rep}), study,
-                                policy="hotspot_koper" if stop else "none", build_space=False)
+                progress(VALIDATE_STEPS[3], 2 * rep + (not stop), 2 * reps)
+            model = PatrolModel(base.replace({**(overrides or {}), "scenario.seed": seed + rep}),
+                                study, policy="hotspot_koper" if stop else "none",
+                                build_space=False)
             nodes = model.policy.nodes if stop else None
             if stop:
                 model.run_days(patrol_days)
@@ -240,7 +488,7 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
                 model.run_days(patrol_days + AFTER_DAYS)
             out += daily_hotspot_crimes(model, nodes, patrol_days)
     if progress:
-        progress(VALIDATE_STEPS[2], 2 * reps, 2 * reps)
+        progress(VALIDATE_STEPS[3], 2 * reps, 2 * reps)
     return treated, control
 
 
