@@ -12,7 +12,15 @@ import importlib
 from ...errors import ConfigError
 from .base import EVENTS, Hold, Order, Policy, Visit, Walk
 from .basic import NoPatrol, RandomPatrol
-from .hotspot import CrossoverDaily, HarmWeighted, HotspotKoper, HotspotStatic, Predictive
+from .hotspot import (
+    CrossoverDaily,
+    CrossoverPatrol,
+    HarmWeighted,
+    HotspotKoper,
+    HotspotStatic,
+    ParallelPatrol,
+    Predictive,
+)
 
 REGISTRY: dict[str, type[Policy]] = {}
 
@@ -35,7 +43,7 @@ def register(cls: type[Policy]) -> type[Policy]:
 
 
 for _cls in (NoPatrol, RandomPatrol, HotspotKoper, HotspotStatic, CrossoverDaily, Predictive,
-             HarmWeighted):
+             HarmWeighted, CrossoverPatrol, ParallelPatrol):
     register(_cls)
 
 
