@@ -121,6 +121,20 @@ class OfficerSettings:
     # Ariel, Weinborn & Sherman (2016) logged GPS every minute.
     gps_interval_min: int = _opt(1, "Minutes between GPS pings.", 1, 1440,
                                  source="Ariel, Weinborn & Sherman 2016 (GPS every minute)")
+    # Emergency response in an English district is done by response cars, not
+    # by foot patrol.  Staffing assumption derived from REFERENCE.md figures:
+    # Hertfordshire ~2,340 officers for ~1.2 million people in 10 districts gives
+    # Welwyn Hatfield (~120k people) about 230 officers; if about a quarter are on
+    # response (an assumption) in 5 teams covering 24/7, about 12 are on a shift,
+    # i.e. 6 double-crewed cars for the district.  The study area's call volume
+    # ([calls], about 20 a day) is a fraction of a district's, so the default is
+    # 3 cars on duty at a time (9 on the roster over the 3 shift starts).
+    response_units: int = _opt(9, "Response cars on the roster (spread evenly over "
+                               "shift_starts like officers): they drive at car_speed_kmh, "
+                               "answer calls only and wait at the station between calls "
+                               "(0 = foot officers answer every call).", 0, 10_000,
+                               source="assumption from English police operations: Hertfordshire "
+                                      "~2,340 officers, 10 districts; response by car")
 
 
 @dataclass(frozen=True)
@@ -260,6 +274,18 @@ class CallSettings:
                                               "about 15 min urban, grade 2 about an hour")
     pull_hotspot_officers: bool = _opt(True, "May hot-spot officers be pulled off patrol "
                                        "for calls?")
+    # Control rooms divert the nearest resource to an immediate (grade 1) call,
+    # taking it off scheduled (grade 3) work or patrol; the interrupted call goes
+    # back to the queue.  Switch off as a negative control.
+    grade1_preempts: bool = _opt(True, "A grade 1 call takes the officer or car that gets "
+                                 "there first, even one on a grade 3 call or at a hot spot "
+                                 "(the interrupted call is queued again).",
+                                 source="English police operations: grade 1 (immediate) "
+                                        "response takes priority over lower grades")
+    # Control rooms keep a response car back for immediates rather than send
+    # the last free one to a priority or scheduled call (an assumption).
+    cars_held_for_grade1: int = _opt(1, "Free response cars a grade 2 or 3 call may not take "
+                                     "(it goes to a patrol officer or waits).", 0, 10_000)
 
 
 @dataclass(frozen=True)

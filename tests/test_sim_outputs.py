@@ -44,7 +44,8 @@ def test_summary_agrees_with_the_tables(run):
     assert s["attempts_deterred"] == int((attempts["outcome"] == "deterred").sum())
     status = pd.read_parquet(folder / "officer_status.parquet")
     # minutes are counted on duty: one 8-hour shift a day per officer
-    assert sum(s["officer_minutes"].values()) == 2 * 8 * 60 * m.config.officers.count
+    oc = m.config.officers  # response cars are on duty too
+    assert sum(s["officer_minutes"].values()) == 2 * 8 * 60 * (oc.count + oc.response_units)
     for name, minutes in s["officer_minutes"].items():
         assert minutes == int(status[name].sum())
 

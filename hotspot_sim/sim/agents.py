@@ -47,12 +47,16 @@ class Officer(StreetAgent):
         Row in the officers' kernel arrays.
     shift_start_hour : int
         Hour of the day the officer's shift begins.
+    response : bool
+        A response car (answers calls only), not a patrol officer.
     """
 
-    def __init__(self, model: PatrolModel, index: int, shift_start_hour: int):
+    def __init__(self, model: PatrolModel, index: int, shift_start_hour: int,
+                 response: bool = False):
         super().__init__(model)
         self.index = index
         self.shift_start_hour = shift_start_hour
+        self.response = response
         self.on_call = None  # the Call being answered, if any
 
     def _movers(self):
@@ -67,7 +71,8 @@ class Officer(StreetAgent):
         return self.status != "off_duty"
 
     def __repr__(self) -> str:
-        return f"Officer({self.index}, {self.status} at node {self.node})"
+        kind = "ResponseCar" if self.response else "Officer"
+        return f"{kind}({self.index}, {self.status} at node {self.node})"
 
 
 class Offender(StreetAgent):

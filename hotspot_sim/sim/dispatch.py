@@ -3,8 +3,10 @@
 Incidents arrive as Poisson processes by grade (1 immediate, 2 priority,
 3 scheduled) whose rate follows a time-of-day profile (drawn by inverting the
 cumulative rate, so every SimPy arrival event is a call); they wait in
-a priority queue; a dispatcher process sends the nearest available officer by
-street distance.  SimPy time is in minutes and is advanced by the model in
+a priority queue (grade, then time of the call); a dispatcher process sends
+whoever would get there first (:mod:`~hotspot_sim.sim.responders`).  A call
+taken off an officer by a grade 1 call (pre-emption) goes back to the queue
+with its original time.  SimPy time is in minutes and is advanced by the model in
 step with its clock (:meth:`Dispatch.run_until`).
 """
 
@@ -42,6 +44,8 @@ class Call:
     travel_m: float = field(default=math.nan, compare=False)
     arrived: float = field(default=math.nan, compare=False)
     cleared: float = field(default=math.nan, compare=False)
+    service_left: int = field(default=0, compare=False)   # minutes on scene still to do
+    interruptions: int = field(default=0, compare=False)  # times a grade 1 call took its officer
 
 
 class Dispatch:
@@ -58,9 +62,9 @@ class Dispatch:
     minute_of_day0
         Minute of the day at tick 0.
     choose_officer
-        ``f(call) -> officer index or None``: the nearest available officer.
+        ``f(call) -> officer index or None``: who would get there first.
     assign
-        ``f(officer, call)``: send the officer.
+        ``f(officer, call)``: send the officer (may interrupt its call: :meth:`requeue`).
     """
 
     def __init__(self, settings: CallSettings, rng: np.random.Generator, call_nodes: np.ndarray,
@@ -80,7 +84,7 @@ class Dispatch:
         self.choose_officer = choose_officer
         self.assign = assign
         self.calls: list[Call] = []
-        self._freed = self.env.event()
+        self._wake = self.env.event()  # an officer freed or a call queued
         rates = (settings.grade1_per_day, settings.grade2_per_day, settings.grade3_per_day)
         for grade, per_day in enumerate(rates, start=1):
             if per_day > 0:
@@ -119,28 +123,51 @@ class Dispatch:
         mean = self.settings.service_minutes[grade - 1]
         service = max(1, int(round(self.rng.exponential(mean))))
         call = Call(priority=(grade, self.env.now), call_id=len(self.calls), grade=grade,
-                    time=self.env.now, node=node, service_minutes=service)
+                    time=self.env.now, node=node, service_minutes=service, service_left=service)
         self.calls.append(call)
         day = int(math.floor(self.env.now)) + self.minute_of_day0
         self._per_day[day // 1440] = self._per_day.get(day // 1440, 0) + 1
-        self.queue.put(call)
+        self.requeue(call)
 
     def _dispatcher(self):
+        """Answer the most urgent queued call as soon as someone may go.
+
+        A call nobody may answer goes back to the queue and the dispatcher waits
+        for an officer to be freed *or a new call*: a grade 1 call arriving while
+        a grade 3 call waits is looked at first (and may pre-empt).
+        """
         while True:
             call = yield self.queue.get()
-            while (officer := self.choose_officer(call)) is None:
-                yield self._freed
+            officer = self.choose_officer(call)
+            if officer is None:
+                self.queue.put(call)
+                yield self._wake
+                continue
             call.officer = officer
             call.dispatched = self.env.now
             self.assign(officer, call)
 
+    def _wake_dispatcher(self) -> None:
+        if not self._wake.triggered:
+            self._wake.succeed()
+        self._wake = self.env.event()
+
     # -- called by the model
+
+    def requeue(self, call: Call) -> None:
+        """Queue ``call`` (new, or taken off its officer by a grade 1 call).
+
+        Parameters
+        ----------
+        call : Call
+            The call; its priority (grade, original time) is kept.
+        """
+        self.queue.put(call)
+        self._wake_dispatcher()
 
     def officer_freed(self) -> None:
         """An officer became available: wake the dispatcher if it waits."""
-        if not self._freed.triggered:
-            self._freed.succeed()
-        self._freed = self.env.event()
+        self._wake_dispatcher()
 
     def calls_on_day(self, day: int) -> int:
         """Calls that arrived on calendar day ``day`` (days counted as the model does).

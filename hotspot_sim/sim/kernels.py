@@ -45,7 +45,7 @@ P_TAU_B = 6             # e-folding of the boost (min)
 P_DISP_PROB = 7         # chance a deterred attempt is displaced
 P_OFF_SPEED = 8         # offender speed (m/min)
 P_OFF_DWELL = 9         # mean dwell at an activity place (min)
-P_OFC_SPEED = 10        # officer speed (m/min)
+P_OFC_SPEED = 10        # patrol officers' speed (m/min); each officer's is in Officers.speed
 P_GPS_EVERY = 11        # minutes between GPS pings
 P_WEEK0 = 12            # minute of the week at tick 0 (Monday 00:00 = 0)
 P_TRIP_WEEK = 13        # expected trips per offender per week (cumulative hazard)
@@ -493,7 +493,7 @@ def arrive_at_destination(oc, k, t):
 def move_officer(net, ns, P, oc, k, t, day_start, walk):
     """Move officer k one minute: toward its destination, or a random walk."""
     pos = oc.pos
-    budget = P[P_OFC_SPEED]
+    budget = oc.speed[k]  # per officer: foot or car patrol, response cars drive
     while budget > 0.0:
         node = pos.node[k]
         if pos.nxt[k] < 0:

@@ -95,7 +95,8 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self.offenders = place_offenders(config, world, self.router, self.rng,
                                          self.calendar.week_minute0)
         self._refresh_hop()  # homes and activity places added routing rows
-        self.officers = new_officers(config.officers.count, self._station)
+        self.officers = new_officers(config.officers.count + config.officers.response_units,
+                                     self._station, speed=self._officer_speeds())
         self.logs = new_logs(self.offenders.state.shape[0], self.officers.mode.shape[0],
                              self.params[K.P_OFF_SPEED]
                              / max(1.0, float(self.network.edge_length.min())))
@@ -140,10 +141,21 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self._cells = [space[i] for i in range(net.n_nodes)]  # by node, for sync_cells
         return space
 
+    def _officer_speeds(self) -> np.ndarray:
+        """Metres per minute of each row: patrol officers, then response cars."""
+        oc = self.config.officers
+        return np.concatenate([np.full(oc.count, self.params[K.P_OFC_SPEED]),
+                               np.full(oc.response_units, oc.car_speed_kmh * 1000 / 60)])
+
     def _make_agents(self) -> None:
         starts = self.config.officers.shift_starts
-        self.officer_agents = [Officer(self, i, starts[i % len(starts)])
-                               for i in range(self.config.officers.count)]
+        n = self.config.officers.count
+        # officer_agents are the patrol officers policies deploy; response cars
+        # follow them in the kernel arrays and answer calls only.
+        self.officer_agents = [Officer(self, i, starts[i % len(starts)]) for i in range(n)]
+        self.response_agents = [Officer(self, n + i, starts[i % len(starts)], response=True)
+                                for i in range(self.config.officers.response_units)]
+        self.all_officers = self.officer_agents + self.response_agents  # by kernel row
         of = self.offenders
         self.offender_agents = [Offender(self, i, int(of.home_node[i]), of.aw_node[i].tolist())
                                 for i in range(of.state.shape[0])]
@@ -152,10 +164,31 @@ class PatrolModel(tables.RunTables, mesa.Model):
     def _build_dispatch(self) -> Dispatch:
         weights = self.observed_intensity[self._attractors] + 1e-9
         self.responders = Responders(self)
-        return Dispatch(self.config.calls, self.rng, self._attractors, weights,
-                        self.minute_of_day0, self.responders.nearest, self.responders.assign)
+        dispatch = Dispatch(self.config.calls, self.rng, self._attractors, weights,
+                            self.minute_of_day0, self.responders.nearest, self.responders.assign)
+        self.responders.requeue = dispatch.requeue
+        return dispatch
 
     # ------------------------------------------------------------------ orders and calls
+
+    def orders_for(self, officer: Officer, event: str):
+        """What a free officer does next: the policy decides for patrol officers;
+        a response car goes back to the station and waits for calls.
+
+        Parameters
+        ----------
+        officer : Officer
+            The officer.
+        event : str
+            Why the officer is free (``policies.base`` events).
+
+        Returns
+        -------
+        list of orders, or None to keep the current ones
+        """
+        if officer.response:
+            return self.responders.standby_orders(officer)
+        return self.policy.decide(officer, event)
 
     def give_orders(self, officer: Officer, orders) -> None:
         """Replace an officer's order queue (the kernel starts it at the next tick).
@@ -273,7 +306,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
     def _decisions(self) -> None:
         oc = self.officers
         for k in np.flatnonzero(oc.flags):
-            a = self.officer_agents[k]
+            a = self.all_officers[k]
             flags = int(oc.flags[k])
             oc.flags[k] = 0
             if not flags & K.FLAG_IDLE:  # arrival at a visit whose order asked to be told
@@ -281,7 +314,8 @@ class PatrolModel(tables.RunTables, mesa.Model):
                 continue
             event = IDLE
             if a.on_call is not None:
-                a.on_call.arrived = float(oc.arrived_tick[k] + 1)  # by the end of that minute
+                if math.isnan(a.on_call.arrived):  # not answered before an interruption
+                    a.on_call.arrived = float(oc.arrived_tick[k] + 1)  # by the end of that minute
                 a.on_call.cleared = float(self.tick)
                 a.on_call = None
                 self.dispatch.officer_freed()
@@ -289,7 +323,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
                 if getattr(a, "off_after_call", False):
                     self.shifts.go_off_duty(a)
                     continue
-            self.give_orders(a, self.policy.decide(a, event))
+            self.give_orders(a, self.orders_for(a, event))
 
     def _midnight(self) -> None:
         day_start = self.day_start_tick(self.tick - 1)
@@ -325,7 +359,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
         if self.space is None:
             return
         cells = self._cells
-        for a in self.officer_agents:
+        for a in self.all_officers:
             a.cell = cells[a.node] if a.on_duty else None
         for a in self.offender_agents:
             a.cell = cells[a.node]

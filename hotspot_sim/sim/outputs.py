@@ -27,6 +27,7 @@ from pathlib import Path
 from .. import __version__
 from ..gis import write_run_gpkg
 from ..io import write_parquet, write_run_folder, write_text
+from .tables import response_by_grade
 
 
 def write_run(model, folder: Path, wall_seconds: float | None = None,
@@ -109,12 +110,8 @@ def run_summary(model, tables: dict) -> dict:
     crimes, attempts, calls = tables["crimes"], tables["attempts"], tables["calls"]
     days = max(model.tick / 1440, 1e-9)
     answered = calls.dropna(subset=["arrived"])
-    by_grade = {}
-    for grade, g in answered.groupby("grade"):
-        by_grade[f"grade{grade}"] = {
-            "calls": int(len(g)),
-            "median_response_min": round(float(g["response_minutes"].median()), 1),
-            "met_target_pct": round(100 * float(g["met_target"].mean()), 1)}
+    by_grade = {f"grade{grade}": {k: round(v, 1) if k != "calls" else v for k, v in r.items()}
+                for grade, r in response_by_grade(calls).items() if r["calls"]}
     status = tables["officer_status"]
     minutes = status.drop(columns=["day", "date", "officer"], errors="ignore").sum() \
         if len(status) else {}

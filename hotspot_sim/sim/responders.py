@@ -1,28 +1,39 @@
-"""Who answers a call for service: the nearest available officer by street distance.
+"""Who answers a call for service: whoever gets there first, by street distance and speed.
 
 :class:`~hotspot_sim.sim.dispatch.Dispatch` (SimPy) decides *when* a call is
-dispatched; this module says *who* may go and sends them.  Officers off duty
-or on a call never go; officers at or travelling to a hot spot go only when
-the scenario's ``[calls] pull_hotspot_officers`` allows it.
+dispatched; this module says *who* may go and sends them.  Response cars
+(``[officers] response_units``) drive at ``car_speed_kmh``, answer calls only
+and wait at the station between calls; patrol officers answer a call when they
+would get there before any free response car.  Officers off duty or on a call
+do not go, with one exception: with ``[calls] grade1_preempts`` a grade 1 call
+takes the officer or car that gets there first even if it is on a grade 3 call
+or (whatever ``pull_hotspot_officers`` says) at a hot spot; the interrupted
+call goes back to the queue with its original time, so its response time runs on.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import kernels as K
-from .policies.base import Visit
+from .policies.base import Hold, Visit
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agents import Officer
     from .dispatch import Call
     from .model import PatrolModel
 
+# Grades an immediate (grade 1) call may interrupt: scheduled work only; a
+# grade 2 (priority) call is itself urgent, so it is not abandoned.
+PREEMPTIBLE_GRADES = (3,)
+STANDBY_MINUTES = 60  # a waiting response car is asked again this often (cheap; no effect)
+
 
 class Responders:
-    """Chooses and sends officers to calls for a model.
+    """Chooses and sends officers and response cars to calls for a model.
 
     Parameters
     ----------
@@ -32,6 +43,7 @@ class Responders:
 
     def __init__(self, model: PatrolModel):
         self.model = model
+        self.requeue = None  # f(call): set by the model to put an interrupted call back
 
     def available(self, a: Officer) -> bool:
         """Whether officer ``a`` may be sent to a call now.
@@ -39,7 +51,7 @@ class Responders:
         Parameters
         ----------
         a : Officer
-            The officer.
+            The officer or response car.
 
         Returns
         -------
@@ -51,8 +63,31 @@ class Responders:
         pull = self.model.config.calls.pull_hotspot_officers
         return pull or status not in (K.AT_HOTSPOT, K.TRAVELLING)
 
+    def preemptible(self, a: Officer, call: Call) -> bool:
+        """Whether grade 1 ``call`` may take ``a`` off what it is doing.
+
+        Parameters
+        ----------
+        a : Officer
+            An officer or response car that is not :meth:`available`.
+        call : Call
+            The call looking for a responder.
+
+        Returns
+        -------
+        bool
+        """
+        if call.grade != 1 or not self.model.config.calls.grade1_preempts:
+            return False
+        status = int(self.model.officers.status[a.index])
+        if status == K.OFF_DUTY:
+            return False
+        if a.on_call is not None:
+            return a.on_call.grade in PREEMPTIBLE_GRADES
+        return status in (K.AT_HOTSPOT, K.TRAVELLING)
+
     def nearest(self, call: Call) -> int | None:
-        """The available officer nearest ``call`` by street distance.
+        """The officer or car that would reach ``call`` first (street distance / speed).
 
         Parameters
         ----------
@@ -62,13 +97,57 @@ class Responders:
         Returns
         -------
         int or None
-            The officer's index; None when nobody is available (the call waits).
+            The officer's index; None when nobody may go (the call waits).
         """
-        free = [a.index for a in self.model.officer_agents if self.available(a)]
+        free = [a.index for a in self.model.all_officers
+                if self.available(a) or self.preemptible(a, call)]
+        free = self.without_held_cars(free, call)
         if not free:
             return None
-        d = self.travel_distance(call.node, free)
-        return int(free[int(np.argmin(d))])
+        minutes = self.travel_distance(call.node, free) / self.model.officers.speed[free]
+        return int(free[int(np.argmin(minutes))])
+
+    def without_held_cars(self, free: list[int], call: Call) -> list[int]:
+        """``free`` less the response cars a grade 2 or 3 call may not take.
+
+        The last ``[calls] cars_held_for_grade1`` free cars are kept for grade 1
+        calls: a lower-grade call then goes to a patrol officer or waits.
+
+        Parameters
+        ----------
+        free : list of int
+            Who may go.
+        call : Call
+            The call.
+
+        Returns
+        -------
+        list of int
+        """
+        held = self.model.config.calls.cars_held_for_grade1
+        if call.grade == 1 or held == 0:
+            return free
+        cars = self.model.config.officers.count  # response cars follow patrol officers
+        if sum(k >= cars for k in free) > held:
+            return free
+        return [k for k in free if k < cars]
+
+    def standby_orders(self, a: Officer) -> list:
+        """A free response car drives back to the station and waits there for calls.
+
+        Parameters
+        ----------
+        a : Officer
+            The response car.
+
+        Returns
+        -------
+        list of orders
+        """
+        station, pos = self.model._station, self.model.officers.pos
+        if pos.node[a.index] == station and pos.nxt[a.index] < 0:
+            return [Hold(STANDBY_MINUTES, K.AVAILABLE)]
+        return [Visit(station, STANDBY_MINUTES, K.AVAILABLE, K.AVAILABLE)]
 
     def travel_distance(self, dest: int, officers) -> np.ndarray:
         """Street distance (m) officers must cover to reach ``dest``.
@@ -110,9 +189,38 @@ class Responders:
             The call.
         """
         m = self.model
-        a = m.officer_agents[k]
+        a = m.all_officers[k]
+        if a.on_call is not None:
+            self.interrupt(a)
         a.on_call = call
+        call.officer = k
         call.dispatched = float(m.tick)
         call.travel_m = float(self.travel_distance(call.node, [k])[0])
+        # A flag the kernel raised this tick (its last order ended) belongs to the
+        # orders the call replaces: left set, it would end the call at once.
+        m.officers.flags[k] = 0
         # arrival time is read from arrived_tick when the call ends (no extra stop)
-        m.give_orders(a, [Visit(call.node, call.service_minutes, K.ON_CALL, K.ON_CALL)])
+        m.give_orders(a, [Visit(call.node, call.service_left, K.ON_CALL, K.ON_CALL)])
+
+    def interrupt(self, a: Officer) -> None:
+        """Take ``a`` off its call, which goes back to the queue.
+
+        The call keeps its time of arrival (its response time runs on); if ``a``
+        was already on scene, that arrival stands as the response and only the
+        rest of the time on scene is left for whoever answers it next.
+
+        Parameters
+        ----------
+        a : Officer
+            The officer or response car being diverted.
+        """
+        m, k, call = self.model, a.index, a.on_call
+        if int(m.officers.mode[k]) == K.MODE_DWELL:  # on scene since arrived_tick
+            arrived = int(m.officers.arrived_tick[k])
+            if math.isnan(call.arrived):
+                call.arrived = float(arrived + 1)  # by the end of that minute, as at CALL_DONE
+            call.service_left = max(1, call.service_left - (m.tick - arrived))
+        call.officer = -1
+        call.interruptions += 1
+        a.on_call = None
+        self.requeue(call)

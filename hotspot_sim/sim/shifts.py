@@ -43,7 +43,7 @@ class Shifts:
         """
         m = self.model
         for hour in sorted(set(m.config.officers.shift_starts)):
-            group = [a for a in m.officer_agents if a.shift_start_hour == hour]
+            group = [a for a in m.all_officers if a.shift_start_hour == hour]
             first = (hour * 60 - m.minute_of_day0) % MINUTES_PER_DAY
             events.every_day(partial(self.begin, group), first)
             # first end: of the shift that began the day before tick 0
@@ -54,7 +54,7 @@ class Shifts:
 
     def start_those_on_duty(self) -> None:
         """Officers whose shift began before the simulation start are on duty at tick 0."""
-        for a in self.model.officer_agents:
+        for a in self.model.all_officers:
             began = (self.model.minute_of_day0 - a.shift_start_hour * 60) % MINUTES_PER_DAY
             if 0 < began < self.length:
                 self.begin([a])
@@ -88,7 +88,7 @@ class Shifts:
             oc.q_len[k] = 0
             oc.q_pos[k] = -1
             a.off_after_call = False
-            m.give_orders(a, m.policy.decide(a, SHIFT_START))
+            m.give_orders(a, m.orders_for(a, SHIFT_START))
 
     def end(self, group: list[Officer]) -> None:
         """Officers of ``group`` go off duty (after the call they are answering, if any).

@@ -114,6 +114,7 @@ class Officers(NamedTuple):
     flags: np.ndarray
     arrived_tick: np.ndarray
     status_min: np.ndarray   # (k, N_STATUS) minutes by status since last reset
+    speed: np.ndarray        # metres per minute (foot or car patrol; response cars drive)
 
 
 class Logs(NamedTuple):
@@ -263,17 +264,20 @@ def new_offenders(homes: np.ndarray, home_rows: np.ndarray, aw_node: np.ndarray,
                      aw_node=aw_node, aw_cum=aw_cum)
 
 
-def new_officers(count: int, station: int, queue_slots: int = QUEUE_SLOTS) -> Officers:
+def new_officers(count: int, station: int, queue_slots: int = QUEUE_SLOTS,
+                 speed: float | np.ndarray = 0.0) -> Officers:
     """Off-duty officers at the station with empty order queues.
 
     Parameters
     ----------
     count : int
-        Officers.
+        Officers (response cars included).
     station : int
         Node where shifts begin.
     queue_slots : int
         Longest order list a policy may give at once.
+    speed : float or numpy.ndarray
+        Metres per minute, one for all or one per officer.
 
     Returns
     -------
@@ -290,7 +294,8 @@ def new_officers(count: int, station: int, queue_slots: int = QUEUE_SLOTS) -> Of
                     q_notify=np.zeros((k, q), np.int8), q_len=np.zeros(k, np.int32),
                     q_pos=np.full(k, -1, np.int32), flags=np.zeros(k, np.int8),
                     arrived_tick=np.zeros(k, np.int64),
-                    status_min=np.zeros((k, K.N_STATUS), np.int64))
+                    status_min=np.zeros((k, K.N_STATUS), np.int64),
+                    speed=np.broadcast_to(np.asarray(speed, float), (k,)).copy())
 
 
 def new_logs(n_offenders: int, n_officers: int, nodes_per_minute: float,

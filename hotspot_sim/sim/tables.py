@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import PatrolModel
 
 CALL_COLUMNS = ["call_id", "grade", "time", "node", "officer", "dispatched", "arrived", "cleared",
-                "travel_m", "service_minutes"]
+                "travel_m", "service_minutes", "interruptions"]
 
 
 class LogBook:
@@ -209,13 +209,40 @@ def calls_table(model: PatrolModel) -> pd.DataFrame:
     rows = [{"call_id": c.call_id, "grade": c.grade, "time": c.time, "node": c.node,
              "officer": c.officer, "dispatched": c.dispatched, "arrived": c.arrived,
              "cleared": c.cleared, "travel_m": c.travel_m,
-             "service_minutes": c.service_minutes} for c in model.dispatch.calls]
+             "service_minutes": c.service_minutes, "interruptions": c.interruptions}
+            for c in model.dispatch.calls]
     df = pd.DataFrame(rows, columns=CALL_COLUMNS)
     df["response_minutes"] = df["arrived"] - df["time"]
     targets = np.array(model.config.calls.target_minutes)
     df["target_minutes"] = targets[df["grade"].to_numpy(int) - 1] if len(df) else []
     df["met_target"] = df["response_minutes"] <= df["target_minutes"]
     return df
+
+
+def response_by_grade(calls: pd.DataFrame) -> dict[int, dict]:
+    """Answered calls, median response and share within target, for grades 1, 2 and 3.
+
+    Parameters
+    ----------
+    calls : pandas.DataFrame
+        :func:`calls_table` (unanswered calls are left out).
+
+    Returns
+    -------
+    dict
+        ``{grade: {"calls", "median_response_min", "met_target_pct"}}``; a grade with
+        no answered call has 0 calls and NaN figures.
+    """
+    answered = calls.dropna(subset=["arrived"])
+    out = {}
+    for grade in (1, 2, 3):
+        g = answered[answered["grade"] == grade]
+        out[grade] = {"calls": int(len(g)),
+                      "median_response_min": float(g["response_minutes"].median())
+                      if len(g) else float("nan"),
+                      "met_target_pct": float(100 * g["met_target"].mean())
+                      if len(g) else float("nan")}
+    return out
 
 
 def status_table(model: PatrolModel) -> pd.DataFrame:

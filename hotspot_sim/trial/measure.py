@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import ConfigError
+from ..sim.tables import response_by_grade
 from ..track.zones import Zoning, zone_columns, zone_crimes
 from .experiment import Experiment, Task, policy_params, scenario_for
 
@@ -120,7 +121,7 @@ def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
     summary : dict
         The run's row of ``runs.parquet``: ``crimes_<zone>``, ``harm_<zone>`` (zones named
         by :func:`hotspot_sim.track.zones.zone_columns`), crime types, officer hours and
-        grade 1 response.
+        response by grade (``grade{1,2,3}_median_response_min``, ``grade{1,2,3}_met_target_pct``).
     spotdays : pandas.DataFrame
         :func:`spot_days` of the run.
     """
@@ -140,6 +141,8 @@ def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
     for ctype, n in crimes.loc[zoning.in_hot_spot, "crime_type"].value_counts().items():
         out[f"hotspot_type:{ctype}"] = int(n)
     status = model.status_table()
+    # patrol officers' hours only: response cars (rows after them) answer calls in every arm
+    status = status[status["officer"] < model.config.officers.count] if len(status) else status
     if len(status):
         minutes = status.drop(columns=["day", "date", "officer"]).sum()
         # officer time spent patrolling (random or directed), priced in the cost-benefit
@@ -147,9 +150,9 @@ def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
                                      + minutes.get("patrolling", 0)) / 60)
         out["officer_hours"] = float(minutes.drop("off_duty", errors="ignore").sum() / 60)
         out["call_hours"] = float(minutes.get("answering_call", 0) / 60)
-    calls = model.calls_table().dropna(subset=["arrived"])
-    out["grade1_met_target_pct"] = float(100 * calls.loc[calls["grade"] == 1, "met_target"].mean()) \
-        if (calls["grade"] == 1).any() else float("nan")
+    for grade, r in response_by_grade(model.calls_table()).items():
+        out[f"grade{grade}_median_response_min"] = r["median_response_min"]
+        out[f"grade{grade}_met_target_pct"] = r["met_target_pct"]
     return out, spot_days(model, crimes, hotspots, zoning)
 
 
