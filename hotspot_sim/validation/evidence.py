@@ -392,11 +392,13 @@ CONCENTRATION = Pattern(
     "police.uk, Welwyn Hatfield, held-out months (not used to build or fit the model); "
     "Weisburd 2015: crime concentrates at few places and stays there",
     "95% interval of the simulated share meets the observed held-out share +-20% (relative)",
-    "The model's risk surface is the training months' crime, smoothed; places whose crime "
-    "changed between the spans are missed.")
+    "The model's risk surface is the training months' crime, smoothed: it assumes the top "
+    "places stay as hot as they were, while in the data they cool between spans (regression "
+    "to the mean) and crime moves to other places.")
 
 
-def concentration_finding(shares: np.ndarray, observed: float, events: int) -> Finding:
+def concentration_finding(shares: np.ndarray, observed: float, events: int,
+                          in_sample: float | None = None) -> Finding:
     """Simulated share of crime at the training hot spots against the held-out share.
 
     Parameters
@@ -406,15 +408,22 @@ def concentration_finding(shares: np.ndarray, observed: float, events: int) -> F
     observed : float
         Observed share of held-out crime at the same places.
     events : int
-        Simulated crimes at those places, all replications.
+        Simulated crimes in all, all replications (the shares' denominator).
+    in_sample : float, optional
+        Observed share of the training months' crime there (for the text: how much the
+        places cooled between the spans).
 
     Returns
     -------
     Finding
     """
     m, lo, hi = mean_ci(shares)
+    if len(shares) and np.ptp(shares) == 0:
+        lo = hi = m  # every replication gave exactly this share
     text = (f"simulated {100 * m:.1f}% (95% interval {100 * lo:.1f}% to {100 * hi:.1f}%) against "
-            f"observed {100 * observed:.1f}% of held-out crime")
+            f"observed {100 * observed:.1f}% of held-out crime"
+            + (f" ({100 * in_sample:.1f}% of the training months' crime)"
+               if in_sample is not None else "") + f"; {events:,} simulated crimes")
     if events < MIN_EVENTS or math.isnan(lo):
         return Finding(f"{text}; {NOT_ENOUGH}", None)
     return Finding(text, bool(overlaps(lo, hi, (0.8 * observed, 1.2 * observed))))

@@ -308,7 +308,8 @@ def concentration_check(plan: Plan, out: Path, train: list[str], test: list[str]
     exp = Experiment(name="validate_concentration", scenario=plan.scenario, days=plan.days,
                      replications=max(3, plan.replications), seed=plan.seed, hotspots=20,
                      arms=(Arm("none", "none", overrides={"crime.last_month": train[-1]}),))
-    observed = observed_share(plan.scenario, train, test)
+    in_sample, observed = (observed_share(plan.scenario, train, months)
+                           for months in (train, test))
     findings = []
     for i, e in enumerate((exp, under_control(exp, UNIFORM_OFFENDERS))):
         folder = run_own_experiment(e, out / e.name, workers=plan.workers,
@@ -316,21 +317,21 @@ def concentration_check(plan: Plan, out: Path, train: list[str], test: list[str]
                                         VALIDATE_STEPS[4], i * n + d, 2 * n))
         runs = pd.read_parquet(folder / "runs.parquet")
         shares = (runs["crimes_hotspots"] / runs["crimes"].clip(lower=1)).to_numpy()
-        findings.append(ev.concentration_finding(shares, observed,
-                                                 int(runs["crimes_hotspots"].sum())))
+        findings.append(ev.concentration_finding(shares, observed, int(runs["crimes"].sum()),
+                                                 in_sample))
     return ev.make_check(ev.CONCENTRATION, findings[0], UNIFORM_OFFENDERS, findings[1])
 
 
 def observed_share(scenario: str, train: list[str], test: list[str], k: int = 20,
                    radius_m: float = 100.0) -> float:
-    """Share of held-out crime within ``radius_m`` of the top-``k`` training hot spots.
+    """Share of the ``test`` months' crime within ``radius_m`` of the top-``k`` training hot spots.
 
     Parameters
     ----------
     scenario : str
         Scenario name or TOML path.
     train, test : list of str
-        Training and held-out months.
+        Training months (choose the hot spots) and the months whose crime is counted.
     k : int
         Hot spots.
     radius_m : float
