@@ -6,6 +6,7 @@ import types
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hotspot_sim.validation import validate
 
@@ -28,3 +29,38 @@ def test_daily_hotspot_crimes_counts_within_100_m_from_the_first_day():
     # day 3: one within 100 m (150 m is outside); day 4: one near node 1; day 2 is before,
     # day 99 after the follow-up
     assert counts.tolist() == [1, 1] + [0] * (validate.AFTER_DAYS - 2)
+
+
+def test_a_control_runs_the_same_seeds_with_the_mechanism_removed():
+    from hotspot_sim.trial import make_tasks
+    from hotspot_sim.validation.controls import NO_DETERRENCE
+
+    exp = validate.experiments("welwyn_hatfield", days=3, reps=2, seed=4)["effect"]
+    ctl = validate.under_control(exp, NO_DETERRENCE, ("none", "koper"))
+    assert ctl.name == "validate_effect-no_deterrence" and [a.name for a in ctl.arms] == [
+        "none", "koper"]
+    assert all(a.overrides == NO_DETERRENCE.overrides for a in ctl.arms)
+    seeds = {(t.arm.name, t.replication): t.seed for t in make_tasks(exp)}
+    assert all(seeds[(t.arm.name, t.replication)] == t.seed for t in make_tasks(ctl))
+
+
+@pytest.mark.realdata
+def test_the_no_deterrence_control_really_deters_nothing(real_data, tmp_path):
+    from hotspot_sim.trial import Arm, Experiment
+    from hotspot_sim.validation.controls import NO_DETERRENCE
+
+    exp = Experiment(name="v", scenario="welwyn_hatfield", days=1.0, replications=1, seed=4,
+                     hotspots=5, control="none", arms=(Arm("koper", "hotspot_koper"),
+                                                       Arm("none", "none")))
+    runs = {}
+    for e in (exp, validate.under_control(exp, NO_DETERRENCE)):
+        folder = validate.run_own_experiment(e, tmp_path / e.name, progress=False)
+        runs[e.name] = pd.read_parquet(folder / "runs.parquet").set_index("arm")
+    assert runs["v"].loc["koper", "deterred"] > 0
+    assert runs["v-no_deterrence"]["deterred"].sum() == 0
+
+
+def test_training_split_holds_out_the_last_three_months():
+    train, test = validate.training_split(validate.Plan("welwyn_hatfield"))
+    assert train[0] == "2021-01" and train[-1] == "2021-07" and test == [
+        "2021-08", "2021-09", "2021-10"]
