@@ -21,8 +21,7 @@ Pooling: the headline estimate pools every replication's spot-days (each place i
 each replication is its own stratum and cluster, each replication's day its own
 randomisation group), so it is the model's effect with the precision of many trials.
 ``detail`` adds what one trial of the published size would have found: the per-run
-GLM of :func:`~hotspot_sim.trial.report.trial_statistics` (median rate ratio, share of
-runs significant at 5%).
+rate ratio (median, share of runs significant at 5%).
 
 Sign convention: ``pct`` is the % change of the compared rate, treated over control
 (negative = fewer crimes when patrolled), except for Armadale's carry-over contrast,
@@ -311,11 +310,11 @@ def estimate(trial: PublishedTrial, folder: Path) -> TrialEstimate:
         raise ConfigError(f"{folder}: no spotdays.parquet; the trial needs spot-days")
     table = pooled_spot_days(runs, spotdays)
     if trial.analysis == "crossover":
-        return _crossover_estimate(trial, table, spotdays)
+        return _crossover_estimate(trial, table)
     if trial.analysis == "carryover":
         return _carryover_estimate(trial, table)
     if trial.analysis == "parallel":
-        return _parallel_estimate(trial, table, spotdays)
+        return _parallel_estimate(trial, table)
     raise ConfigError(f"trial {trial.key!r}: analysis {trial.analysis!r} is not one of "
                       f"{', '.join(ANALYSES)}")
 
@@ -388,21 +387,27 @@ def _change_text(label: str, change: dict, p: float | None = None) -> str:
     return text
 
 
-def _per_trial_text(spotdays: pd.DataFrame) -> str:
-    """What one trial of the published size finds: the per-run GLM of trial_statistics."""
-    from ..trial.report import trial_statistics
+def _per_trial_text(table: pd.DataFrame) -> str:
+    """What one trial of the published size finds: per run, the Poisson rate ratio with
+    hot spot fixed effects that :func:`~hotspot_sim.trial.report.trial_statistics` fits
+    (by the fast conditional estimator: the same estimate and interval)."""
+    from ..trial.stats import conditional_poisson
 
-    stats = trial_statistics(spotdays, n_permutations=199)
-    if "rate_ratio" not in stats or stats["rate_ratio"].isna().all():
+    ratios, significant = [], 0
+    for _, run in table.groupby("replication"):
+        try:
+            r = conditional_poisson(run, outcome="crimes", strata=("hotspot_id",))
+        except (DataError, ConfigError):
+            continue
+        ratios.append(r.rate_ratio)
+        significant += int(r.ci_high < 1 or r.ci_low > 1)
+    if not ratios:
         return "single trials: no per-run estimate (too few crimes per run)"
-    ok = stats.dropna(subset=["rate_ratio"])
-    significant = int(((ok["ci_high"] < 1) | (ok["ci_low"] > 1)).sum())
-    return (f"single trials (crimes, Poisson GLM per run): median rate ratio "
-            f"{ok['rate_ratio'].median():.2f}, {significant} of {len(ok)} runs significant at 5%")
+    return (f"single trials (crimes, hot spot fixed effects, per run): median rate ratio "
+            f"{np.median(ratios):.2f}, {significant} of {len(ratios)} runs significant at 5%")
 
 
-def _crossover_estimate(trial: PublishedTrial, table: pd.DataFrame,
-                        spotdays: pd.DataFrame) -> TrialEstimate:
+def _crossover_estimate(trial: PublishedTrial, table: pd.DataFrame) -> TrialEstimate:
     """Treated vs control place-days, pooled over replications (place x run strata)."""
     perm_table = table.assign(hotspot_id=table["unit"], day=table["run_day"])
     changes = {o: _rate_change(table, o, "unit", "unit") for o in ("crimes", "harm")}
@@ -414,7 +419,7 @@ def _crossover_estimate(trial: PublishedTrial, table: pd.DataFrame,
     detail = "; ".join([_change_text("crimes", changes["crimes"], ps["crimes"]),
                         _change_text("harm", changes["harm"], ps["harm"]), comparable,
                         f"pooled over {table['replication'].nunique()} replications",
-                        _per_trial_text(spotdays)])
+                        _per_trial_text(table)])
     return TrialEstimate(trial.key, head["pct"], head["ci_low"], head["ci_high"],
                          int(table["crimes"].sum()), detail,
                          extra={"changes": changes, "p_permutation": ps})
@@ -466,8 +471,7 @@ def _carryover_estimate(trial: PublishedTrial, table: pd.DataFrame) -> TrialEsti
                          extra={"changes": changes, "patrol_vs_non_patrol": plain})
 
 
-def _parallel_estimate(trial: PublishedTrial, table: pd.DataFrame,
-                       spotdays: pd.DataFrame) -> TrialEstimate:
+def _parallel_estimate(trial: PublishedTrial, table: pd.DataFrame) -> TrialEstimate:
     """Treated vs control hot spots, pooled over replications with the place as stratum.
 
     Each replication drew its own treated half, so a place is treated in some runs and a
@@ -479,7 +483,9 @@ def _parallel_estimate(trial: PublishedTrial, table: pd.DataFrame,
     perm_table = table.assign(hotspot_id=table["unit"], block=table["replication"])
     p = _permutation_p(perm_table, "crimes", "block")
     head = changes[trial.outcome]
-    detail = "; ".join([_change_text("crimes", changes["crimes"], p),
+    detail = "; ".join([_change_text("crimes", changes["crimes"]),
+                        f"randomisation test of the unstratified ratio (treated halves re-drawn "
+                        f"within each replication) p={p:.3f}",
                         _change_text("harm", changes["harm"]),
                         "crimes is the comparable figure (crime calls)",
                         f"pooled over {table['replication'].nunique()} replications",

@@ -252,12 +252,14 @@ class CrossoverPatrol(CrossoverDaily):
     defaults = {**CrossoverDaily.defaults, "between": "station"}
     BETWEEN = ("station", "walk")
 
-    def setup(self) -> None:
-        if self.params["between"] not in self.BETWEEN:
-            raise ConfigError(f"policy {self.name!r}: parameter between = "
-                              f"{self.params['between']!r}; choose one of "
-                              f"{', '.join(self.BETWEEN)}")
-        super().setup()
+    @classmethod
+    def check_params(cls, params: dict) -> dict:
+        """As :meth:`Policy.check_params`, and ``between`` must be one of ``BETWEEN``."""
+        merged = super().check_params(params)
+        if merged["between"] not in cls.BETWEEN:
+            raise ConfigError(f"policy {cls.name!r}: parameter between = "
+                              f"{merged['between']!r}; choose one of {', '.join(cls.BETWEEN)}")
+        return merged
 
     def decide(self, officer, event):
         orders = super().decide(officer, event)
