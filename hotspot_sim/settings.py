@@ -275,11 +275,12 @@ class CallSettings:
     pull_hotspot_officers: bool = _opt(True, "May hot-spot officers be pulled off patrol "
                                        "for calls?")
     # Control rooms divert the nearest resource to an immediate (grade 1) call,
-    # taking it off scheduled (grade 3) work or patrol; the interrupted call goes
-    # back to the queue.  Switch off as a negative control.
+    # taking it off scheduled (grade 3) work (patrol officers are taken off patrol
+    # by pull_hotspot_officers); the interrupted call goes back to the queue.
+    # Switch off as a negative control.
     grade1_preempts: bool = _opt(True, "A grade 1 call takes the officer or car that gets "
-                                 "there first, even one on a grade 3 call or at a hot spot "
-                                 "(the interrupted call is queued again).",
+                                 "there first, even one on a grade 3 call (the interrupted "
+                                 "call is queued again with its original time).",
                                  source="English police operations: grade 1 (immediate) "
                                         "response takes priority over lower grades")
     # Control rooms keep a response car back for immediates rather than send

@@ -288,9 +288,10 @@ def run_dir(tmp_path_factory):
 
     from .test_model import GRID, HOT, small_scenario, synthetic_study
 
-    # hot spot officers are not pulled off their visits for calls, so the plan is kept; the
-    # synthetic grid has 4 places with harm at least 300 m apart, so ask for those 4
-    s = small_scenario(calls={"pull_hotspot_officers": False})
+    # hot spot officers are not pulled off their visits for calls and the response car on
+    # duty answers calls of every grade, so the plan is kept; the synthetic grid has 4
+    # places with harm at least 300 m apart, so ask for those 4
+    s = small_scenario(calls={"pull_hotspot_officers": False, "cars_held_for_grade1": 0})
     model = PatrolModel(s, synthetic_study(s, GRID, HOT), policy="hotspot_koper",
                         policy_params={"k": 4})
     model.run_for(1440)

@@ -6,9 +6,10 @@ dispatched; this module says *who* may go and sends them.  Response cars
 and wait at the station between calls; patrol officers answer a call when they
 would get there before any free response car.  Officers off duty or on a call
 do not go, with one exception: with ``[calls] grade1_preempts`` a grade 1 call
-takes the officer or car that gets there first even if it is on a grade 3 call
-or (whatever ``pull_hotspot_officers`` says) at a hot spot; the interrupted
-call goes back to the queue with its original time, so its response time runs on.
+takes the officer or car that gets there first even if it is on a grade 3 call;
+the interrupted call goes back to the queue with its original time, so its
+response time runs on.  Officers at or travelling to a hot spot answer calls
+of every grade when ``[calls] pull_hotspot_officers`` allows it (the default).
 """
 
 from __future__ import annotations
@@ -79,12 +80,8 @@ class Responders:
         """
         if call.grade != 1 or not self.model.config.calls.grade1_preempts:
             return False
-        status = int(self.model.officers.status[a.index])
-        if status == K.OFF_DUTY:
-            return False
-        if a.on_call is not None:
-            return a.on_call.grade in PREEMPTIBLE_GRADES
-        return status in (K.AT_HOTSPOT, K.TRAVELLING)
+        on_duty = int(self.model.officers.status[a.index]) != K.OFF_DUTY
+        return on_duty and a.on_call is not None and a.on_call.grade in PREEMPTIBLE_GRADES
 
     def nearest(self, call: Call) -> int | None:
         """The officer or car that would reach ``call`` first (street distance / speed).
