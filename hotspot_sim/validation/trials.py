@@ -387,23 +387,28 @@ def _change_text(label: str, change: dict, p: float | None = None) -> str:
     return text
 
 
-def _per_trial_text(table: pd.DataFrame) -> str:
-    """What one trial of the published size finds: per run, the Poisson rate ratio with
-    hot spot fixed effects that :func:`~hotspot_sim.trial.report.trial_statistics` fits
-    (by the fast conditional estimator: the same estimate and interval)."""
-    from ..trial.stats import conditional_poisson
+def _single_trials(table: pd.DataFrame, label: str, **fit) -> str:
+    """What one trial of the published size finds: the rate ratio of each run on its own.
+
+    ``fit`` are the :func:`~hotspot_sim.trial.stats.rate_ratio_glm` arguments of the
+    trial's own analysis; with hot spot fixed effects (a crossover, as in
+    :func:`~hotspot_sim.trial.report.trial_statistics`) the fast conditional estimator
+    gives the same estimate and interval.
+    """
+    from ..trial.stats import conditional_poisson, rate_ratio_glm
 
     ratios, significant = [], 0
     for _, run in table.groupby("replication"):
         try:
-            r = conditional_poisson(run, outcome="crimes", strata=("hotspot_id",))
+            r = (conditional_poisson(run, outcome="crimes", strata=fit["fixed_effects"])
+                 if fit.get("fixed_effects") else rate_ratio_glm(run, outcome="crimes", **fit))
         except (DataError, ConfigError):
             continue
         ratios.append(r.rate_ratio)
         significant += int(r.ci_high < 1 or r.ci_low > 1)
     if not ratios:
         return "single trials: no per-run estimate (too few crimes per run)"
-    return (f"single trials (crimes, hot spot fixed effects, per run): median rate ratio "
+    return (f"single trials (crimes, {label}, per run): median rate ratio "
             f"{np.median(ratios):.2f}, {significant} of {len(ratios)} runs significant at 5%")
 
 
@@ -419,7 +424,8 @@ def _crossover_estimate(trial: PublishedTrial, table: pd.DataFrame) -> TrialEsti
     detail = "; ".join([_change_text("crimes", changes["crimes"], ps["crimes"]),
                         _change_text("harm", changes["harm"], ps["harm"]), comparable,
                         f"pooled over {table['replication'].nunique()} replications",
-                        _per_trial_text(table)])
+                        _single_trials(table, "hot spot fixed effects",
+                                       fixed_effects=("hotspot_id",))])
     return TrialEstimate(trial.key, head["pct"], head["ci_low"], head["ci_high"],
                          int(table["crimes"].sum()), detail,
                          extra={"changes": changes, "p_permutation": ps})
@@ -489,29 +495,12 @@ def _parallel_estimate(trial: PublishedTrial, table: pd.DataFrame) -> TrialEstim
                         _change_text("harm", changes["harm"]),
                         "crimes is the comparable figure (crime calls)",
                         f"pooled over {table['replication'].nunique()} replications",
-                        _parallel_single_trials(table)])
+                        _single_trials(table, "one intercept, cluster-robust by hot spot",
+                                       fixed_effects=(), cov="cluster", cluster="hotspot_id",
+                                       use_t=True)])
     return TrialEstimate(trial.key, head["pct"], head["ci_low"], head["ci_high"],
                          int(table["crimes"].sum()), detail,
                          extra={"changes": changes, "p_permutation": p})
-
-
-def _parallel_single_trials(table: pd.DataFrame) -> str:
-    """One parallel trial's own analysis per run: one intercept, cluster-robust by place."""
-    from ..trial.stats import rate_ratio_glm
-
-    ratios, significant = [], 0
-    for _, run in table.groupby("replication"):
-        try:
-            r = rate_ratio_glm(run, outcome="crimes", fixed_effects=(), cov="cluster",
-                               cluster="hotspot_id", use_t=True)
-        except (DataError, ConfigError):
-            continue
-        ratios.append(r.rate_ratio)
-        significant += int(r.ci_high < 1 or r.ci_low > 1)
-    if not ratios:
-        return "single trials: no per-run estimate"
-    return (f"single trials (no strata, cluster-robust by hot spot): median rate ratio "
-            f"{np.median(ratios):.2f}, {significant} of {len(ratios)} runs significant at 5%")
 
 
 def _area_estimate(trial: PublishedTrial, runs: pd.DataFrame) -> TrialEstimate:
