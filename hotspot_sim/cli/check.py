@@ -76,7 +76,7 @@ def add_validate_command(sub) -> None:
                     "(Koper's visit length and post-visit curve, Barnes's carry-over, the effect "
                     "size deterrence was tuned to, diffusion) are never counted as passes. Every "
                     "row also runs a NEGATIVE CONTROL, the model with the mechanism under test "
-                    "removed, which must fail. Verdicts use the model's 95%% interval against "
+                    "removed, which must fail. Verdicts use the model's 95% interval against "
                     "the evidence's; with too few events a row says so. Writes validation.md, "
                     "validation.html, validation.csv, inputs.csv and the tables into --out. The "
                     "full run takes about 30-60 minutes on 2 workers; --quick is a smoke test "

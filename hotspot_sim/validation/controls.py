@@ -62,9 +62,15 @@ DRIVE_BY_DETERS = Control(
     "drive_by_deters", "residual deterrence from any pass, however short (no Koper onset)",
     {"deterrence.onset_minutes": 0.0, "deterrence.onset_width_minutes": 0.1})
 
-NO_PREEMPTION = Control(
-    "no_preemption", "emergency calls wait in the queue like any other (no pre-emption)",
-    {"calls.grade1_preempts": False})
+# The mechanism behind emergency response: response cars, a car kept free for grade 1,
+# and grade 1 taking officers off patrol and grade 3 calls.  Without it, calls are
+# answered by whoever is on foot patrol nearest, in grade order.
+NO_EMERGENCY_RESPONSE = Control(
+    "no_emergency_response", "no response cars, no car held for grade 1, no pre-emption: "
+    "foot patrol officers answer calls in grade order",
+    {"officers.response_units": 0, "calls.cars_held_for_grade1": 0,
+     "calls.grade1_preempts": False})
 
 CONTROLS = {c.key: c for c in (NO_DETERRENCE, NO_RESIDUAL, NO_CARRY_OVER, DISPLACEMENT,
-                               UNIFORM_OFFENDERS, DRIVE_BY_DETERS, NO_PREEMPTION)}
+                               UNIFORM_OFFENDERS, DRIVE_BY_DETERS,
+                               NO_EMERGENCY_RESPONSE)}
