@@ -114,7 +114,7 @@ def test_calibrate_shows_progress_through_both_steps(real_data, tmp_path, capsys
     from hotspot_sim.validation.calibrate import CALIBRATE_STEPS
 
     assert main(["calibrate", "--scenario", WH, "--evaluations", "2", "--days", "1",
-                 "--warmup", "0", "--out", str(tmp_path)]) == 0
+                 "--warmup", "0", "--seeds", "1", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     for step in CALIBRATE_STEPS:
         assert f"{step}: " in err and f"{step}: done in" in err
@@ -123,7 +123,7 @@ def test_calibrate_shows_progress_through_both_steps(real_data, tmp_path, capsys
 @pytest.mark.realdata
 def test_calibrate_without_simulated_crime_is_one_clear_error(real_data, tmp_path, capsys):
     assert main(["calibrate", "--scenario", WH, "--evaluations", "1", "--days", "0.002",
-                 "--warmup", "0", "--out", str(tmp_path), "--quiet"]) == 2
+                 "--warmup", "0", "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "no crime was simulated in 0.002 days" in err and "Traceback" not in err
 

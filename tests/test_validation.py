@@ -37,11 +37,15 @@ def test_thinned_concentration_and_loss():
 
 @pytest.mark.realdata
 def test_calibrate_command_writes_a_usable_scenario(real_data, tmp_path, capsys):
-    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--out", str(tmp_path)]) == 0
+    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--seeds", "2",
+                 "--out", str(tmp_path)]) == 0
     scenario = load_scenario(tmp_path / "welwyn_hatfield.toml")
     fit = json.loads((tmp_path / "welwyn_hatfield_fit.json").read_text())
     assert scenario.risk.base_rate == pytest.approx(fit["params"]["risk.base_rate"])
-    assert "Incidents per month" in capsys.readouterr().out
+    assert fit["train_months"][-1] == "2021-07" and fit["heldout_months"][0] == "2021-08"
+    out = capsys.readouterr().out
+    assert "Incidents per month" in out and "Held-out months 2021-08..2021-10" in out
+    assert "Forecast of the held-out months" in out
 
 
 @pytest.mark.realdata

@@ -8,7 +8,7 @@ dates are months only, so every time here is in whole months.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -205,7 +205,8 @@ def out_of_sample(study, train_months, test_months,
                   methods: Sequence[str] = ("count", "harm", "prospective", "last_month"),
                   coverages: Sequence[float] = (0.01, 0.02, 0.05), level: str = "node",
                   cell_m: float = 125.0, w_asb: float = 1.0, w_count: float = 0.0,
-                  prospective: ProspectiveSettings | None = None) -> pd.DataFrame:
+                  prospective: ProspectiveSettings | None = None,
+                  forecasts: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Choose places on training months, score them on later test months.
 
     Each method ranks places (nodes, or micro-places when ``level="micro"``)
@@ -233,11 +234,15 @@ def out_of_sample(study, train_months, test_months,
         baseline).
     coverages : sequence of float
         Shares of street length, each in (0, 1].
+    forecasts : mapping of str to numpy.ndarray, optional
+        Scores per node made elsewhere from the training months (e.g. a
+        simulation's crimes per node), ranked and scored exactly as the
+        methods, under their own names.
 
     Returns
     -------
     pandas.DataFrame
-        One row per method x coverage: ``method``, ``coverage``,
+        One row per method (then forecast) x coverage: ``method``, ``coverage``,
         ``n_places``, ``area_share`` (achieved), ``hit_rate``,
         ``harm_hit_rate``, ``pai``, ``harm_pai``, ``test_crimes``, ``test_harm``.
     """
@@ -251,10 +256,11 @@ def out_of_sample(study, train_months, test_months,
     truth = crime_values(select_months(study.crimes, test), net.n_nodes)
     hits = np.bincount(place, weights=truth["crimes"].to_numpy())
     harm = np.bincount(place, weights=truth["harm"].to_numpy())
+    node_scores = {m: method_scores(m, study.crimes, net, train, w_asb, w_count, prospective)
+                   for m in methods} | dict(forecasts or {})
     rows = []
-    for method in methods:
-        node_scores = method_scores(method, study.crimes, net, train, w_asb, w_count, prospective)
-        scores = np.bincount(place, weights=node_scores)
+    for method, by_node in node_scores.items():
+        scores = np.bincount(place, weights=by_node)
         for cov in coverages:
             chosen = select_by_coverage(scores, length, cov)
             rows.append(_score_selection(method, cov, chosen, length, hits, harm))
