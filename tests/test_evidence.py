@@ -74,12 +74,21 @@ def test_diffusion_fails_a_significant_rise_in_the_ring():
 
 
 def test_duration_passes_a_four_day_carry_over_and_fails_none():
-    control = np.full(10, 10.0)
-    carry_over = np.array([6, 6, 7, 8, 9, 10, 10, 10, 10, 10], float)
+    control = np.full(10, 100.0)
+    carry_over = np.array([60, 60, 70, 80, 90, 100, 100, 100, 100, 100], float)
     ok = ev.carry_over_finding(carry_over, control)
     assert ok.passed is True and "days 7-10 1.00" in ok.text
     assert ev.carry_over_finding(control.copy(), control).passed is False  # no carry-over
+    noisy = np.array([95, 97, 94, 98, 99, 100, 101, 100, 99, 100], float)  # within chance
+    assert ev.carry_over_finding(noisy, control).passed is False
     assert ev.carry_over_finding(control, np.ones(10)).passed is None    # too few crimes
+
+
+def test_rate_ratio_interval_widens_with_fewer_counts():
+    r, lo, hi = ev.rate_ratio_interval(50, 100)
+    assert r == 0.5 and lo < 0.5 < hi < 1
+    assert ev.rate_ratio_interval(5, 10)[1] < lo
+    assert math.isnan(ev.rate_ratio_interval(0, 10)[0])
 
 
 def spells(chance_by_bin: dict[str, float], n: int = 400, within: float = 20.0) -> pd.DataFrame:

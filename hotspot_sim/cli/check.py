@@ -86,7 +86,7 @@ def add_validate_command(sub) -> None:
                    help="simulated days per run of the effect, visit-length, carry-over and "
                         "concentration runs (published trials use their own lengths)")
     p.add_argument("--replications", type=positive_int(10_000), default=4,
-                   help="replications per arm (default 4; the carry-over check uses at least 6)")
+                   help="replications per arm (default 4; the carry-over check uses three times as many, at least 8)")
     p.add_argument("--workers", "-j", type=positive_int(1024), default=1)
     p.add_argument("--quick", action="store_true",
                    help="7 days, 3 replications, short published trials (a smoke test: most "

@@ -156,7 +156,7 @@ def run_validation(scenario: str, out: Path, days: float = 30.0, replications: i
     days : float
         Days per run.
     replications : int
-        Replications per arm (the carry-over check uses at least 6).
+        Replications per arm (the carry-over check uses at least 8, three times as many).
     seed : int
         Root seed.
     workers : int
@@ -284,7 +284,7 @@ def koper_checks(plan: Plan, report) -> list[ev.Check]:
 
 def carry_over_check(plan: Plan, report) -> ev.Check:
     """Barnes's carry-over after patrol stops, and with no carry-over."""
-    reps = max(6, 2 * plan.replications)  # daily counts at 20 hot spots are small
+    reps = max(8, 3 * plan.replications)  # daily counts at 20 hot spots are small
     model = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
                                lambda s, d, n: report(VALIDATE_STEPS[3], d, 2 * n))
     control = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
