@@ -50,8 +50,8 @@ def effect_runs(koper_at_hotspots: list[int], none_at_hotspots: list[int]) -> pd
 
 def test_effect_passes_a_braga_sized_reduction_and_fails_none():
     none = [200, 210, 190, 205]
-    model = ev.effect_finding(effect_runs([176, 185, 170, 181], none))  # about -12%
-    broken = ev.effect_finding(effect_runs(none, none))                 # deterrence removed
+    model = ev.effect_finding(effect_runs([176, 185, 170, 181], none), "koper")  # about -12%
+    broken = ev.effect_finding(effect_runs(none, none), "koper")         # deterrence removed
     assert model.passed is True and broken.passed is not True
     check = ev.make_check(ev.EFFECT, model, NO_DETERRENCE, broken)
     assert check.discriminates and check.verdict == "reproduces its input"  # never a "PASS"

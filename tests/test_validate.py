@@ -15,7 +15,9 @@ def test_effect_experiment_compares_koper_and_random_with_no_patrol():
     exp = validate.experiments("welwyn_hatfield", days=3, reps=2, seed=4)["effect"]
     assert exp.control == "none" and exp.replications == 2 and exp.hotspots == 20
     assert [(a.name, a.policy) for a in exp.arms] == [
-        ("none", "none"), ("random", "random"), ("koper", "hotspot_koper")]
+        ("none", "none"), ("random", "random"), ("koper", "hotspot_koper"),
+        ("koper_trial_dose", "hotspot_koper")]
+    assert exp.arms[3].params == {"dwell_minutes": 15, "revisit_minutes": 480}
 
 
 def test_daily_hotspot_crimes_counts_within_100_m_from_the_first_day():

@@ -281,8 +281,14 @@ def change_at(runs: pd.DataFrame, arm: str, place: str, control: str = "none") -
 
 BRAGA_RANGE = (-16.0, -8.0)  # Braga et al. 2019: d ~ 0.12 (about 8%) to about 16% on log RRs
 
+# The dose trials delivered: three 15-minute visits a day (Ariel et al. 2016, Peterborough;
+# Operations Savvy and Style: about 3 patrols a shift), not Koper's every-2-hours advice.
+TRIAL_DOSE_ARM = "koper_trial_dose"
+TRIAL_DOSE = {"dwell_minutes": 15, "revisit_minutes": 480}
+
 EFFECT = Pattern(
-    "Hot spot patrol effect at the hot spots (Koper patrol against no patrol)", INPUT,
+    "Hot spot patrol effect at the hot spots (15-minute visits about 3 times a day, the dose "
+    "trials delivered, against no patrol)", INPUT,
     "Braga et al. 2019: small significant mean effect, about 8% (d ~ 0.12) to 16% (log rate "
     "ratios) fewer crimes",
     "95% interval wholly below 0 and meeting -16% to -8%",
@@ -292,19 +298,21 @@ EFFECT = Pattern(
     "range")
 
 
-def effect_finding(runs: pd.DataFrame) -> Finding:
-    """Koper patrol's % change in crime at the hot spots against no patrol.
+def effect_finding(runs: pd.DataFrame, arm: str = TRIAL_DOSE_ARM) -> Finding:
+    """Hot spot patrol's % change in crime at the hot spots against no patrol.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        ``runs.parquet`` of the effect experiment (arms ``none``, ``koper``).
+        ``runs.parquet`` of the effect experiment (arms ``none`` and ``arm``).
+    arm : str
+        The patrol arm (default: Koper visits at the dose trials delivered).
 
     Returns
     -------
     Finding
     """
-    c = change_at(runs, "koper", "hotspots")
+    c = change_at(runs, arm, "hotspots")
     return judge_change(c["pct_change"], c["ci_low"], c["ci_high"], c["events"], "reduction",
                         BRAGA_RANGE)
 

@@ -110,12 +110,15 @@ def experiments(scenario: str, days: float, reps: int, seed: int) -> dict[str, E
     Returns
     -------
     dict of str to Experiment
-        ``{"effect": ...}`` with control arm ``none``.
+        ``{"effect": ...}`` with control arm ``none``; ``koper`` visits every 2 hours
+        (Koper's practice advice), ``koper_trial_dose`` about 3 times a day (the dose
+        trials delivered, :data:`hotspot_sim.validation.evidence.TRIAL_DOSE`).
     """
     base = dict(scenario=scenario, days=days, replications=reps, seed=seed, hotspots=20)
     return {
         "effect": Experiment(name="validate_effect", control="none", arms=(
-            Arm("none", "none"), Arm("random", "random"), Arm("koper", "hotspot_koper")), **base),
+            Arm("none", "none"), Arm("random", "random"), Arm("koper", "hotspot_koper"),
+            Arm(ev.TRIAL_DOSE_ARM, "hotspot_koper", dict(ev.TRIAL_DOSE))), **base),
     }
 
 
@@ -218,8 +221,9 @@ def effect_checks(plan: Plan, out: Path, report) -> tuple[list[ev.Check], dict]:
 
     exp = experiments(plan.scenario, plan.days, plan.replications, plan.seed)["effect"]
     runs = {}
-    to_run = [("model", exp)] + [(c.key, under_control(exp, c, ("none", "koper")))
-                                 for c in (NO_DETERRENCE, DISPLACEMENT, NO_EMERGENCY_RESPONSE)]
+    kept = {NO_DETERRENCE: ("none", ev.TRIAL_DOSE_ARM), DISPLACEMENT: ("none", "koper"),
+            NO_EMERGENCY_RESPONSE: ("none", "koper")}
+    to_run = [("model", exp)] + [(c.key, under_control(exp, c, arms)) for c, arms in kept.items()]
     for i, (key, e) in enumerate(to_run):
         folder = run_own_experiment(e, out / e.name, workers=plan.workers,
                                     progress=lambda _, d, n, i=i: report(
