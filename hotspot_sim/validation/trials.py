@@ -79,7 +79,9 @@ class PublishedTrial:
     control : str or None
         Reference arm of an area-wide comparison.
     replications, quick_replications : int
-        Default replications (full: within about 3 minutes on 2 workers; quick: 20-40 s).
+        Default replications: full within about 2.5 minutes on 2 workers; quick 3 (the
+        fewest that give an interval).  Building a model costs about 6 s, more than
+        simulating 90 days, so a quick version saves replications more than days.
     """
 
     key: str
@@ -185,8 +187,8 @@ PUBLISHED_TRIALS: dict[str, PublishedTrial] = {t.key: t for t in (
         measure="harm (CHI days) at treated vs control place-days (rate ratio)",
         published="serious-violence harm 88.5% lower on patrol days",
         published_pct=-88.5, published_range=None, finding="reduction",
-        days=90, quick_days=20, arms=_crossover_arm(20, 0.4, 17), analysis="crossover",
-        hotspots=20, outcome="harm", replications=10, quick_replications=4),
+        days=90, quick_days=30, arms=_crossover_arm(20, 0.4, 17), analysis="crossover",
+        hotspots=20, outcome="harm", replications=10),
     PublishedTrial(
         key="bedfordshire", citation="Bland et al. 2021 (Bedfordshire)",
         design="21 areas (LSOAs; simulated as 100 m hot spots), each day 7 get one 15-minute "
@@ -195,8 +197,8 @@ PUBLISHED_TRIALS: dict[str, PublishedTrial] = {t.key: t for t in (
         published="patrol days had 44% less serious-violence harm; no displacement into "
                   "100 m buffers",
         published_pct=-44.0, published_range=None, finding="reduction",
-        days=90, quick_days=20, arms=_crossover_arm(21, 7 / 21, 15), analysis="crossover",
-        hotspots=21, outcome="harm", replications=10, quick_replications=4),
+        days=90, quick_days=30, arms=_crossover_arm(21, 7 / 21, 15), analysis="crossover",
+        hotspots=21, outcome="harm", replications=10),
     PublishedTrial(
         key="armadale", citation="Barnes et al. 2020 (Armadale, Western Australia)",
         design="15 hot spots, about 13 minutes once on a treatment day, daily re-randomisation "
@@ -206,8 +208,8 @@ PUBLISHED_TRIALS: dict[str, PublishedTrial] = {t.key: t for t in (
         published="residual deterrence about 4 days after the last patrol day, then an abrupt "
                   "end: offences +66%, harm +395% against treatment days",
         published_pct=66.0, published_range=None, finding="reduction",
-        days=248, quick_days=40, arms=_crossover_arm(15, 0.5, 13), analysis="carryover",
-        hotspots=15, outcome="crimes", replications=6, quick_replications=3),
+        days=248, quick_days=60, arms=_crossover_arm(15, 0.5, 13), analysis="carryover",
+        hotspots=15, outcome="crimes", replications=6),
     PublishedTrial(
         key="minneapolis", citation="Sherman & Weisburd 1995 (Minneapolis)",
         design="110 hot spots, a random 55 with about twice the patrol presence (three 15-min "
@@ -219,8 +221,7 @@ PUBLISHED_TRIALS: dict[str, PublishedTrial] = {t.key: t for t in (
         arms=(Arm("patrol", "parallel_patrol",
                   {"k": 110, "treat_share": 0.5, "dose_minutes": 15, "visits": 3,
                    "between": "walk"}),),
-        analysis="parallel", hotspots=110, outcome="crimes", replications=4,
-        quick_replications=3),
+        analysis="parallel", hotspots=110, outcome="crimes", replications=4),
     PublishedTrial(
         key="kansas_city", citation="Kelling et al. 1974 (Kansas City Preventive Patrol)",
         design="whole-area random car patrol for a year: reactive (cars answer calls only) / "
@@ -228,9 +229,8 @@ PUBLISHED_TRIALS: dict[str, PublishedTrial] = {t.key: t for t in (
         measure="area-wide crimes, proactive (2.5x) vs reactive arm (paired % change)",
         published="no significant differences in reported crime between the three conditions",
         published_pct=None, published_range=None, finding="no difference",
-        days=365, quick_days=14, arms=_kansas_city_arms(20), analysis="area",
-        control="reactive", hotspots=20, outcome="crimes", replications=4,
-        quick_replications=3),
+        days=365, quick_days=7, arms=_kansas_city_arms(20), analysis="area",
+        control="reactive", hotspots=20, outcome="crimes", replications=4),
 )}
 
 
