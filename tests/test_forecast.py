@@ -55,3 +55,15 @@ def test_model_forecast_by_hand(line):
     assert list(res["method"]) == ["count", "prospective", "model"]
     text = format_forecast(res)
     assert "model" in text and "4 crimes" in text and np.isfinite(res["pai"]).all()
+
+
+@pytest.mark.realdata
+def test_validation_entry_adds_the_model_to_the_data_methods(real_data, wh_study):
+    from hotspot_sim.validation.calibrate import forecast_scores as from_scenario
+
+    data = tg.out_of_sample(wh_study, "2021-01:2021-07", "2021-08:2021-10", coverages=(0.01,))
+    res = from_scenario("welwyn_hatfield", "2021-01:2021-07", "2021-08:2021-10", days=3,
+                        seeds=1, warmup_days=0, data_scores=data)
+    assert list(res["method"]) == list(data["method"]) + ["model"]
+    model = res.iloc[-1]
+    assert model["test_crimes"] == data["test_crimes"].iloc[0] and 0 < model["pai"] < 1 / 0.01

@@ -1026,3 +1026,54 @@ def stats_lines(s: dict, volume_ok: bool, types_ok: dict, conc_ok: bool,
               f"{s['spearman_micro_places']:.2f}"
               + (f" (mean of {s['seeds']} seeds)" if s.get("seeds") else "")]
     return lines
+
+
+def forecast_scores(scenario, train, heldout, days: float | None = None, seed: int | None = None,
+                    data_scores: pd.DataFrame | None = None, seeds: int = DEFAULT_SEEDS,
+                    warmup_days: float = 28.0) -> pd.DataFrame:
+    """The model's forecast of the held-out months, from a scenario name (validation's entry).
+
+    Loads the studies and runs the model, then scores it with
+    :func:`hotspot_sim.validation.forecast.forecast_scores` (which takes prepared studies).
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        The (calibrated) scenario; its months must hold ``train`` and ``heldout``.
+    train, heldout : str or list of str
+        Training and held-out months.
+    days : float, optional
+        Days of each model run (default: the held-out span's length, as the forecast covers it).
+    seed : int, optional
+        The first seed (default: the scenario's); ``seeds`` seeds from it.
+    data_scores : pandas.DataFrame, optional
+        :func:`~hotspot_sim.target.evaluation.out_of_sample` rows already made: the model's
+        rows are added to them, at their coverages (default: count and prospective are
+        scored with the model).
+    seeds : int
+        Model runs, summed.
+    warmup_days : float
+        Days simulated before each run is measured.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method x coverage, the model's rows last (``method == "model"``).
+    """
+    from ..settings import load_scenario
+    from .forecast import FORECAST_COVERAGES, MODEL_METHOD
+    from .forecast import forecast_scores as score_forecast
+
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    study = load_study(base)
+    train, heldout = split_months(study, train, heldout)
+    study_train = span_study(base, train, study.network)
+    start = base if seed is None else base.replace({"scenario.seed": seed})
+    design = Design.for_scenario(start, seeds, days or span_days(heldout), warmup_days)
+    runs = Simulator(study_train).runs(base, design)
+    if data_scores is None:
+        return score_forecast(base, study_train, study, heldout, runs=runs)
+    coverages = sorted(data_scores["coverage"].unique()) or FORECAST_COVERAGES
+    model = score_forecast(base, study_train, study, heldout, runs=runs, coverages=coverages,
+                           methods=("count",))
+    return pd.concat([data_scores, model[model["method"] == MODEL_METHOD]], ignore_index=True)
