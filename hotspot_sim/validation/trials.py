@@ -230,7 +230,7 @@ PUBLISHED_TRIALS: dict[str, PublishedTrial] = {t.key: t for t in (
         published="no significant differences in reported crime between the three conditions",
         published_pct=None, published_range=None, finding="no difference",
         days=365, quick_days=7, arms=_kansas_city_arms(20), analysis="area",
-        control="reactive", hotspots=20, outcome="crimes", replications=4),
+        control="reactive", hotspots=20, outcome="crimes", replications=3),
 )}
 
 
