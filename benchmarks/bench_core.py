@@ -24,7 +24,9 @@ import numpy as np
 from hotspot_sim.sim.model import PatrolModel
 from hotspot_sim.network import synthetic_grid
 from hotspot_sim.settings import load_scenario
-from hotspot_sim.study import load_study, synthetic_study
+from hotspot_sim.study import load_study
+
+from bench_scale import concentrated_crime_study  # benchmarks/ is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,11 +89,8 @@ def main() -> None:
                   study)]
         side = int(np.sqrt(study.network.n_nodes * 10))
         grid = synthetic_grid(side, side, spacing_m=45.0, drop_fraction=0.3, seed=3)
-        rng = np.random.default_rng(0)
-        places = rng.choice(grid.n_nodes, size=12_000, replace=False)  # concentrated crime
-        weight = 1.0 / np.arange(1, len(places) + 1)
-        crime_nodes = rng.choice(places, size=10 * len(study.crimes), p=weight / weight.sum())
-        cases.append(("nodes x10 (synthetic grid)", base, synthetic_study(base, grid, crime_nodes)))
+        cases.append(("nodes x10 (synthetic grid)", base,
+                      concentrated_crime_study(base, grid, 10 * len(study.crimes))))
         for name, sc, st in cases:
             _, _, secs = timed_run(sc, st, 7)
             print(f"  {name:<34} {st.network.n_nodes:>8,} {sc.officers.count:>8} "

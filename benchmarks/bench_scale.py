@@ -78,8 +78,9 @@ HEAVY_MODULES = ("matplotlib", "folium", "statsmodels", "dask", "distributed", "
                  "osmnx", "shapely", "pyproj", "pyarrow", "scipy", "numba", "pandas", "mesa",
                  "networkx", "simpy")
 MB = 1024 * 1024
-# Welwyn Hatfield's prepared network has ~13k nodes (issue 14: "130k nodes = 10x").
-WELWYN_NODES = 13_000
+# Recorded crimes per node in the default scenario (10,597 snapped incidents on 13,051
+# nodes): the synthetic grids get as many per node, as bench_core's "nodes x10" case.
+CRIMES_PER_NODE = 10_597 / 13_051
 
 
 def say(msg: str) -> None:
@@ -406,8 +407,8 @@ def scale_case(args) -> None:
         {"officers.count": args.officers, "offenders.count": args.offenders})
     if args.grid_nodes:
         network = StreetNetwork.load(grid_path(args.grid_nodes))
-        # crime scaled with the network: ~10x the default's recorded crime per 10x nodes
-        study = concentrated_crime_study(scenario, network, n_crimes=network.n_nodes)
+        study = concentrated_crime_study(scenario, network,
+                                         n_crimes=int(CRIMES_PER_NODE * network.n_nodes))
     else:
         study = load_study(scenario)
     mark("study", nodes=study.network.n_nodes, crimes=len(study.crimes))
@@ -562,7 +563,7 @@ def cli_runs(caps: tuple[float, float]) -> dict:
         for label, cmd in (("validate --quick", [cli, "validate", "--quick", "--quiet",
                                                   "--out", f"{tmp}/v"]),
                            ("experiment --quick -j 2", [cli, "experiment", "policy_comparison",
-                                                        "--quick", "--workers", "2",
+                                                        "--quick", "--workers", "2", "--quiet",
                                                         "--out", f"{tmp}/e"])):
             say(f"CLI: hotspot-sim {label}")
             out[label] = measure_process(cmd, *caps, quiet=True)
@@ -678,6 +679,18 @@ def final_table(a, anchors_: dict | None, scales: list, start: dict, cli: dict) 
         print(f"{name:<{width}}  {now:<40}  {target}")
 
 
+NUMBER_OPTIONS = (
+    ("--days", float, 30.0, "simulated days of the project and floor anchors"),
+    ("--mesa-days", float, 1.0, "simulated days of the plain Mesa walk, scaled per minute "
+                                "(it is ~100x slower)"),
+    ("--county-nodes", int, 300_000, "nodes of the county-sized synthetic grid"),
+    ("--county-days", float, 30.0, "simulated days of the county-sized case"),
+    ("--mem-cap-gb", float, 8.0, "kill a scale case whose resident memory passes this many GB "
+                                 "and report it as 'did not fit'"),
+    ("--time-cap", float, 1800.0, "kill a scale case running longer than this many seconds"),
+)
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(
         description="Anchors (project vs bare numba floor vs plain Mesa on one network), "
@@ -685,27 +698,14 @@ def parse_args(argv=None):
                     "figures against their targets. Prints figures; asserts nothing.")
     ap.add_argument("--scenario", default="welwyn_hatfield",
                     help="scenario of the anchors and of the 1-year case (default %(default)s)")
-    ap.add_argument("--days", type=float, default=30.0,
-                    help="simulated days of the project and floor anchors (default %(default)s)")
-    ap.add_argument("--mesa-days", type=float, default=1.0,
-                    help="simulated days of the plain Mesa walk, scaled per minute "
-                         "(default %(default)s; it is ~100x slower)")
+    for flag, kind, default, text in NUMBER_OPTIONS:
+        ap.add_argument(flag, type=kind, default=default, help=f"{text} (default %(default)s)")
     ap.add_argument("--quick", action="store_true",
                     help="everything small (~2 min): 2-day anchors, 0.1-day Mesa, 7-day "
                          "'year', 1-day 130k grid, county grid skipped unless --county-days")
     ap.add_argument("--skip-county", action="store_true",
                     help="skip the >= 300k-node county-sized case")
     ap.add_argument("--skip-anchors", action="store_true", help="skip the anchors")
-    ap.add_argument("--county-nodes", type=int, default=300_000,
-                    help="nodes of the county-sized synthetic grid (default %(default)s)")
-    ap.add_argument("--county-days", type=float, default=30.0,
-                    help="simulated days of the county-sized case (default %(default)s)")
-    ap.add_argument("--mem-cap-gb", type=float, default=8.0,
-                    help="kill a scale case whose resident memory passes this (default "
-                         "%(default)s GB) and report it as 'did not fit'")
-    ap.add_argument("--time-cap", type=float, default=1800.0,
-                    help="kill a scale case running longer than this many seconds "
-                         "(default %(default)s)")
     ap.add_argument("--cli-runs", action="store_true",
                     help="also measure 'hotspot-sim validate --quick' and a 2-worker "
                          "'experiment policy_comparison --quick' (several minutes)")
