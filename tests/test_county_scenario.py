@@ -35,6 +35,14 @@ def test_county_staffing_and_calls_are_the_default_scaled_by_population():
                                                    rel=0.01)
 
 
+def test_county_uses_the_default_scenarios_fit():
+    """Not refitted for the county: the default's fitted values, updated with it."""
+    county, default = load_scenario(COUNTY), load_scenario(SCENARIOS / "welwyn_hatfield.toml")
+    assert county.offenders.attractor_exponent == default.offenders.attractor_exponent
+    assert county.risk.base_rate == default.risk.base_rate
+    assert county.risk.background_share == default.risk.background_share
+
+
 def test_county_offline_is_one_clear_line(monkeypatch, tmp_path, capsys):
     import osmnx as ox
     import requests
