@@ -322,14 +322,17 @@ def rank_correlation(network, sim_nodes: np.ndarray, obs_nodes: np.ndarray) -> f
     Returns
     -------
     float
-        The rank correlation; NaN with fewer than three cells holding incidents.
+        The rank correlation; NaN with fewer than three cells holding incidents, or when
+        one side is the same in every cell (e.g. nothing simulated).
     """
     place = micro_place(network)
     sim_place = np.bincount(place, weights=sim_nodes)
     obs_place = np.bincount(place, weights=obs_nodes)
     used = (sim_place + obs_place) > 0
-    return stats.spearmanr(sim_place[used], obs_place[used]).statistic if used.sum() > 2 \
-        else math.nan
+    sim_place, obs_place = sim_place[used], obs_place[used]
+    if used.sum() <= 2 or np.ptp(sim_place) == 0 or np.ptp(obs_place) == 0:
+        return math.nan  # a constant side has no ranks
+    return float(stats.spearmanr(sim_place, obs_place).statistic)
 
 
 # --------------------------------------------------------------------------- simulating
