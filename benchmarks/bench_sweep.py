@@ -48,7 +48,7 @@ def main() -> None:
           f"speed-up {one / two:.2f}x (target >= 1.8x; each worker process starts once, "
           "importing and loading the data in ~3 s, which a longer sweep amortises)")
     per_run_day = one / (n * args.days)
-    print(f"\nestimated runs per hour on this machine (2 workers at the measured speed-up):")
+    print("\nestimated runs per hour on this machine (2 workers at the measured speed-up):")
     for name in SHIPPED:
         e = load_experiment(ROOT / "experiments" / f"{name}.toml")
         runs = len(make_tasks(e))
