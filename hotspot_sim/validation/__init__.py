@@ -2,8 +2,10 @@
 
 Three checks, each one command of ``hotspot-sim``:
 
-- :mod:`~hotspot_sim.validation.calibrate` fits the risk parameters so a run without
-  dedicated patrol matches the observed police.uk crime (``hotspot-sim calibrate``);
+- :mod:`~hotspot_sim.validation.calibrate` fits the risk parameters on training months so
+  runs without dedicated patrol match the observed police.uk crime, and scores the fit on
+  held-out months (``hotspot-sim calibrate``); :mod:`~hotspot_sim.validation.forecast`
+  scores the model's simulated crime as a forecast of them, beside the hot-spot methods;
 - :mod:`~hotspot_sim.validation.validate` runs the model to compare it with the published
   evidence (``hotspot-sim validate``): :mod:`~hotspot_sim.validation.evidence` holds the
   patterns and how a result is judged, :mod:`~hotspot_sim.validation.controls` the
