@@ -11,12 +11,12 @@ import pytest
 
 from hotspot_sim.errors import ConfigError
 from hotspot_sim.settings import load_scenario
-from hotspot_sim.validation.calibrate import (SHORT_CHECK, Design, Fit, concentration_at_equal_counts,
-                                              format_fit, heldout_goals, initial_simplex, loss,
-                                              micro_place, pack, rank_correlation,
-                                              reproduction_errors, run_stats, short_check,
-                                              span_days, span_study, split_months, unpack,
-                                              within_tolerance, write_fit)
+from hotspot_sim.validation.calibrate import (SHORT_CHECK, Fit, format_fit, heldout_goals,
+                                              initial_simplex, loss, pack, reproduction_errors,
+                                              short_check, unpack, within_tolerance, write_fit)
+from hotspot_sim.validation.fit_stats import (Design, concentration_at_equal_counts, micro_place,
+                                              rank_correlation, run_stats, span_days, span_study,
+                                              split_months)
 
 from .conftest import SCENARIOS
 

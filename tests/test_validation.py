@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from hotspot_sim.validation.calibrate import loss, thinned_concentration, within_tolerance
+from hotspot_sim.validation.calibrate import loss, within_tolerance
+from hotspot_sim.validation.fit_stats import thinned_concentration
 from hotspot_sim.cli import main
 from hotspot_sim.settings import load_scenario, to_toml
 
@@ -37,7 +38,7 @@ def test_thinned_concentration_and_loss():
 
 @pytest.mark.realdata
 def test_calibrate_command_writes_a_usable_scenario(real_data, tmp_path, capsys):
-    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--seeds", "2",
+    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--seeds", "2", "--warmup", "0",
                  "--out", str(tmp_path)]) == 0
     scenario = load_scenario(tmp_path / "welwyn_hatfield.toml")
     fit = json.loads((tmp_path / "welwyn_hatfield_fit.json").read_text())

@@ -16,6 +16,7 @@ import pandas as pd
 from ..settings import Scenario
 from ..study import Study
 from ..target.evaluation import out_of_sample
+from .fit_stats import Design, Simulator, span_days
 
 FORECAST_METHODS = ("count", "prospective")
 FORECAST_COVERAGES = (0.01, 0.02, 0.05)   # shares of street length, as 'target' reports
@@ -63,9 +64,9 @@ def forecast_scores(scenario: Scenario, study_train: Study, study: Study, heldou
         The held-out months, all after the training months.
     design : Design, optional
         Seeds and warm-up of the model's runs (their days are the held-out span's);
-        default: :meth:`hotspot_sim.validation.calibrate.Design.for_scenario`.  Not needed when ``runs`` is given.
+        default: :meth:`hotspot_sim.validation.fit_stats.Design.for_scenario`.  Not needed when ``runs`` is given.
     runs : list of pandas.DataFrame, optional
-        Runs already made (:meth:`hotspot_sim.validation.calibrate.Simulator.runs`).
+        Runs already made (:meth:`hotspot_sim.validation.fit_stats.Simulator.runs`).
     coverages : sequence of float
         Shares of street length chosen.
     methods : sequence of str
@@ -77,8 +78,6 @@ def forecast_scores(scenario: Scenario, study_train: Study, study: Study, heldou
         :func:`~hotspot_sim.target.evaluation.out_of_sample` rows for ``methods`` and
         ``model`` (the simulated crimes of all runs, summed).
     """
-    from .calibrate import Design, Simulator, span_days
-
     if runs is None:
         design = design or Design.for_scenario(scenario)
         design = Design(design.seeds, span_days(heldout), design.warmup_days)
