@@ -38,8 +38,8 @@ def test_thinned_concentration_and_loss():
 
 @pytest.mark.realdata
 def test_calibrate_command_writes_a_usable_scenario(real_data, tmp_path, capsys):
-    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--seeds", "2", "--warmup", "0",
-                 "--out", str(tmp_path)]) == 0
+    assert main(["calibrate", "--days", "3", "--evaluations", "4", "--seeds", "2",
+                 "--warmup", "0", "--out", str(tmp_path)]) == 0
     scenario = load_scenario(tmp_path / "welwyn_hatfield.toml")
     fit = json.loads((tmp_path / "welwyn_hatfield_fit.json").read_text())
     assert scenario.risk.base_rate == pytest.approx(fit["params"]["risk.base_rate"])
