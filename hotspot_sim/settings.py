@@ -167,8 +167,8 @@ class OffenderSettings:
 
 @dataclass(frozen=True)
 class RiskSettings:
-    # Fitted per scenario by 'hotspot-sim calibrate' (the Welwyn Hatfield
-    # scenario uses 1.29e-4); this default is the order of magnitude.
+    # Fitted per scenario by 'hotspot-sim calibrate' (the Welwyn Hatfield fit is in
+    # scenarios/welwyn_hatfield.toml); this default is the order of magnitude.
     base_rate: float = _opt(1.5e-4, "Mean baseline attractiveness A0 per offender-minute at a "
                             "node with observed crime (scaled by observed counts).", 0.0, 100.0,
                             source="fitted by 'hotspot-sim calibrate' (default: order of "
