@@ -154,7 +154,7 @@ def test_crossover_patrol_refuses_unknown_between():
         assert get_policy(name).check_params({"between": "walk"})["between"] == "walk"
 
 
-@pytest.mark.slow  # about a minute: six model builds; the estimator's null is tested above
+@pytest.mark.slow  # about 10 s: six short runs; the estimator's null is tested above too
 def test_simulated_crossover_runs_and_no_deterrence_control(tmp_path, wh_study):
     trial = dataclasses.replace(T.PUBLISHED_TRIALS["southend"], quick_days=3)
     est = T.simulate_trial(trial, "welwyn_hatfield", tmp_path / "on", replications=2,
