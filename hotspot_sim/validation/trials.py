@@ -165,9 +165,13 @@ def _crossover_arm(k: int, treat_share: float, dose: int) -> tuple[Arm, ...]:
                 {"k": k, "treat_share": treat_share, "dose_minutes": dose, "visits": 1}),)
 
 
-# Kansas City: "normal" is the scenario's own roster (officers.count; 20 for Welwyn
-# Hatfield, about 7 on duty per 8-hour shift), the establishment the project simulates;
-# Kelling et al. (1974) had one car per beat, proactive beats two to three times that.
+# Kansas City (Kelling et al. 1974): "normal" is the scenario's own patrol roster
+# (officers.count; 20 for Welwyn Hatfield, about 7 on duty per 8-hour shift), the
+# establishment the project simulates; Kelling had one car per beat, proactive beats two to
+# three times that.  "Reactive" keeps the officers but gives no preventive patrol (policy
+# "none": they wait at the station).  Calls are answered by the scenario's response cars
+# (officers.response_units) in every arm, as Kelling's reactive beats were served by cars
+# entering only to answer calls.
 _KC_PROACTIVE_FACTOR = 2.5
 
 
