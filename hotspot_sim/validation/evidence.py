@@ -408,9 +408,11 @@ CONCENTRATION = Pattern(
     "police.uk, Welwyn Hatfield, held-out months (not used to build or fit the model); "
     "Weisburd 2015: crime concentrates at few places and stays there",
     "95% interval of the simulated share meets the observed held-out share +-20% (relative)",
-    "The model's risk surface is the training months' crime, smoothed: it assumes the top "
-    "places stay as hot as they were, while in the data they cool between spans (regression "
-    "to the mean) and crime moves to other places.")
+    "Compare the share the data gives in the training months (in brackets): when the model "
+    "misses that too, the fault is not the held-out months but the model's spatial fit. "
+    "Calibration fits how many places hold half of all crime, not how much the very top "
+    "places hold, and offenders' activity places are drawn towards the places with most "
+    "recorded crime (offenders.attractor_exponent), which can over-fill the top places.")
 
 
 def concentration_finding(shares: np.ndarray, observed: float, events: int,
