@@ -244,6 +244,16 @@ class DeterrenceSettings:
                                          "patrol day for the carry-over.", 0.0, 1440.0,
                                          source="assumption (Barnes et al. 2020: about 13 minutes"
                                                 " once a day)")
+    # Koper (1995): a stop needs about 10 minutes before it deters after police
+    # leave; Barnes et al. (2020)'s patrol days were single visits of ~13 minutes.
+    # Passing presence (a car or a walking officer crossing a node) does not make
+    # a patrol day: counted, it spread the carry-over over whole areas and made
+    # routine random patrol cut crime area-wide, against Kelling et al. (1974).
+    patrol_day_min_stay_minutes: float = _opt(
+        10.0, "Shortest stay whose minutes count toward a patrol day (0 = every minute of "
+        "presence counts, passing included).", 0.0, 1440.0,
+        source="Koper 1995 (about 10 minutes needed); Barnes et al. 2020 (patrol days were "
+               "single ~13-minute visits)")
     # Braga et al. (2019): diffusion of benefits to the surroundings was more
     # common than displacement.
     diffusion_radius_m: float = _opt(200.0, "Residual deterrence spreads to nodes within this "

@@ -52,7 +52,8 @@ P_TRIP_WEEK = 13        # expected trips per offender per week (cumulative hazar
 P_GO_HOME = 14          # chance to go home after an activity (else another activity)
 P_DAY0 = 15             # minute of the day at tick 0
 P_WANDER = 16           # speed while at an activity place, as a share of walking speed
-N_PARAMS = 17
+P_DAY_STAY = 17         # shortest stay (min) whose minutes count toward a patrol day
+N_PARAMS = 18
 
 # Residual deterrence below this is not recorded: a passing officer (a stay of
 # a few minutes) leaves almost none on the Koper curve, and skipping it keeps
@@ -370,7 +371,11 @@ def uncover_node(net, ns, P, j, t, day_start):
     if ns.cover[j] > 0:
         return
     stay = t - ns.cover_start[j]
-    ns.day_min[j] += t - max(ns.cover_start[j], day_start)
+    # Only stays long enough to deter make a patrol day (Koper 1995; Barnes et al.
+    # 2020's patrol days were single ~13-minute visits): minutes of cars and
+    # officers merely passing once added up to patrol days across whole areas.
+    if stay >= P[P_DAY_STAY]:
+        ns.day_min[j] += t - max(ns.cover_start[j], day_start)
     g = net.koper[min(stay, net.koper.shape[0] - 1)]
     if g < MIN_RESIDUAL:  # a drive-by leaves (almost) nothing; skip the spreading
         return
@@ -588,9 +593,13 @@ def run_ticks(net, ns, of, oc, logs, P, t0, t1, seed, day_start):
 
 @entry
 def close_day(ns, P, day, t, day_start, min_minutes):
-    """At midnight: nodes with enough presence today become patrol days (one pass a day)."""
+    """At midnight: nodes with enough presence today become patrol days.
+
+    Presence counts in stays of at least ``P[P_DAY_STAY]`` minutes; a stay still
+    going on at midnight counts once it is that long so far.
+    """
     for j in range(ns.cover.shape[0]):
-        if ns.cover[j] > 0:
+        if ns.cover[j] > 0 and t - ns.cover_start[j] >= P[P_DAY_STAY]:
             ns.day_min[j] += t - max(ns.cover_start[j], day_start)
         if ns.day_min[j] >= min_minutes and ns.day_min[j] > 0:
             ns.last_pday[j] = day

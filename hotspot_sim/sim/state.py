@@ -195,6 +195,7 @@ def kernel_params(config: Scenario) -> np.ndarray:
         K.P_GO_HOME: GO_HOME_PROBABILITY,
         K.P_DAY0: minute_of_day0,
         K.P_WANDER: o.wander,
+        K.P_DAY_STAY: d.patrol_day_min_stay_minutes,
     }
     P = np.zeros(K.N_PARAMS)
     for index, value in values.items():

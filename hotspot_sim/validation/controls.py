@@ -57,10 +57,13 @@ UNIFORM_OFFENDERS = Control(
      "offenders.attractors": 100_000, "offenders.home_places": 100_000})
 
 # Koper (1995): a drive-by deters far less than a 10-16 minute stop.  Without the
-# onset, any pass by a patrol leaves full residual deterrence behind it.
+# onset, any pass by a patrol leaves full residual deterrence behind it and its
+# minutes count toward a patrol day's carry-over.
 DRIVE_BY_DETERS = Control(
-    "drive_by_deters", "residual deterrence from any pass, however short (no Koper onset)",
-    {"deterrence.onset_minutes": 0.0, "deterrence.onset_width_minutes": 0.1})
+    "drive_by_deters", "passing patrol deters after it has gone: no Koper onset for residual "
+    "deterrence or for patrol days",
+    {"deterrence.onset_minutes": 0.0, "deterrence.onset_width_minutes": 0.1,
+     "deterrence.patrol_day_min_stay_minutes": 0.0})
 
 # The mechanism behind emergency response: response cars, a car kept free for grade 1,
 # and grade 1 taking officers off patrol and grade 3 calls.  Without it, calls are
