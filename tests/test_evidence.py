@@ -29,6 +29,8 @@ def test_interval_says_why_there_is_none():
     (-12.0, 3.0, 500, "reduction", (-16.0, -8.0), False),     # interval includes 0
     (-12.0, -3.0, 500, "reduction", None, True),               # direction only
     (-12.0, -9.0, 10, "reduction", (-16.0, -8.0), None),      # too few events to judge
+    (20.0, 60.0, 500, "increase", None, True),                  # Armadale: crime returns
+    (-5.0, 30.0, 500, "increase", None, False),
     (-3.0, 2.0, 500, "no difference", (-5.0, 5.0), True),
     (-12.6, -9.6, 500, "no difference", (-5.0, 5.0), False),  # random patrol cutting 11%
     (math.nan, math.nan, 500, "reduction", None, None),       # no interval
@@ -183,3 +185,12 @@ def test_a_check_prints_its_verdict_control_and_why():
     text = ev.format_check(c)
     assert text.startswith("[FAIL] Concentration") and "negative control (no deterrence" in text
     assert "-> FAIL (as it must)" in text and "why:" in text
+
+
+def test_a_trial_that_set_a_parameter_is_an_input_and_the_others_predictions():
+    from hotspot_sim.validation.trials import PUBLISHED_TRIALS
+
+    kinds = {k: ev.trial_pattern(t).kind for k, t in PUBLISHED_TRIALS.items()}
+    assert kinds.pop("armadale") == ev.INPUT
+    assert set(kinds.values()) == {ev.PREDICTION}
+    assert "long_hold_days" in ev.trial_pattern(PUBLISHED_TRIALS["armadale"]).inputs

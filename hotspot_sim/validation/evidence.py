@@ -230,8 +230,8 @@ def judge_change(pct: float, lo: float, hi: float, events: int, finding: str,
         Crimes the change rests on (control arm, places compared).
     finding : str
         ``"reduction"``: the interval must lie wholly below 0 and, when ``band`` is
-        given, meet it.  ``"no difference"``: the interval must meet ``band``
-        (an equivalence band around 0).
+        given, meet it (``"increase"``: wholly above 0).  ``"no difference"``: the
+        interval must meet ``band`` (an equivalence band around 0).
     band : tuple of float or None
         The published interval or range in percent.
 
@@ -245,6 +245,8 @@ def judge_change(pct: float, lo: float, hi: float, events: int, finding: str,
         return Finding(f"{text}; {NOT_ENOUGH}", None)
     if finding == "reduction":
         ok = hi < 0 and (band is None or overlaps(lo, hi, band))
+    elif finding == "increase":
+        ok = lo > 0 and (band is None or overlaps(lo, hi, band))
     else:
         ok = overlaps(lo, hi, band or (-5.0, 5.0))
     return Finding(text, bool(ok))
@@ -366,10 +368,11 @@ def trial_pattern(trial) -> Pattern:
     Returns
     -------
     Pattern
-        A ``PREDICTION``, except Armadale's carry-over, which set long_hold_days.
+        A ``PREDICTION``, or ``INPUT`` when the trial's figures set a parameter.
     """
-    if trial.finding == "reduction":
-        tol = ("95% interval wholly below 0" + (
+    if trial.finding in ("reduction", "increase"):
+        side = "below" if trial.finding == "reduction" else "above"
+        tol = (f"95% interval wholly {side} 0" + (
             f" and meeting the published {trial.published_range[0]:+.0f}% to "
             f"{trial.published_range[1]:+.0f}%" if trial.published_range else
             " (the study gives no interval to compare sizes with; sizes compared in words)"))
@@ -377,9 +380,10 @@ def trial_pattern(trial) -> Pattern:
         band = trial.published_range or KANSAS_EQUIVALENCE
         tol = (f"95% interval meets {band[0]:+.0f}% to {band[1]:+.0f}% (differences a study of "
                "that size could not have detected; the band is our assumption)")
-    return Pattern(f"{trial.citation}: {trial.design}", PREDICTION,
-                   f"{trial.citation}: {trial.published}", tol,
-                   "See the trial's note below the table.")
+    return Pattern(f"{trial.citation}: {trial.design}", INPUT if trial.sets else PREDICTION,
+                   f"{trial.citation}: {trial.published}", tol, trial.why_differs,
+                   f"{trial.sets} were set from this trial" if trial.sets else "",
+                   control_note=trial.why_differs)
 
 
 def trial_finding(trial, estimate) -> Finding:
@@ -398,7 +402,7 @@ def trial_finding(trial, estimate) -> Finding:
     """
     f = judge_change(estimate.pct, estimate.ci_low, estimate.ci_high, estimate.events,
                      trial.finding, trial.published_range
-                     or (KANSAS_EQUIVALENCE if trial.finding != "reduction" else None))
+                     or (KANSAS_EQUIVALENCE if trial.finding == "no difference" else None))
     return Finding(f"{trial.measure}: {f.text}. {estimate.detail}", f.passed)
 
 

@@ -258,7 +258,7 @@ def trial_checks(plan: Plan, out: Path, report) -> list[ev.Check]:
     checks = []
     trials = list(PUBLISHED_TRIALS.values())
     for i, trial in enumerate(trials):
-        control = NO_DETERRENCE if trial.finding == "reduction" else DRIVE_BY_DETERS
+        control = DRIVE_BY_DETERS if trial.finding == "no difference" else NO_DETERRENCE
         found = []
         for j, (folder, overrides) in enumerate(((out / "trials", {}),
                                                  (out / f"trials-{control.key}",
