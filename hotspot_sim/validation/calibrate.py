@@ -546,6 +546,15 @@ def fit_record(fit: Fit) -> dict:
             "evaluations": fit.evaluations, "seconds": fit.seconds, "history": fit.history}
 
 
+def shown_path(source: str) -> str:
+    """``source`` relative to the current folder when it lies below it (no machine's
+    absolute path in a file that is committed), else as given."""
+    try:
+        return Path(source).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(source)
+
+
 def write_fit(fit: Fit, scenario: Scenario, out: Path) -> tuple[Path, Path]:
     """Write the calibrated scenario (TOML, usable with --scenario) and the fit statistics.
 
@@ -571,7 +580,7 @@ def write_fit(fit: Fit, scenario: Scenario, out: Path) -> tuple[Path, Path]:
     held = (f", held out {fit.heldout_months[0]}..{fit.heldout_months[-1]}"
             if fit.heldout_months else "")
     seeds = f", seeds {list(fit.design.seeds)}" if fit.design else ""
-    header = (f"# Calibrated from {scenario.source} by 'hotspot-sim calibrate' "
+    header = (f"# Calibrated from {shown_path(scenario.source)} by 'hotspot-sim calibrate' "
               f"({fit.evaluations} evaluations, {fit.seconds:.0f} s), {months}{held}{seeds}.\n"
               f"# Model code version {fit.code_version or 'unknown'}.\n"
               f"# Fit statistics: {name}_fit.json\n")
