@@ -50,14 +50,33 @@ def test_calibrate_command_writes_a_usable_scenario(real_data, tmp_path, capsys)
 
 
 @pytest.mark.realdata
-def test_validate_quick_fills_every_row(real_data, tmp_path):
-    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 0
+def test_validate_writes_every_row_with_its_control(real_data, tmp_path, monkeypatch):
+    """The whole validation on a tiny scale: every row and control is made and reported."""
+    import dataclasses
+
+    from hotspot_sim.validation import trials, validate
+    from hotspot_sim.validation.evidence import NOT_ENOUGH
+    from hotspot_sim.validation.report import summary_line
+
+    tiny = dataclasses.replace(trials.PUBLISHED_TRIALS["southend"], quick_days=0.5,
+                               quick_replications=1)
+    monkeypatch.setattr(trials, "PUBLISHED_TRIALS", {"southend": tiny})
+    monkeypatch.setattr(validate, "DWELLS", (2, 15))
+    monkeypatch.setattr(validate, "AFTER_DAYS", 1)
+    checks = validate.run_validation("welwyn_hatfield", tmp_path, days=0.5, replications=1,
+                                     quick=True)
+    names = " ".join(c.name for c in checks)
+    for name in ("patrol effect", "Diffusion", "Emergency response", "Southend",
+                 "Best visit length", "post-visit curve", "deterrence lasts", "Concentration",
+                 "forecaster"):
+        assert name in names
+    assert all(c.control for c in checks)  # every row has its negative control
+    assert any(NOT_ENOUGH in c.verdict for c in checks)  # half a day cannot judge most rows
     md = (tmp_path / "validation.md").read_text()
-    assert md.count("| ") > 6 * 6
-    for name in ("patrol effect", "Diffusion", "Best visit length", "deterrence lasts",
-                 "Concentration", "targeting"):
-        assert name in md
-    assert (tmp_path / "validation.html").is_file()
+    assert summary_line(checks) in md and "## Inputs: each parameter" in md
+    assert "## Change by crime type" in md and "## Forecasts" in md
+    assert (tmp_path / "validation.html").is_file() and (tmp_path / "inputs.csv").is_file()
+    assert (tmp_path / "trials-no_deterrence" / "southend" / "runs.parquet").is_file()
 
 
 @pytest.mark.realdata

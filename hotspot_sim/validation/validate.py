@@ -185,13 +185,13 @@ def run_validation(scenario: str, out: Path, days: float = 30.0, replications: i
     checks += [carry_over_check(plan, report)]
     train, test = training_split(plan)
     checks += [concentration_check(plan, out, train, test, report)]
-    forecast = forecast_scores(plan, train, test, report)
-    checks += [ev.make_check(ev.FORECAST, ev.forecast_finding(forecast))] if len(forecast) else []
+    check, forecast = forecast_check(plan, train, test, report)
+    checks.append(check)
     tables["Forecasts: places chosen on training months, scored on held-out months"] = (
         f"Training months {train[0]}..{train[-1]}, held-out {test[0]}..{test[-1]}. PAI = share of "
         "held-out crime in the chosen places / their share of street length (1 = no better than "
         "chance). `model`: the calibrated model's simulated crime without patrol, built from the "
-        "training months only.", forecast)
+        "training months only; its negative control places offenders uniformly.", forecast)
     write_validation_report(plan, checks, tables, out)
     return checks
 
@@ -288,7 +288,8 @@ def koper_checks(plan: Plan, report) -> list[ev.Check]:
 
 def carry_over_check(plan: Plan, report) -> ev.Check:
     """Barnes's carry-over after patrol stops, and with no carry-over."""
-    reps = max(8, 3 * plan.replications)  # daily counts at 20 hot spots are small
+    # daily counts at 20 hot spots are small: the full check needs many replications
+    reps = 3 * plan.replications if plan.quick else max(8, 3 * plan.replications)
     model = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
                                lambda s, d, n: report(VALIDATE_STEPS[3], d, 2 * n))
     control = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
@@ -365,22 +366,41 @@ def observed_share(scenario: str, train: list[str], test: list[str], k: int = 20
     return float(zoning.in_hot_spot.mean()) if len(held) else float("nan")
 
 
-def forecast_scores(plan: Plan, train: list[str], test: list[str], report) -> pd.DataFrame:
-    """Out-of-sample PAI of the data methods and of the model built from the training months."""
+def forecast_scores(plan: Plan, train: list[str], test: list[str], report,
+                    control: Control | None = None) -> pd.DataFrame:
+    """Out-of-sample PAI of the data methods and of the model built from the training months.
+
+    With ``control``, the model's forecast is made with the control's overrides (its rows
+    keep the method name ``model``).
+    """
     from ..settings import load_scenario
     from ..study import load_study
     from ..target import out_of_sample
     from .calibrate import forecast_scores as model_forecast
 
-    report(VALIDATE_STEPS[5], 0, 1)
-    study = load_study(load_scenario(plan.scenario))
-    scores = out_of_sample(study, train, test)
+    step = 1 if control else 0
+    report(VALIDATE_STEPS[5], step, 2)
+    base = load_scenario(plan.scenario)
+    scores = out_of_sample(load_study(base), train, test)
+    scenario = base.replace(control.overrides) if control else plan.scenario
     # the full check forecasts the whole held-out span with 5 seeds; --quick a short one
-    scores = model_forecast(plan.scenario, train, test, seed=plan.seed, data_scores=scores,
+    scores = model_forecast(scenario, train, test, seed=plan.seed, data_scores=scores,
                             **({"days": plan.days, "seeds": 1} if plan.quick else {}))
-    report(VALIDATE_STEPS[5], 1, 1)
+    report(VALIDATE_STEPS[5], step + 1, 2)
     keep = [c for c in ("method", "coverage", "hit_rate", "pai", "harm_pai") if c in scores]
     return scores[keep].round(3)
+
+
+def forecast_check(plan: Plan, train: list[str], test: list[str], report
+                   ) -> tuple[ev.Check, pd.DataFrame]:
+    """The model as a forecaster, and the same with offenders placed uniformly."""
+    model = forecast_scores(plan, train, test, report)
+    control = forecast_scores(plan, train, test, report, UNIFORM_OFFENDERS)
+    check = ev.make_check(ev.FORECAST, ev.forecast_finding(model), UNIFORM_OFFENDERS,
+                          ev.forecast_finding(control))
+    table = pd.concat([model, control[control["method"] == "model"].assign(
+        method=f"model, control: {UNIFORM_OFFENDERS.key}")], ignore_index=True)
+    return check, table
 
 
 def dose_spells(scenario: str, days: float, reps: int, seed: int,
