@@ -289,7 +289,7 @@ def koper_checks(plan: Plan, report) -> list[ev.Check]:
 def carry_over_check(plan: Plan, report) -> ev.Check:
     """Barnes's carry-over after patrol stops, and with no carry-over."""
     # daily counts at 20 hot spots are small: the full check needs many replications
-    reps = 3 * plan.replications if plan.quick else max(8, 3 * plan.replications)
+    reps = plan.replications if plan.quick else max(8, 3 * plan.replications)
     model = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
                                lambda s, d, n: report(VALIDATE_STEPS[3], d, 2 * n))
     control = after_patrol_stops(plan.scenario, plan.days, reps, plan.seed,
@@ -385,7 +385,8 @@ def forecast_scores(plan: Plan, train: list[str], test: list[str], report,
     scenario = base.replace(control.overrides) if control else plan.scenario
     # the full check forecasts the whole held-out span with 5 seeds; --quick a short one
     scores = model_forecast(scenario, train, test, seed=plan.seed, data_scores=scores,
-                            **({"days": plan.days, "seeds": 1} if plan.quick else {}))
+                            **({"days": plan.days, "seeds": 1, "warmup_days": 0.0}
+                               if plan.quick else {}))
     report(VALIDATE_STEPS[5], step + 1, 2)
     keep = [c for c in ("method", "coverage", "hit_rate", "pai", "harm_pai") if c in scores]
     return scores[keep].round(3)
