@@ -294,8 +294,11 @@ EFFECT = Pattern(
     "Braga et al. 2019: small significant mean effect, about 8% (d ~ 0.12) to 16% (log rate "
     "ratios) fewer crimes",
     "95% interval wholly below 0 and meeting -16% to -8%",
-    "The effect depends on presence_effect, residual_peak and long_effect and on the dose the "
-    "Koper policy delivers (more than trials deliver when officers have few calls).",
+    "Too strong: between their three visits a day the arm's officers patrol at random, so the "
+    "hot spots also get passing presence (presence_effect 0.9 while an officer is within "
+    "100 m); residual_peak and long_effect were set to this range before the patrol-day rule "
+    "changed and have not been set again. Treat the model's absolute effect sizes as upper "
+    "bounds; comparisons between policies are what it is for.",
     "deterrence.residual_peak and deterrence.long_effect were set so the effect falls in this "
     "range")
 
