@@ -67,3 +67,23 @@ def wh_study(wh_scenario, wh_network):
     from hotspot_sim.study import load_study
 
     return load_study(wh_scenario, wh_network)
+
+
+@pytest.fixture
+def tiny_validation(monkeypatch):
+    """Make ``hotspot-sim validate`` tiny: one short published trial, two visit lengths, one
+    day of follow-up, and a cheap stand-in for the uniform-offender control (the real one
+    routes every activity place, ~45 s a model).  The machinery is the real one."""
+    import dataclasses
+
+    from hotspot_sim.validation import trials, validate
+
+    tiny = dataclasses.replace(trials.PUBLISHED_TRIALS["southend"], quick_days=0.5,
+                               quick_replications=1, days=0.5, replications=1)
+    monkeypatch.setattr(trials, "PUBLISHED_TRIALS", {"southend": tiny})
+    monkeypatch.setattr(validate, "DWELLS", (2, 15))
+    monkeypatch.setattr(validate, "AFTER_DAYS", 1)
+    cheap = dataclasses.replace(validate.UNIFORM_OFFENDERS, overrides={
+        "risk.background_share": 1.0, "offenders.attractor_exponent": 0.0})
+    monkeypatch.setattr(validate, "UNIFORM_OFFENDERS", cheap)
+    return validate

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sys
 import warnings
 
 import pytest
@@ -126,19 +125,3 @@ def test_calibrate_without_simulated_crime_is_one_clear_error(real_data, tmp_pat
                  "--warmup", "0", "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "no crime was simulated in 0.002 days" in err and "Traceback" not in err
-
-
-@pytest.mark.realdata
-def test_validate_shows_progress_through_every_step(real_data, tmp_path, capsys, monkeypatch):
-    from hotspot_sim.validation import validate
-
-    monkeypatch.setattr(validate, "DWELLS", (10,))
-    monkeypatch.setattr(validate, "AFTER_DAYS", 1)
-    full = validate.after_patrol_stops  # six replications is the check's floor: one here
-    monkeypatch.setattr(validate, "after_patrol_stops",
-                        lambda sc, days, reps, seed, progress: full(sc, days, 1, seed, progress))
-    assert main(["validate", "--scenario", WH, "--days", "0.05", "--replications", "1",
-                 "--out", str(tmp_path)]) == 0
-    err = capsys.readouterr().err
-    for step in validate.VALIDATE_STEPS:
-        assert f"{step}: " in err and f"{step}: done in" in err, step

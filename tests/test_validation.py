@@ -50,26 +50,16 @@ def test_calibrate_command_writes_a_usable_scenario(real_data, tmp_path, capsys)
 
 
 @pytest.mark.realdata
-def test_validate_writes_every_row_with_its_control(real_data, tmp_path, monkeypatch):
+def test_validate_writes_every_row_with_its_control(real_data, tmp_path, tiny_validation):
     """The whole validation on a tiny scale: every row and control is made and reported."""
-    import dataclasses
-
-    from hotspot_sim.validation import trials, validate
     from hotspot_sim.validation.evidence import NOT_ENOUGH
     from hotspot_sim.validation.report import summary_line
 
-    tiny = dataclasses.replace(trials.PUBLISHED_TRIALS["southend"], quick_days=0.5,
-                               quick_replications=1)
-    monkeypatch.setattr(trials, "PUBLISHED_TRIALS", {"southend": tiny})
-    monkeypatch.setattr(validate, "DWELLS", (2, 15))
-    monkeypatch.setattr(validate, "AFTER_DAYS", 1)
-    # uniform offenders need a routing row for every activity place (~45 s a model): a
-    # cheaper stand-in here, the real control in the full validation
-    cheap = dataclasses.replace(validate.UNIFORM_OFFENDERS, overrides={
-        "risk.background_share": 1.0, "offenders.attractor_exponent": 0.0})
-    monkeypatch.setattr(validate, "UNIFORM_OFFENDERS", cheap)
+    validate = tiny_validation
+    steps = []
     checks = validate.run_validation("welwyn_hatfield", tmp_path, days=0.5, replications=1,
-                                     quick=True)
+                                     quick=True, progress=lambda s, d, n: steps.append(s))
+    assert list(dict.fromkeys(steps)) == list(validate.VALIDATE_STEPS)  # progress through each
     names = " ".join(c.name for c in checks)
     for name in ("patrol effect", "Diffusion", "Emergency response", "Southend",
                  "Best visit length", "post-visit curve", "deterrence lasts", "Concentration",

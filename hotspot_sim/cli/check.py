@@ -82,15 +82,17 @@ def add_validate_command(sub) -> None:
                     "full run takes about 30-60 minutes on 2 workers; --quick is a smoke test "
                     "in which most rows cannot be judged.")
     add_scenario_arg(p)
-    p.add_argument("--days", type=days_arg, default=30.0,
+    p.add_argument("--days", type=days_arg, default=None,
                    help="simulated days per run of the effect, visit-length, carry-over and "
-                        "concentration runs (published trials use their own lengths)")
-    p.add_argument("--replications", type=positive_int(10_000), default=4,
-                   help="replications per arm (default 4; the carry-over check uses three times as many, at least 8)")
+                        "concentration runs (default 30, --quick 7; published trials use their "
+                        "own lengths)")
+    p.add_argument("--replications", type=positive_int(10_000), default=None,
+                   help="replications per arm (default 4, --quick 3; the carry-over check uses "
+                        "three times as many, at least 8)")
     p.add_argument("--workers", "-j", type=positive_int(1024), default=1)
     p.add_argument("--quick", action="store_true",
-                   help="7 days, 3 replications, short published trials (a smoke test: most "
-                        "rows say 'not enough events to judge')")
+                   help="7 days and 3 replications unless given, short published trials (a "
+                        "smoke test: most rows say 'not enough events to judge')")
     p.add_argument("--out", type=Path, default=Path("results/validation"))
     p.add_argument("--docs", type=Path, default=None, metavar="FILE",
                    help="also write the report's Markdown to FILE (the project's "
@@ -125,7 +127,8 @@ def cmd_validate(args) -> int:
     from ..validation.report import summary_line
     from ..validation.validate import run_validation
 
-    days, reps = (7.0, 3) if args.quick else (args.days, args.replications)
+    days = args.days if args.days is not None else (7.0 if args.quick else 30.0)
+    reps = args.replications or (3 if args.quick else 4)
     with StepProgress(quiet=args.quiet) as progress:
         checks = run_validation(args.scenario, args.out, days=days, replications=reps,
                                 workers=args.workers, progress=progress, quick=args.quick)
