@@ -345,8 +345,10 @@ def markdown(df: pd.DataFrame, floatfmt: str = ".1f") -> str:
     cols = list(df.columns)
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, r in df.iterrows():
+        # a "|" or a line break inside a cell would end the cell or the table
         cells = [("n/a" if math.isnan(v) else format(v, floatfmt))
-                 if isinstance(v, (float, np.floating)) else str(v) for v in r]
+                 if isinstance(v, (float, np.floating))
+                 else str(v).replace("|", "/").replace("\n", " ") for v in r]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 

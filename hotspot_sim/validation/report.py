@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..io import write_csv
+from ..trial.report import markdown
 from ..settings import ASSUMPTION, Scenario
 from .evidence import INPUT, OPERATIONS, PREDICTION, Check
 
@@ -82,14 +83,6 @@ def summary_line(checks: list[Check]) -> str:
             f"{len(inputs)}.")
 
 
-def _md_table(df: pd.DataFrame) -> list[str]:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(v).replace("|", "/").replace("\n", " ") for v in r) + " |"
-              for r in df.itertuples(index=False)]
-    return lines
-
-
 def _section(checks: list[Check], kind: str) -> pd.DataFrame:
     rows = check_rows([c for c in checks if c.kind == kind])
     if rows.empty:
@@ -135,16 +128,16 @@ def report_markdown(checks: list[Check], inputs: pd.DataFrame, tables: dict,
                         ("Reproduces its input", INPUT)):
         rows = _section(checks, kind)
         if not rows.empty:
-            md += [f"## {title}", ""] + _md_table(rows) + [""]
+            md += [f"## {title}", "", markdown(rows), ""]
     failing = [c for c in checks if c.verdict not in ("PASS", "reproduces its input")]
     md += ["## What the model does not reproduce", ""]
     md += [f"- **{c.name}**: {c.verdict}. {c.explanation}".rstrip() for c in failing] or [
         "- Every check passes or reproduces its input on these runs."]
     md += ["", "## Inputs: each parameter and where it came from", "",
            "Inputs are not evidence: these values were taken from a source, fitted to the "
-           "training months of the data, or assumed.", ""] + _md_table(inputs) + [""]
+           "training months of the data, or assumed.", "", markdown(inputs), ""]
     for title, (text, df) in tables.items():
-        md += [f"## {title}", "", text, ""] + (_md_table(df) if len(df) else ["(none)"]) + [""]
+        md += [f"## {title}", "", text, "", markdown(df, ".2f"), ""]
     return "\n".join(md) + "\n"
 
 

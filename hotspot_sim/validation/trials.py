@@ -109,6 +109,10 @@ class PublishedTrial:
     sets: str = ""
     why_differs: str = ""
 
+    def default_replications(self, quick: bool) -> int:
+        """Replications of the full design, or of the ``quick`` version."""
+        return self.quick_replications if quick else self.replications
+
     def experiment(self, scenario: str, replications: int, seed: int, quick: bool,
                    overrides: dict) -> Experiment:
         """The trial as an experiment on ``scenario``.
@@ -303,7 +307,7 @@ def simulate_trial(trial: PublishedTrial, scenario: str, out: Path,
     from ..trial.runner import run_experiment
 
     if replications is None:
-        replications = trial.quick_replications if quick else trial.replications
+        replications = trial.default_replications(quick)
     exp = trial.experiment(scenario, replications, seed, quick, overrides or {})
     folder = run_experiment(exp, Path(out) / trial.key, workers=workers,
                             progress=False if progress is None else progress)

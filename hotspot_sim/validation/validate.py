@@ -263,8 +263,8 @@ def trial_checks(plan: Plan, out: Path, report) -> list[ev.Check]:
         for j, (folder, overrides) in enumerate(((out / "trials", {}),
                                                  (out / f"trials-{control.key}",
                                                   control.overrides))):
-            reps = trial.quick_replications if plan.quick else trial.replications
-            exp = trial.experiment(plan.scenario, reps, plan.seed, plan.quick, overrides)
+            exp = trial.experiment(plan.scenario, trial.default_replications(plan.quick),
+                                   plan.seed, plan.quick, overrides)
             done = run_own_experiment(exp, folder / trial.key, workers=plan.workers,
                                       progress=lambda _, d, n, k=2 * i + j: report(
                                           VALIDATE_STEPS[1], k * n + d, 2 * len(trials) * n))
@@ -319,8 +319,7 @@ def concentration_check(plan: Plan, out: Path, train: list[str], test: list[str]
     exp = Experiment(name="validate_concentration", scenario=plan.scenario, days=plan.days,
                      replications=max(3, plan.replications), seed=plan.seed, hotspots=20,
                      arms=(Arm("none", "none", overrides={"crime.last_month": train[-1]}),))
-    in_sample, observed = (observed_share(plan.scenario, train, months)
-                           for months in (train, test))
+    in_sample, observed = observed_shares(plan.scenario, train, (train, test))
     findings = []
     for i, e in enumerate((exp, under_control(exp, UNIFORM_OFFENDERS))):
         folder = run_own_experiment(e, out / e.name, workers=plan.workers,
@@ -333,16 +332,18 @@ def concentration_check(plan: Plan, out: Path, train: list[str], test: list[str]
     return ev.make_check(ev.CONCENTRATION, findings[0], UNIFORM_OFFENDERS, findings[1])
 
 
-def observed_share(scenario: str, train: list[str], test: list[str], k: int = 20,
-                   radius_m: float = 100.0) -> float:
-    """Share of the ``test`` months' crime within ``radius_m`` of the top-``k`` training hot spots.
+def observed_shares(scenario: str, train: list[str], spans, k: int = 20,
+                    radius_m: float = 100.0) -> list[float]:
+    """Share of each span's crime within ``radius_m`` of the top-``k`` training hot spots.
 
     Parameters
     ----------
     scenario : str
         Scenario name or TOML path.
-    train, test : list of str
-        Training months (choose the hot spots) and the months whose crime is counted.
+    train : list of str
+        Training months: they choose the hot spots.
+    spans : sequence of list of str
+        Month lists whose crime is counted (e.g. the training and the held-out months).
     k : int
         Hot spots.
     radius_m : float
@@ -350,7 +351,8 @@ def observed_share(scenario: str, train: list[str], test: list[str], k: int = 20
 
     Returns
     -------
-    float
+    list of float
+        One share per span (NaN for a span without crime).
     """
     from ..settings import load_scenario
     from ..study import load_study
@@ -361,9 +363,12 @@ def observed_share(scenario: str, train: list[str], test: list[str], k: int = 20
     spots = target(load_study(base.replace({"crime.last_month": train[-1]})),
                    TargetSettings(k=k))
     crimes = load_study(base).crimes
-    held = crimes[crimes["month"].isin(test)]
-    zoning = zone_crimes(held["x"], held["y"], spots, (), radius_m)
-    return float(zoning.in_hot_spot.mean()) if len(held) else float("nan")
+    shares = []
+    for months in spans:
+        held = crimes[crimes["month"].isin(months)]
+        zoning = zone_crimes(held["x"], held["y"], spots, (), radius_m)
+        shares.append(float(zoning.in_hot_spot.mean()) if len(held) else float("nan"))
+    return shares
 
 
 def forecast_scores(plan: Plan, train: list[str], test: list[str], report,
