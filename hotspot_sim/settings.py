@@ -307,6 +307,17 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class RoutingSettings:
+    """How much memory the shortest-path trees agents follow may take (results do not depend on it)."""
+
+    memory_mb: float = _opt(256.0, "Most MB the routing trees may hold (one byte per node "
+                            "and destination); beyond it the least recently used tree no agent "
+                            "needs now is dropped and recomputed when needed again.  Trees agents "
+                            "need now are always kept (a warning says when they alone need more).",
+                            0.0, 1_000_000.0, source="setting")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario: one frozen dataclass per TOML table."""
 
@@ -319,6 +330,7 @@ class Scenario:
     deterrence: DeterrenceSettings = field(default_factory=DeterrenceSettings)
     calls: CallSettings = field(default_factory=CallSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
     source: str = "<defaults>"
 
     @property
