@@ -342,7 +342,7 @@ def nbytes(obj) -> int:
 
 
 # The Net arrays grouped by what builds them (hotspot_sim/sim/world.py build_world).
-NET_GROUPS = {"near_repeat": ("nr_ptr", "nr_idx", "nr_w"),
+NET_GROUPS = {"near_repeat (cell index)": ("cell_ptr", "cell_nodes", "cell_grid"),
               "diffusion": ("dif_ptr", "dif_idx", "dif_w"),
               "displacement": ("disp_ptr", "disp_idx"), "presence": ("det_ptr", "det_idx"),
               "type_mix": ("type_cum",)}

@@ -132,15 +132,9 @@ class StreetNetwork:
         return cache[float(radius_m)]
 
     def _neighbours_within(self, radius_m: float):
-        pairs = self.kdtree.query_pairs(radius_m, output_type="ndarray")
-        i = np.concatenate([np.arange(self.n_nodes), pairs[:, 0], pairs[:, 1]])
-        j = np.concatenate([np.arange(self.n_nodes), pairs[:, 1], pairs[:, 0]])
-        d = np.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j])
-        order = np.lexsort((d, i))
-        i, j, d = i[order], j[order], d[order]
-        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
-        np.add.at(indptr, i + 1, 1)
-        return np.cumsum(indptr), j.astype(np.int32), d
+        from .neighbourhoods import within_radius  # numba: only where neighbourhoods are built
+
+        return within_radius(self.x, self.y, radius_m)
 
     def save(self, path: Path) -> None:
         """Write the arrays as one ``.npz`` file, atomically (a killed process leaves no

@@ -40,9 +40,9 @@ class Net(NamedTuple):
     dif_ptr: np.ndarray     # nodes residual deterrence spreads to, with weights
     dif_idx: np.ndarray
     dif_w: np.ndarray
-    nr_ptr: np.ndarray      # near-repeat neighbourhood with weights
-    nr_idx: np.ndarray
-    nr_w: np.ndarray
+    cell_ptr: np.ndarray    # nodes by square cell one near-repeat radius wide (CellIndex)
+    cell_nodes: np.ndarray
+    cell_grid: np.ndarray   # [x0, y0, size, nx, ny]
     disp_ptr: np.ndarray    # displacement candidates
     disp_idx: np.ndarray
     base: np.ndarray        # A0 per node at time factor 1
@@ -196,6 +196,8 @@ def kernel_params(config: Scenario) -> np.ndarray:
         K.P_DAY0: minute_of_day0,
         K.P_WANDER: o.wander,
         K.P_DAY_STAY: d.patrol_day_min_stay_minutes,
+        K.P_NR_RADIUS: r.near_repeat_radius_m,
+        K.P_NR_DIST: r.near_repeat_distance_m,
     }
     P = np.zeros(K.N_PARAMS)
     for index, value in values.items():

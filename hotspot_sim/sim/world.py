@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ConfigError
+from ..neighbourhoods import cell_index
 from ..network import StreetNetwork
 from ..settings import Scenario
 from ..study import Study
@@ -75,7 +76,7 @@ def build_world(config: Scenario, study: Study, router: Router) -> World:
     type_cum[:, -1] = 1.0
     det = net.neighbours_within(d.radius_m)
     dif = net.neighbours_within(d.diffusion_radius_m)
-    nr = net.neighbours_within(c.risk.near_repeat_radius_m)
+    cells = cell_index(net.x, net.y, c.risk.near_repeat_radius_m)  # near repeats, on the fly
     disp = net.neighbours_within(d.displacement_radius_m)
     attractors = top_nodes(total, c.offenders.attractors)
     station = station_node(net)
@@ -84,7 +85,7 @@ def build_world(config: Scenario, study: Study, router: Router) -> World:
         indptr=net.indptr, indices=net.indices, elen=net.edge_length, x=net.x, y=net.y,
         det_ptr=det[0], det_idx=K.sorted_rows(det[0], det[1]),  # sorted: see presence_move
         dif_ptr=dif[0], dif_idx=dif[1], dif_w=np.exp(-dif[2] / max(d.diffusion_radius_m, 1e-9)),
-        nr_ptr=nr[0], nr_idx=nr[1], nr_w=1.0 / (1.0 + nr[2] / c.risk.near_repeat_distance_m),
+        cell_ptr=cells.ptr, cell_nodes=cells.nodes, cell_grid=cells.grid,
         disp_ptr=disp[0], disp_idx=disp[1], base=base,
         time_factor=(RISK_DAILY[:, None] * RISK_HOURLY[None, :]).ravel(), type_cum=type_cum,
         trip_cum=trip_hazard(c.offenders.trips_per_day),
