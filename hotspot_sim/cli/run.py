@@ -56,12 +56,10 @@ def policy_epilog() -> str:
 
 def cmd_run(args) -> int:
     """Simulate one policy, write the run folder and print the headline figures."""
-    import time
+    import tempfile
 
-    from ..io import check_run_folder, holds_same_run
+    from ..io import check_run_folder
     from ..settings import load_scenario
-    from ..sim.model import PatrolModel
-    from ..sim.outputs import format_summary, write_run
 
     scenario = load_scenario(args.scenario)
     overrides = parse_assignments(args.set, "--set")
@@ -76,8 +74,24 @@ def cmd_run(args) -> int:
         get_policy(args.policy or scenario.policy.name).check_params(params)
     if args.out is not None:  # refuse before the data loads (the default name needs the model)
         check_run_folder(args.out, args.overwrite)
+    # The logs stream to parquet next to the run folder while the model runs, so a long
+    # run's memory does not grow with its days; the folder goes once the run is written.
+    logs_parent = args.out.parent if args.out is not None else Path("results") / "runs"
+    logs_parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".logs-", dir=logs_parent) as log_dir:
+        return _run_and_write(args, scenario, params, Path(log_dir))
+
+
+def _run_and_write(args, scenario, params: dict | None, log_dir: Path) -> int:
+    """The body of :func:`cmd_run` once the inputs are checked: logs stream to ``log_dir``."""
+    import time
+
+    from ..io import check_run_folder, holds_same_run
+    from ..sim.model import PatrolModel
+    from ..sim.outputs import format_summary, write_run
+
     started = time.perf_counter()
-    model = PatrolModel(scenario, policy=args.policy, policy_params=params)
+    model = PatrolModel(scenario, policy=args.policy, policy_params=params, log_dir=log_dir)
     out = args.out or Path("results") / "runs" / (
         f"{scenario.scenario.name}-{model.policy_name}-{args.days:g}d-seed{scenario.scenario.seed}")
     # The default folder is named by scenario, policy, days and seed: running the same

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -31,6 +32,7 @@ from . import tables
 from .agents import Officer, Offender
 from .calendar import Calendar, DailyEvents
 from .dispatch import Dispatch
+from .logbook import LogBook, StatusLog
 from .policies import get_policy
 from .policies.base import ARRIVAL, CALL_DONE, DAY_START, IDLE, Visit
 from .responders import Responders
@@ -67,11 +69,20 @@ class PatrolModel(tables.RunTables, mesa.Model):
         Use the pure-Python reference kernels (slow; for tests and benchmarks).
     build_space : bool
         Build the Mesa ``Network`` space and keep agents' cells in sync.
+    log_dir : Path or str, optional
+        Stream the attempts and GPS pings to ``attempts.parquet`` and ``gps.parquet`` in
+        this folder while the model runs (one row group per flush), so a long run's
+        memory does not grow with its days; None (the default, for short interactive
+        runs) keeps them in memory.  The tables are the same either way.  The caller
+        owns the folder (see :class:`~hotspot_sim.sim.logbook.LogBook`).
+    keep_gps : bool
+        Keep the GPS pings (False: none are kept, ``gps_table`` is an error).
     """
 
     def __init__(self, config: Scenario, study: Study | None = None, policy: str | None = None,
                  policy_params: dict | None = None, reference: bool = False,
-                 build_space: bool = True):
+                 build_space: bool = True, log_dir: Path | str | None = None,
+                 keep_gps: bool = True):
         super().__init__(rng=config.scenario.seed)
         self.step = self._step_one_minute  # one minute per step, through run_for
         self.config = config
@@ -100,9 +111,9 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self.logs = new_logs(self.offenders.state.shape[0], self.officers.mode.shape[0],
                              self.params[K.P_OFF_SPEED]
                              / max(1.0, float(self.network.edge_length.min())))
-        self.logbook = tables.LogBook()
-        self.status_rows: list[dict] = []
-        self.daily_rows: list[dict] = []
+        self.logbook = LogBook(stream_dir=log_dir, keep_gps=keep_gps)
+        self.status_log = StatusLog()  # officer status minutes, an array per day
+        self.daily_columns: dict[str, list] = {}  # daily totals, a list per column
         self.space = self._build_space() if build_space else None
         self._make_agents()
         self.dispatch = self._build_dispatch()
@@ -340,18 +351,24 @@ class PatrolModel(tables.RunTables, mesa.Model):
     # ------------------------------------------------------------------ logs and outputs
 
     def flush_logs(self) -> None:
-        """Move logged attempts and GPS pings out of the kernel buffers."""
+        """Move logged attempts and GPS pings out of the kernel buffers (to memory or files)."""
         self.logbook.flush(self.logs)
+
+    def close_logs(self) -> None:
+        """Flush the logs and finish their parquet files, if streamed (the run may go on)."""
+        self.flush_logs()
+        self.logbook.close()
 
     def _record_day(self, day: int) -> None:
         date = self.calendar.date_of_day(day)
-        self.status_rows += tables.status_rows(self.officers, day, date)
+        self.status_log.record(day, self.officers.status_min)
         self.officers.status_min[:] = 0
         today = tables.day_totals(self.logbook.attempts_since_last_day(("a_outcome", "a_type")),
                                   self.type_harm)
         today["calls"] = self.dispatch.calls_on_day(day)  # O(1): scanning all calls was O(days^2)
         self._today = today
-        self.daily_rows.append({"day": day, "date": date, **today})
+        for column, value in {"day": day, "date": date, **today}.items():
+            self.daily_columns.setdefault(column, []).append(value)
         self.datacollector.collect(self)
 
     def sync_cells(self) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from .. import __version__
 from ..gis import write_run_gpkg
 from ..io import write_parquet, write_run_folder, write_text
-from .tables import response_by_grade
+from .tables import response_by_grade, write_gps_parquet
 
 
 def write_run(model, folder: Path, wall_seconds: float | None = None,
@@ -61,20 +61,30 @@ def write_run(model, folder: Path, wall_seconds: float | None = None,
 
 
 def _write_run_files(model, folder: Path, wall_seconds: float | None) -> dict:
-    """Write every table, scenario.json and run.json into the (new, empty) ``folder``."""
+    """Write every table, scenario.json and run.json into the (new, empty) ``folder``.
+
+    The GPS pings, a run's largest table, are written chunk by chunk from the model's
+    logs (:func:`~hotspot_sim.sim.tables.write_gps_parquet`), never held whole.
+    """
     attempts = model.attempts_table()
     tables = {
         "attempts": attempts,
         "crimes": attempts[attempts["outcome"] != "deterred"].reset_index(drop=True),
-        "gps": model.gps_table(),
+        "gps": None,  # streamed below
         "officer_status": model.status_table(),
         "calls": model.calls_table(),
         "daily": model.daily_table(),
         "model_series": model.datacollector.get_model_vars_dataframe(),
     }
     tables.update(model.policy.outputs())
+    rows = {}
     for name, df in tables.items():
-        write_parquet(df, folder / f"{name}.parquet")
+        if df is None:
+            rows[name] = write_gps_parquet(model, folder / f"{name}.parquet")
+        else:
+            write_parquet(df, folder / f"{name}.parquet")
+            rows[name] = len(df)
+    tables = {name: df for name, df in tables.items() if df is not None}
     write_run_gpkg(tables, folder / "crimes.gpkg")  # the same crimes for QGIS/ArcGIS users
     summary = run_summary(model, tables)
     write_text(folder / "scenario.json", json.dumps(model.config.to_dict(), indent=2))
@@ -85,7 +95,7 @@ def _write_run_files(model, folder: Path, wall_seconds: float | None) -> dict:
         "minutes": model.tick, "days": model.tick / 1440,
         "wall_seconds": wall_seconds, "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "hotspot_sim": __version__, "python": platform.python_version(),
-        "tables": {name: len(df) for name, df in tables.items()}, "summary": summary,
+        "tables": rows, "summary": summary,
     }
     write_text(folder / "run.json", json.dumps(manifest, indent=2, default=str))
     return manifest

@@ -1,96 +1,30 @@
 """A run's tables (attempts, GPS pings, calls, officer status) built from the model's logs.
 
 The kernels append offending attempts and GPS pings to fixed buffers
-(:class:`~hotspot_sim.sim.state.Logs`); :class:`LogBook` moves them out in
-chunks whenever a buffer fills and at each midnight, and the functions here
-turn the chunks into the tables a run folder holds.
+(:class:`~hotspot_sim.sim.state.Logs`); a :class:`~hotspot_sim.sim.logbook.LogBook`
+moves them out in chunks whenever a buffer fills and at each midnight, into memory or
+streamed to parquet, and the functions here turn the chunks into the tables a run
+folder holds: the same tables either way.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from . import kernels as K
-from .state import ATTEMPT_FIELDS, GPS_FIELDS, Logs, Officers
+from .logbook import concat_chunks
+from .state import GPS_FIELDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import PatrolModel
 
 CALL_COLUMNS = ["call_id", "grade", "time", "node", "officer", "dispatched", "arrived", "cleared",
                 "travel_m", "service_minutes", "interruptions"]
-
-
-class LogBook:
-    """Attempts and GPS pings moved out of the kernels' buffers, in chunks."""
-
-    def __init__(self):
-        self.attempts: list[dict] = []
-        self.gps: list[dict] = []
-        self._day_first_chunk = 0
-
-    def flush(self, logs: Logs) -> None:
-        """Move what the kernels logged out of ``logs`` and empty its buffers.
-
-        Parameters
-        ----------
-        logs : Logs
-            The kernels' log buffers.
-        """
-        n, g = int(logs.counts[0]), int(logs.counts[1])
-        if n:
-            self.attempts.append({f: getattr(logs, f)[:n].copy() for f in ATTEMPT_FIELDS})
-        if g:
-            self.gps.append({f: getattr(logs, f)[:g].copy() for f in GPS_FIELDS})
-        logs.counts[:] = 0
-
-    def attempt_columns(self, fields: tuple[str, ...] = ATTEMPT_FIELDS) -> dict:
-        """Every attempt so far: one array per field."""
-        return concat_chunks(self.attempts, fields)
-
-    def gps_columns(self) -> dict:
-        """Every GPS ping so far: one array per field."""
-        return concat_chunks(self.gps, GPS_FIELDS)
-
-    def attempts_since_last_day(self, fields: tuple[str, ...]) -> dict:
-        """Attempts flushed since the previous call (one call per midnight).
-
-        Parameters
-        ----------
-        fields : tuple of str
-            Which :data:`~hotspot_sim.sim.state.ATTEMPT_FIELDS` to return.
-
-        Returns
-        -------
-        dict
-            One array per field.
-        """
-        cols = concat_chunks(self.attempts[self._day_first_chunk:], fields)
-        self._day_first_chunk = len(self.attempts)
-        return cols
-
-
-def concat_chunks(chunks: list[dict], fields: tuple[str, ...]) -> dict:
-    """The chunks' arrays joined, one per field.
-
-    Parameters
-    ----------
-    chunks : list of dict
-        Arrays by field name.
-    fields : tuple of str
-        The fields to join.
-
-    Returns
-    -------
-    dict
-        One array per field (empty int64 arrays when there is no chunk).
-    """
-    if not chunks:
-        return {f: np.zeros(0, np.int64) for f in fields}
-    return {f: np.concatenate([c[f] for c in chunks]) for f in fields}
 
 
 def day_totals(cols: dict, type_harm: np.ndarray) -> dict:
@@ -116,31 +50,6 @@ def day_totals(cols: dict, type_harm: np.ndarray) -> dict:
             "displaced": int((out == K.DISPLACED).sum())}
 
 
-def status_rows(officers: Officers, day: int, date: dt.date) -> list[dict]:
-    """One row per officer: minutes in each status since the counters were last reset.
-
-    Parameters
-    ----------
-    officers : Officers
-        The officers' arrays.
-    day : int
-        Calendar day the minutes belong to.
-    date : datetime.date
-        Its date.
-
-    Returns
-    -------
-    list of dict
-        ``day, date, officer`` and one column per status.
-    """
-    rows = []
-    for k in range(officers.mode.shape[0]):
-        row = {"day": day, "date": date, "officer": k}
-        row.update({name: int(officers.status_min[k, s]) for s, name in enumerate(K.STATUS_NAMES)})
-        rows.append(row)
-    return rows
-
-
 def attempts_table(model: PatrolModel) -> pd.DataFrame:
     """Every offending attempt: committed, deterred or displaced.
 
@@ -155,7 +64,11 @@ def attempts_table(model: PatrolModel) -> pd.DataFrame:
         ``tick, time, node, x, y, crime_type, harm, offender, outcome, origin_node``.
     """
     model.flush_logs()
-    cols = model.logbook.attempt_columns()
+    return attempts_frame(model, model.logbook.attempt_columns())
+
+
+def attempts_frame(model: PatrolModel, cols: dict) -> pd.DataFrame:
+    """:func:`attempts_table` of some attempts' log columns (all of them, or a chunk)."""
     tick = cols["a_tick"]
     node = cols["a_node"].astype(np.int64)
     ctype = cols["a_type"].astype(np.int64)
@@ -172,6 +85,25 @@ def attempts_table(model: PatrolModel) -> pd.DataFrame:
         "origin_node": cols["a_origin"].astype(np.int64)})
 
 
+def outcome_counts(model: PatrolModel) -> dict[str, int]:
+    """Attempts by outcome (``committed, deterred, displaced``), reading only the outcomes.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        The model (its logs are flushed first).
+
+    Returns
+    -------
+    dict
+    """
+    model.flush_logs()
+    counts = np.zeros(len(K.OUTCOME_NAMES), np.int64)
+    for chunk in model.logbook.chunks("attempts", ("a_outcome",)):
+        counts += np.bincount(chunk["a_outcome"].astype(np.int64), minlength=len(counts))
+    return {name: int(n) for name, n in zip(K.OUTCOME_NAMES, counts)}
+
+
 def gps_table(model: PatrolModel) -> pd.DataFrame:
     """GPS pings: ``tick, time, officer, node, x, y, status``.
 
@@ -183,15 +115,69 @@ def gps_table(model: PatrolModel) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    ConfigError
+        If the model was built with ``keep_gps=False``.
     """
+    _check_gps_kept(model)
     model.flush_logs()
-    cols = model.logbook.gps_columns()
+    return gps_frame(model, model.logbook.gps_columns())
+
+
+def _check_gps_kept(model: PatrolModel) -> None:
+    if not model.logbook.keep_gps:
+        raise ConfigError("this model was built with keep_gps=False: it kept no GPS pings "
+                          "(build it with keep_gps=True for gps_table or a run folder)")
+
+
+def gps_frame(model: PatrolModel, cols: dict) -> pd.DataFrame:
+    """:func:`gps_table` of some GPS log columns (all of them, or a chunk)."""
     return pd.DataFrame({
         "tick": cols["g_tick"], "time": model.calendar.times(cols["g_tick"]),
         "officer": cols["g_officer"].astype(np.int16), "node": cols["g_node"].astype(np.int32),
         "x": cols["g_x"], "y": cols["g_y"],
         "status": pd.Categorical.from_codes(cols["g_status"].astype(np.int8),
                                             categories=list(K.STATUS_NAMES))})
+
+
+def write_gps_parquet(model: PatrolModel, path: Path) -> int:
+    """Write :func:`gps_table` as parquet one log chunk at a time (never the whole table).
+
+    Reads back the same as ``gps_table(model).to_parquet(path, index=False)``.
+
+    Parameters
+    ----------
+    model : PatrolModel
+        The model.
+    path : Path
+        The file.
+
+    Returns
+    -------
+    int
+        Pings written.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _check_gps_kept(model)
+    model.flush_logs()
+    writer, rows = None, 0
+    try:
+        for chunk in model.logbook.chunks("gps"):
+            table = pa.Table.from_pandas(gps_frame(model, chunk), preserve_index=False)
+            if writer is None:  # the schema of the first chunk: dtypes as the kernels log them
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:  # no ping at all: the empty table, as gps_table gives it
+        gps_frame(model, concat_chunks([], GPS_FIELDS)).to_parquet(path, index=False)
+    return rows
 
 
 def calls_table(model: PatrolModel) -> pd.DataFrame:
@@ -256,13 +242,27 @@ def status_table(model: PatrolModel) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        ``day, date, officer`` and one column per status, by day then officer.
     """
-    rows = list(model.status_rows)
+    log = model.status_log
+    days, minutes = list(log.days), list(log.minutes)
     oc = model.officers
     if oc.status_min.any():
-        day = model.day_index(model.tick)
-        rows += status_rows(oc, day, model.calendar.date_of_day(day))
-    return pd.DataFrame(rows, columns=["day", "date", "officer", *K.STATUS_NAMES])
+        days.append(model.day_index(model.tick))
+        minutes.append(oc.status_min)
+    columns = ["day", "date", "officer", *K.STATUS_NAMES]
+    if not days:
+        return pd.DataFrame([], columns=columns)
+    per_day = np.array([m.shape[0] for m in minutes])
+    day = np.repeat(np.array(days, np.int64), per_day)
+    dates = np.empty(len(days), dtype=object)
+    dates[:] = [model.calendar.date_of_day(d) for d in days]
+    table = np.concatenate(minutes).astype(np.int64)
+    return pd.DataFrame({"day": day, "date": np.repeat(dates, per_day),
+                         "officer": np.concatenate([np.arange(n, dtype=np.int64)
+                                                    for n in per_day]),
+                         **{name: table[:, s] for s, name in enumerate(K.STATUS_NAMES)}},
+                        columns=columns)
 
 
 class RunTables:
@@ -291,4 +291,4 @@ class RunTables:
 
     def daily_table(self) -> pd.DataFrame:
         """Daily totals: crimes, harm, deterred, displaced, calls."""
-        return pd.DataFrame(self.daily_rows)
+        return pd.DataFrame(self.daily_columns)
