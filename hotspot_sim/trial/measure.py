@@ -8,6 +8,7 @@ the one zoning ``track`` uses too, so simulated and real trials are measured ali
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import ConfigError
-from ..sim.tables import response_by_grade
+from ..sim.tables import outcome_counts, response_by_grade
 from ..track.zones import Zoning, zone_columns, zone_crimes
 from .experiment import Experiment, Task, policy_params, scenario_for
 
@@ -85,12 +86,15 @@ def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[st
             hotspots = _top_hotspots(study, exp.hotspots)
     except ConfigError as exc:
         raise ConfigError(f"{exp.source} [experiment] hotspots = {exp.hotspots}: {exc}") from None
-    t0 = time.perf_counter()
-    model = PatrolModel(scenario, study, policy=task.arm.policy,
-                        policy_params=params, build_space=False)
-    model.run_days(exp.days)
-    wall = time.perf_counter() - t0
-    summary, spotdays = measure_run(model, hotspots, exp.hotspot_radius_m, exp.rings_m)
+    # Attempts stream to a scratch folder (a long run's memory stays flat) and no GPS
+    # ping is kept: measuring needs crimes, not pings.
+    with tempfile.TemporaryDirectory(prefix="hotspot-sim-logs-") as log_dir:
+        t0 = time.perf_counter()
+        model = PatrolModel(scenario, study, policy=task.arm.policy, policy_params=params,
+                            build_space=False, log_dir=log_dir, keep_gps=False)
+        model.run_days(exp.days)
+        wall = time.perf_counter() - t0
+        summary, spotdays = measure_run(model, hotspots, exp.hotspot_radius_m, exp.rings_m)
     summary.update({"task_id": task.task_id, "arm": task.arm.name, "policy": task.arm.policy,
                     "grid_index": task.grid_index, "replication": task.replication,
                     "seed": task.seed, "days": exp.days, "wall_seconds": wall,
@@ -126,12 +130,11 @@ def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
         :func:`spot_days` of the run.
     """
     crimes = model.crimes_table()
-    attempts = model.attempts_table()
+    outcomes = outcome_counts(model)  # the outcome column only, not every attempt's row
     zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings_m, radius_m)
     harm = crimes["harm"].to_numpy(float)
     out = {"crimes": int(len(crimes)), "harm": float(harm.sum()),
-           "deterred": int((attempts["outcome"] == "deterred").sum()),
-           "displaced": int((attempts["outcome"] == "displaced").sum())}
+           "deterred": outcomes["deterred"], "displaced": outcomes["displaced"]}
     for z, name in enumerate(zone_columns(radius_m, rings_m)):
         out[f"crimes_{name}"] = int((zoning.zone == z).sum())
         out[f"harm_{name}"] = float(harm[zoning.zone == z].sum())
