@@ -356,17 +356,19 @@ def memory_breakdown(model) -> dict:
     return {
         "routing_rows": len(router),
         "routing_allocated_rows": router.hop.shape[0],
-        "routing_tables_mb": (router.hop.nbytes + router.dist.nbytes) / MB,
+        "routing_tables_mb": router.nbytes / MB,  # one-byte trees + a few distance rows
+        "routing_evictions": router.evictions,
         "network_static_mb": sum(v.nbytes for k, v in net.items() if k != "hop") / MB,
         "net_groups_mb": {g: sum(net[f].nbytes for f in fields) / MB
                           for g, fields in NET_GROUPS.items()},
         "street_network_mb": nbytes(vars(model.network)) / MB,
         "node_state_mb": nbytes(model.nodes) / MB,
         "log_buffers_mb": nbytes(model.logs) / MB,
-        "logbook_attempts_mb": sum(nbytes(c) for c in book.attempts) / MB,
-        "logbook_gps_mb": sum(nbytes(c) for c in book.gps) / MB,
+        "logs_streamed": book.streaming,
+        "logbook_attempts_mb": (book.kept_bytes()["attempts"] + book.kept_bytes()["today"]) / MB,
+        "logbook_gps_mb": book.kept_bytes()["gps"] / MB,
         "observed_crimes_mb": model.study.crimes.memory_usage(deep=True).sum() / MB,
-        "status_rows": len(model.status_rows),
+        "status_rows": len(model.status_log),
         "heavy_modules": [m for m in HEAVY_MODULES if m in sys.modules],
     }
 
@@ -412,14 +414,30 @@ def scale_case(args) -> None:
     else:
         study = load_study(scenario)
     mark("study", nodes=study.network.n_nodes, crimes=len(study.crimes))
-    model = PatrolModel(scenario, study, build_space=False)
-    mark("model built", routing_rows=len(model.router), build_seconds=dict(watch.seconds))
-    t = time.perf_counter()
-    model.run_days(args.days, progress=lambda tick: None)
-    mark("run", run_s=time.perf_counter() - t, **memory_breakdown(model))
-    crimes, gps = model.crimes_table(), model.gps_table()
+    with tempfile.TemporaryDirectory(prefix="bench-logs-") as tmp:
+        log_dir = Path(tmp) if args.logs == "stream" else None
+        model = PatrolModel(scenario, study, build_space=False, log_dir=log_dir)
+        mark("model built", routing_rows=len(model.router), build_seconds=dict(watch.seconds))
+        t = time.perf_counter()
+        model.run_days(args.days, progress=lambda tick: None)
+        mark("run", run_s=time.perf_counter() - t, **memory_breakdown(model))
+        output_tables(model, mark, Path(tmp))
+
+
+def output_tables(model, mark, tmp: Path) -> None:
+    """What writing a run folder holds: the crimes table, and the GPS pings, written chunk
+    by chunk when the logs were streamed (as ``write_run`` does), else as one table."""
+    from hotspot_sim.sim.tables import write_gps_parquet
+
+    crimes = model.crimes_table()
+    crimes_mb = crimes.memory_usage(deep=True).sum() / MB
+    if model.logbook.streaming:
+        pings = write_gps_parquet(model, tmp / "gps_table.parquet")
+        mark("tables", crimes=len(crimes), gps=pings, tables_mb=crimes_mb, gps_written=True)
+        return
+    gps = model.gps_table()
     mark("tables", crimes=len(crimes), gps=len(gps),
-         tables_mb=(crimes.memory_usage(deep=True).sum() + gps.memory_usage(deep=True).sum()) / MB)
+         tables_mb=crimes_mb + gps.memory_usage(deep=True).sum() / MB)
 
 
 def worker_case(args) -> None:
@@ -589,10 +607,13 @@ def scale_plan(a) -> list[tuple[str, list[str]]]:
     """(label, child arguments) of each scale case for the options ``a``."""
     quick = a.quick
     year = 7 if quick else 365
-    cases = [(f"default scenario, {year} days",
-              ["--scenario", a.scenario, "--days", str(year)]),
-             (f"130k-node grid, {1 if quick else 7} days",
-              ["--grid-nodes", "130000", "--days", str(1 if quick else 7)])]
+    logs = "streamed" if a.logs == "stream" else "in memory"
+    cases = [(f"default scenario, {year} days, logs {logs}",
+              ["--scenario", a.scenario, "--days", str(year), "--logs", a.logs])]
+    if a.only_year:
+        return cases
+    cases.append((f"130k-node grid, {1 if quick else 7} days",
+                  ["--grid-nodes", "130000", "--days", str(1 if quick else 7)]))
     if not a.skip_county:
         cases.append((f"{a.county_nodes // 1000}k-node grid, 200 officers, 5,000 offenders, "
                       f"{a.county_days:g} days",
@@ -624,16 +645,21 @@ def print_scale(label: str, res: dict) -> None:
                   f" MB); node state {c['node_state_mb']:,.0f} MB")
             print("      static arrays by use: " + ", ".join(
                 f"{k} {v:,.0f} MB" for k, v in c["net_groups_mb"].items()))
-            print(f"      logs: kernel buffers {c['log_buffers_mb']:,.0f} MB, kept attempts "
+            print(f"      logs ({'streamed to parquet' if c.get('logs_streamed') else 'in memory'}"
+                  f"): kernel buffers {c['log_buffers_mb']:,.0f} MB, kept attempts "
                   f"{c['logbook_attempts_mb']:,.0f} MB, kept GPS pings "
                   f"{c['logbook_gps_mb']:,.0f} MB; observed crimes table "
-                  f"{c['observed_crimes_mb']:,.0f} MB; {c['status_rows']:,} status dict rows")
+                  f"{c['observed_crimes_mb']:,.0f} MB; {c['status_rows']:,} status rows "
+                  "(arrays)")
         if c["phase"] == "model built":
             print("      of which " + ", ".join(f"{k} {v:.1f} s"
                                                 for k, v in c["build_seconds"].items()))
         if c["phase"] == "imports":
             print(f"      imported at start: {', '.join(c['heavy_modules'])}")
-        if c["phase"] == "tables":
+        if c["phase"] == "tables" and c.get("gps_written"):
+            print(f"      {c['crimes']:,} crimes as a DataFrame: {c['tables_mb']:,.0f} MB; "
+                  f"{c['gps']:,} GPS pings written to parquet chunk by chunk")
+        elif c["phase"] == "tables":
             print(f"      {c['crimes']:,} crimes, {c['gps']:,} GPS pings as DataFrames: "
                   f"{c['tables_mb']:,.0f} MB")
 
@@ -741,6 +767,12 @@ def parse_args(argv=None):
     ap.add_argument("--skip-county", action="store_true",
                     help="skip the >= 300k-node county-sized case")
     ap.add_argument("--skip-anchors", action="store_true", help="skip the anchors")
+    ap.add_argument("--logs", choices=["stream", "memory"], default="stream",
+                    help="the 1-year case's logs: streamed to parquet (PatrolModel(log_dir=...), "
+                         "as 'hotspot-sim run' does) or kept in memory (default %(default)s)")
+    ap.add_argument("--only-year", action="store_true",
+                    help="of the scale cases, run only the default scenario's year (no grids, "
+                         "no start-up cases)")
     ap.add_argument("--cli-runs", action="store_true",
                     help="also measure 'hotspot-sim validate --quick' and a 2-worker "
                          "'experiment policy_comparison --quick' (several minutes)")
@@ -778,8 +810,10 @@ def main(argv=None) -> None:
         say(f"scale case: {label}")
         scales.append((label, child_run("scale", extra, caps)))
         print_scale(label, scales[-1][1])
-    start = startup_cases(caps, worker_days=1.0, overhead_days=7.0 if a.quick else 90.0)
-    print_startup(start)
+    start = {} if a.only_year else startup_cases(caps, worker_days=1.0,
+                                                 overhead_days=7.0 if a.quick else 90.0)
+    if start:
+        print_startup(start)
     cli = cli_runs(caps) if a.cli_runs else {}
     final_table(anchors_, scales, start, cli)
 

@@ -62,9 +62,10 @@ def _borrow_overload(tup):
 
 
 # ------------------------------------------------------------------ prefetch
-# Why: the next-hop lookup ``net.hop[row, node]`` reads one int32 from a
-# (routing rows x n_nodes) table of tens of MB, so nearly every lookup missed
-# the caches; that one load was ~20% of the kernel time (perf).  When an agent
+# Why: the next-hop lookup ``net.hop[row, node]`` reads one entry of a
+# (routing trees x n_nodes) table of many MB, so nearly every lookup missed
+# the caches; that one load was ~20% of the kernel time (perf, when entries were
+# int32 edge indices; now one-byte slots, routing.Router).  When an agent
 # starts an edge we know the node it will need the next hop of, usually a tick
 # or so before it needs it, so we ask the CPU to fetch that entry now.  A
 # prefetch changes no value (and never faults); in the reference it does nothing.

@@ -307,7 +307,7 @@ def move_offender(net, ns, logs, P, of, i, t):
         if pos.nxt[i] < 0:
             if node == of.dest_node[i]:
                 return True
-            e = net.hop[of.dest_row[i], node]  # an edge index: no scan for its length
+            e = net.indptr[node] + net.hop[of.dest_row[i], node]  # slot in node's row
             prefetch(net.hop, of.dest_row[i], net.indices[e])  # needed on arriving there
             begin_edge(net, pos, i, e)
         budget = walk_edge(pos, i, budget)
@@ -526,7 +526,7 @@ def move_officer(net, ns, P, oc, k, t, day_start, walk):
             if not walk:
                 if node == oc.dest_node[k]:
                     return True
-                e = net.hop[oc.dest_row[k], node]  # an edge index: no scan for its length
+                e = net.indptr[node] + net.hop[oc.dest_row[k], node]  # slot in node's row
                 prefetch(net.hop, oc.dest_row[k], net.indices[e])  # needed on arriving there
             else:
                 lo, hi = net.indptr[node], net.indptr[node + 1]

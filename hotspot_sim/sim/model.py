@@ -96,7 +96,8 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self.tick = 0
         self.day = 0
         self.events = DailyEvents()
-        self.router = Router(self.network, capacity=256)
+        self.router = Router(self.network, capacity=256,
+                             memory_mb=config.routing.memory_mb)
         self.params = kernel_params(config)
         world = build_world(config, self.study, self.router)
         self.net, self.observed_intensity = world.net, world.observed_intensity
@@ -108,6 +109,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self._refresh_hop()  # homes and activity places added routing rows
         self.officers = new_officers(config.officers.count + config.officers.response_units,
                                      self._station, speed=self._officer_speeds())
+        self.router.pinned = self._routing_rows_in_use
         self.logs = new_logs(self.offenders.state.shape[0], self.officers.mode.shape[0],
                              self.params[K.P_OFF_SPEED]
                              / max(1.0, float(self.network.edge_length.min())))
@@ -227,6 +229,18 @@ class PatrolModel(tables.RunTables, mesa.Model):
             self.router.rows_for(nodes)
             self._refresh_hop()
         encode_orders(self.officers, officer.index, orders, self.router.rows, self.policy_name)
+
+    def _routing_rows_in_use(self) -> np.ndarray:
+        """Routing rows the kernels may follow without asking Python: never evicted.
+
+        Offenders choose their next trip among their home and activity places
+        inside the kernel; officers follow their destination and queued visits.
+        """
+        of, oc = self.offenders, self.officers
+        slots = np.arange(oc.q_kind.shape[1])
+        queued = (oc.q_kind == K.ORDER_VISIT) & (slots < oc.q_len[:, None])
+        return np.concatenate([of.home_row, of.aw_row.ravel(), of.dest_row, oc.dest_row,
+                               oc.q_row[queued]])
 
     def _refresh_hop(self) -> None:
         if self.net.hop is not self.router.hop:

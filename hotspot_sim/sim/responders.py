@@ -163,17 +163,15 @@ class Responders:
         numpy.ndarray
             Metres, one per officer.
         """
-        router, pos = self.model.router, self.model.officers.pos
+        pos = self.model.officers.pos
         k = np.asarray(officers, dtype=np.int64)
-        # Runs twice per call for service: look the row up in the router's dict
-        # directly (Router.row builds arrays) and index one row, not the table.
-        row = router.rows.get(int(dest))
-        if row is None:
-            row = router.row(dest)
+        # Runs twice per call for service (nearest, assign): the router keeps the
+        # last few distance rows, so the second asks no new Dijkstra.
+        dist = self.model.router.distance_row(dest)
         nxt = pos.nxt[k]
         on_edge = nxt >= 0
         ahead = np.where(on_edge, nxt, pos.node[k])
-        return router.dist[row][ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
+        return dist[ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
 
     def assign(self, k: int, call: Call) -> None:
         """Send officer ``k`` to ``call``: record dispatch time and distance, give the order.

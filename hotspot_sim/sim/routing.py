@@ -1,55 +1,139 @@
-"""Shortest-path routing tables for the kernels.
+"""Shortest-path routing for the kernels, in a fixed memory budget.
 
 Agents only ever travel to a limited set of destinations (activity places,
 homes, hot spots, call locations, the station).  For each destination we keep
-one shortest-path tree computed by scipy's Dijkstra: ``hop[row, v]`` is the
-CSR edge index of the next step from ``v`` toward the destination (the next
-node is ``indices[hop[row, v]]``, the edge length ``edge_length[hop[row, v]]``;
--1 at the destination itself) and ``dist[row, v]`` the distance in metres.
-An edge index rather than the next node because the kernels need both the node
-and the edge length: with the node alone they scanned v's CSR row for the
-length, two more cache misses per step.  Trees are computed in batches when a
-destination is first needed and cached, so nothing searches a path in the
-simulation loop.
+one shortest-path tree computed by scipy's Dijkstra, stored compactly:
+``hop[row, v]`` is the *slot* of the next step within ``v``'s CSR row, so the
+edge is ``e = indptr[v] + hop[row, v]``, the next node ``indices[e]`` and the
+edge length ``edge_length[e]`` (the kernels need both; with the next node alone
+they scanned v's row for the length, two more cache misses per step).  A slot
+fits in one byte while no node has more than 254 streets (``NO_STEP``, the
+dtype's largest value, marks the destination itself and unreachable nodes),
+so a tree costs one byte per node instead of an int32 edge index and a float32
+distance (eight).  Wider slots are used only for networks with busier nodes.
+
+The tree table is capped by a memory budget (``[routing] memory_mb``): when a
+new tree is needed and the table is full, the least recently requested tree
+that no agent needs now (see :attr:`Router.pinned`) gives up its row.  Trees
+are computed in small batches, so scipy's dense distance and predecessor
+output stays small too.
+
+Distances are not kept per tree: :meth:`Router.distance` computes one
+distance row on demand (scipy's Dijkstra from the destination, the same
+float32 values a full table held) and keeps the last few in a small
+least-recently-used cache; dispatch asks for the same call twice.
 """
 
 from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Callable
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from ..network import StreetNetwork
 
+log = logging.getLogger(__name__)
+
+MB = 2 ** 20
+TREE_BATCH_ROWS = 32          # trees per scipy call ...
+TREE_BATCH_BYTES = 32 * MB    # ... and at most this much of its dense output (8 + 4 bytes a node)
+DISTANCE_CACHE_ROWS = 8       # distance rows kept (a call is asked about twice: nearest, assign)
+
+
+def slot_dtype(max_degree: int) -> np.dtype:
+    """The narrowest unsigned dtype holding slots ``0..max_degree-1`` and a ``NO_STEP`` value.
+
+    Parameters
+    ----------
+    max_degree : int
+        Most streets leaving one node.
+
+    Returns
+    -------
+    numpy.dtype
+        uint8 up to 254 streets a node, then uint16, then uint32.
+    """
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if max_degree < np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    raise ValueError(f"a node with {max_degree} streets")
+
 
 class Router:
-    """Next-hop and distance tables toward a growing set of destination nodes.
+    """Next-hop trees toward a changing set of destination nodes, in a memory budget.
 
     Parameters
     ----------
     network : StreetNetwork
         The street network.
     capacity : int
-        Rows allocated at first (the tables grow by a quarter when full).
+        Rows allocated at first (the table grows by a quarter when full, up to the budget).
+    memory_mb : float or None
+        Most MB the tree table may hold; None: no limit.  Trees agents need now
+        are never evicted: if they alone need more, the table grows past the
+        budget and a warning says so once.
+
+    Attributes
+    ----------
+    hop : numpy.ndarray
+        (rows, n_nodes) slot of the next step in each tree; replaced when the table grows.
+    rows : dict
+        Row of each destination node whose tree is in the table.
+    pinned : callable or None
+        Returns the rows agents need now (their destinations and queued
+        orders); those trees are never evicted.  Set by the model.
+    evictions : int
+        Trees evicted so far.
     """
 
-    def __init__(self, network: StreetNetwork, capacity: int = 64):
+    def __init__(self, network: StreetNetwork, capacity: int = 64,
+                 memory_mb: float | None = None):
         self.network = network
         self._graph = network.csgraph()
         n = network.n_nodes
-        self.hop = np.full((capacity, n), -1, dtype=np.int32)
-        self.dist = np.full((capacity, n), np.inf, dtype=np.float32)
+        degree = np.diff(network.indptr)
+        self.max_degree = int(degree.max()) if n else 0
+        dtype = slot_dtype(self.max_degree)
+        self.no_step = int(np.iinfo(dtype).max)
+        self.memory_mb = memory_mb
+        self._row_limit = (None if memory_mb is None
+                           else max(1, int(memory_mb * MB // max(1, n * dtype.itemsize))))
+        capacity = max(1, capacity if self._row_limit is None else min(capacity, self._row_limit))
+        self.hop = np.full((capacity, n), self.no_step, dtype=dtype)
         self.rows: dict[int, int] = {}
+        self._node_of_row = np.full(capacity, -1, dtype=np.int64)
+        self._last_use = np.zeros(capacity, dtype=np.int64)
+        self._clock = 0
+        self.pinned: Callable[[], np.ndarray] | None = None
+        self.evictions = 0
+        self._warned = False
+        self._distances: OrderedDict[int, np.ndarray] = OrderedDict()
+        # every edge keyed u * n + w, sorted: one searchsorted finds the edge v -> pred[v]
+        keys = np.repeat(np.arange(n, dtype=np.int64), degree) * n + network.indices
+        self._by_key = np.argsort(keys, kind="stable")  # identity when CSR rows are sorted
+        self._sorted_keys = keys[self._by_key]
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: the tree table and the cached distance rows."""
+        return self.hop.nbytes + sum(d.nbytes for d in self._distances.values())
+
+    # ------------------------------------------------------------------ trees
+
     def rows_for(self, nodes) -> np.ndarray:
-        """Row of each node's tree, computing the missing trees in one batch.
+        """Row of each node's tree, computing the missing trees.
 
         Parameters
         ----------
         nodes : array-like of int
-            Destination nodes (repeats allowed).
+            Destination nodes (repeats allowed).  Their trees are all in the
+            table when this returns (none of them is evicted to make room).
 
         Returns
         -------
@@ -57,14 +141,121 @@ class Router:
             int32 row per node, in order.
         """
         nodes = np.asarray(nodes, dtype=np.int64).ravel()
-        missing = [int(v) for v in dict.fromkeys(nodes.tolist()) if v not in self.rows]
+        wanted = list(dict.fromkeys(nodes.tolist()))
+        missing = [v for v in wanted if v not in self.rows]
         if missing:
-            self._add(missing)
-        return np.array([self.rows[int(v)] for v in nodes], dtype=np.int32)
+            self._add(missing, keep=[self.rows[v] for v in wanted if v in self.rows])
+        self._clock += 1
+        rows = np.array([self.rows[int(v)] for v in nodes], dtype=np.int32)
+        self._last_use[rows] = self._clock
+        return rows
 
     def row(self, node: int) -> int:
         """Row of ``node``'s tree (computed if new)."""
         return int(self.rows_for([node])[0])
+
+    def path(self, source: int, dest: int) -> list[int]:
+        """The node sequence the kernels follow from ``source`` to ``dest``.
+
+        Parameters
+        ----------
+        source, dest : int
+            Start and end nodes.
+
+        Returns
+        -------
+        list of int
+            From ``source`` to ``dest``, both included.
+        """
+        r = self.row(dest)
+        net = self.network
+        out = [int(source)]
+        while out[-1] != dest:
+            v = out[-1]
+            out.append(int(net.indices[net.indptr[v] + self.hop[r, v]]))
+        return out
+
+    def _add(self, nodes: list[int], keep: list[int] = ()) -> None:
+        """Compute the trees of ``nodes`` into free or evicted rows (not the rows in ``keep``)."""
+        free = self._free_rows(len(nodes), keep)
+        n = self.network.n_nodes
+        batch = max(1, min(TREE_BATCH_ROWS, TREE_BATCH_BYTES // max(1, 12 * n)))
+        for i in range(0, len(nodes), batch):
+            chunk, rows = nodes[i:i + batch], free[i:i + batch]
+            self.hop[rows] = self._tree_slots(chunk)
+            self._node_of_row[rows] = chunk
+            self.rows.update(zip(chunk, rows.tolist()))
+
+    def _tree_slots(self, nodes: list[int]) -> np.ndarray:
+        """Slot of the next hop toward each of ``nodes`` from every node (one row each).
+
+        On an undirected graph the predecessor of v in the tree rooted at the
+        destination is the next hop from v toward it; its edge is the first
+        v -> pred[v] edge of v's CSR row, as the full edge-index table had it.
+        """
+        # [1]: the dense distances are dropped at once
+        pred = dijkstra(self._graph, directed=False, indices=nodes, return_predecessors=True)[1]
+        out = np.full(pred.shape, self.no_step, dtype=self.hop.dtype)
+        for tree, slots in zip(pred, out):  # row by row: small temporaries
+            v = np.flatnonzero(tree >= 0)
+            edge = self._by_key[np.searchsorted(self._sorted_keys,
+                                                v * self.network.n_nodes + tree[v])]
+            slots[v] = edge - self.network.indptr[v]
+        return out
+
+    # ------------------------------------------------------------------ memory budget
+
+    def _free_rows(self, count: int, keep: list[int]) -> np.ndarray:
+        """``count`` rows to write new trees into: unused rows, else evicted ones, else new."""
+        free = np.flatnonzero(self._node_of_row < 0)
+        if len(free) < count:
+            self._grow(within_budget=True, need=count - len(free))
+            free = np.flatnonzero(self._node_of_row < 0)
+        if len(free) < count:
+            free = np.concatenate([free, self._evict(count - len(free), keep)])
+        if len(free) < count:
+            self._warn_over_budget()
+            self._grow(within_budget=False, need=count - len(free))
+            free = np.flatnonzero(self._node_of_row < 0)
+        return free[:count]
+
+    def _grow(self, within_budget: bool, need: int) -> None:
+        # by a quarter (not doubling): each row is a whole tree
+        have = self.hop.shape[0]
+        cap = max(have + need, have + have // 4 + 16)
+        if within_budget and self._row_limit is not None:
+            cap = min(cap, self._row_limit)
+        if cap <= have:
+            return
+        extra = cap - have
+        self.hop = np.vstack([self.hop, np.full((extra, self.hop.shape[1]), self.no_step,
+                                                self.hop.dtype)])
+        self._node_of_row = np.concatenate([self._node_of_row, np.full(extra, -1, np.int64)])
+        self._last_use = np.concatenate([self._last_use, np.zeros(extra, np.int64)])
+
+    def _evict(self, count: int, keep: list[int]) -> np.ndarray:
+        """Free up to ``count`` rows: the least recently used trees no agent needs now."""
+        held = self._node_of_row >= 0
+        held[np.asarray(keep, dtype=np.int64)] = False
+        if self.pinned is not None:
+            held[np.asarray(self.pinned(), dtype=np.int64)] = False
+        candidates = np.flatnonzero(held)
+        victims = candidates[np.argsort(self._last_use[candidates], kind="stable")[:count]]
+        for r in victims.tolist():
+            del self.rows[int(self._node_of_row[r])]
+        self._node_of_row[victims] = -1
+        self.evictions += len(victims)
+        return victims
+
+    def _warn_over_budget(self) -> None:
+        if self._warned or self._row_limit is None:
+            return
+        self._warned = True
+        log.warning("routing: the trees agents need now take more than [routing] memory_mb = %g "
+                    "(%d trees of %d nodes); the table grows past the budget (raise the setting "
+                    "to silence this)", self.memory_mb, self._row_limit, self.network.n_nodes)
+
+    # ------------------------------------------------------------------ distances
 
     def distance(self, dest: int, sources) -> np.ndarray:
         """Network distance from each source node to ``dest``.
@@ -81,58 +272,29 @@ class Router:
         numpy.ndarray
             Metres (float32), one per source.
         """
-        return self.dist[self.row(dest), np.asarray(sources, dtype=np.int64)]
+        return self.distance_row(dest)[np.asarray(sources, dtype=np.int64)]
 
-    def path(self, source: int, dest: int) -> list[int]:
-        """The node sequence the kernels follow from ``source`` to ``dest``.
+    def distance_row(self, dest: int) -> np.ndarray:
+        """Metres (float32) from every node to ``dest``, from a small LRU cache.
 
         Parameters
         ----------
-        source, dest : int
-            Start and end nodes.
+        dest : int
+            Destination node.
 
         Returns
         -------
-        list of int
-            From ``source`` to ``dest``, both included.
+        numpy.ndarray
+            One float32 per node (inf where unreachable); do not modify it.
         """
-        r = self.row(dest)
-        out = [int(source)]
-        indices = self.network.indices
-        while out[-1] != dest:
-            out.append(int(indices[self.hop[r, out[-1]]]))
-        return out
-
-    def _add(self, nodes: list[int]) -> None:
-        need = len(self.rows) + len(nodes)
-        if need > self.hop.shape[0]:
-            # grow by a quarter (not doubling): each row is a full tree, 8 bytes a node
-            cap = max(need, self.hop.shape[0] + self.hop.shape[0] // 4 + 16)
-            self.hop = np.vstack([self.hop, np.full((cap - self.hop.shape[0], self.hop.shape[1]),
-                                                    -1, np.int32)])
-            self.dist = np.vstack([self.dist, np.full((cap - self.dist.shape[0],
-                                                       self.dist.shape[1]), np.inf, np.float32)])
-        dist, pred = dijkstra(self._graph, directed=False, indices=nodes, return_predecessors=True)
-        start = len(self.rows)
-        # On an undirected graph the predecessor of v in the tree rooted at the
-        # destination is the next hop from v toward it.
-        self.hop[start:start + len(nodes)] = self._edge_index(pred)
-        self.dist[start:start + len(nodes)] = dist
-        for i, v in enumerate(nodes):
-            self.rows[v] = start + i
-
-    def _edge_index(self, pred: np.ndarray) -> np.ndarray:
-        """CSR index of the edge v -> pred[r, v] for every row r and node v (-1 where no pred).
-
-        Each edge gets the key ``u * n + w``; one searchsorted over the sorted
-        keys finds every edge at once.
-        """
-        net = self.network
-        n = net.n_nodes
-        keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(net.indptr)) * n + net.indices
-        by_key = np.argsort(keys, kind="stable")  # identity when CSR rows are sorted
-        ok = pred >= 0
-        v = np.broadcast_to(np.arange(n, dtype=np.int64), pred.shape)
-        out = np.full(pred.shape, -1, dtype=np.int32)
-        out[ok] = by_key[np.searchsorted(keys[by_key], v[ok] * n + pred[ok])]
-        return out
+        dest = int(dest)
+        row = self._distances.get(dest)
+        if row is not None:
+            self._distances.move_to_end(dest)
+            return row
+        # float64 from scipy, stored as float32 as the full distance table was
+        row = dijkstra(self._graph, directed=False, indices=[dest])[0].astype(np.float32)
+        self._distances[dest] = row
+        while len(self._distances) > DISTANCE_CACHE_ROWS:
+            self._distances.popitem(last=False)
+        return row

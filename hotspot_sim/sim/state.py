@@ -51,7 +51,7 @@ class Net(NamedTuple):
     trip_cum: np.ndarray    # (10081,) cumulative trip hazard over a week
     koper: np.ndarray       # residual deterrence by whole minutes of stay (koper_curve)
     res_decay: np.ndarray   # decay of residual deterrence by whole minutes elapsed (decay_table)
-    hop: np.ndarray         # (rows, n_nodes) CSR edge index of the next step to a destination
+    hop: np.ndarray         # (trees, n_nodes) slot of the next step in the node's CSR row
 
 
 class NodeState(NamedTuple):

@@ -185,8 +185,9 @@ def place_offenders(config: Scenario, world: World, router: Router, rng: np.rand
         w = weight[chosen]
         aw_cum[i] = np.cumsum(w / w.sum())
     aw_cum[:, -1] = 1.0
-    home_rows = router.rows_for(homes)
-    aw_row = router.rows_for(aw_node.ravel()).reshape(aw_node.shape)
+    # one request: in a small routing budget a second could evict the first's trees
+    rows = router.rows_for(np.concatenate([homes, aw_node.ravel()]))
+    home_rows, aw_row = rows[:m], rows[m:].reshape(aw_node.shape)
     cum = trip_hazard(o.trips_per_day)
     start = cum[week_minute0 % K.MINUTES_PER_WEEK] + rng.exponential(size=m)
     weeks = np.floor(start / cum[-1])
