@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..io import write_csv
 from .args import add_scenario_arg, finite_float, positive_int
 
 
@@ -105,6 +104,8 @@ def cmd_target(args) -> int:
     lsoa_map = study.lsoa_harm_map()
     if lsoa_map is not None:
         files.update(tg.write_lsoa_harm(lsoa_map, args.out))
+    from ..io import write_csv  # pandas: only for the commands that write tables
+
     files["out_of_sample"] = Path(args.out) / "out_of_sample.csv"
     write_csv(oos, files["out_of_sample"])
     if args.json:

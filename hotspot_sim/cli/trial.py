@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ..checks import MAX_DAYS, parse_range
 from ..errors import HotspotSimError
-from ..io import write_csv
 from ..locations import shipped_names
 from .args import add_scenario_arg, finite_float, positive_int, range_arg, seed_arg
 
@@ -160,6 +159,8 @@ def cmd_power(args) -> int:
                       parse_range(args.days, "--days"), rates, args.effect, alpha=args.alpha,
                       n_sims=args.sims, analysis=args.analysis, seed=args.seed,
                       progress=progress)
+    from ..io import write_csv  # pandas: only for the commands that write tables
+
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(table, args.out / "power.csv")
     plot_power(table, args.out / "power.png", target=args.target)

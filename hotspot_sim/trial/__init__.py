@@ -32,16 +32,71 @@ Power curves are drawn by :func:`hotspot_sim.plots.plot_power`; command-line
 ranges such as ``"10:40:10"`` are read by :func:`hotspot_sim.checks.parse_range`.
 """
 
-from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
-from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
-from .measure import run_task
-from .power import POWER_STEP, power, simulate_trial, smallest_adequate
-from .report import build_report, change_table, mean_ci
-from .results import load_results
-from .runner import run_experiment
-from .runs import make_tasks, move_aside, runs_to_do, study_fingerprint
-from .spot_days import TrialResult
-from .stats import conditional_poisson, permutation_test, rate_ratio_glm
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
+
+# Where each public name lives.  Imported on first use (module ``__getattr__``, PEP 562),
+# so a sweep worker unpickling :func:`run_task` does not import statsmodels, scipy.stats
+# and the report code it never calls.
+_EXPORTS = {
+    "economics": ["DEFAULT_COST_PER_OFFICER_HOUR", "cost_benefit"],
+    "experiment": ["Arm", "Experiment", "Task", "load_experiment", "scenario_for"],
+    "measure": ["run_task"],
+    "power": ["POWER_STEP", "power", "simulate_trial", "smallest_adequate"],
+    "report": ["build_report", "change_table", "mean_ci"],
+    "results": ["load_results"],
+    "runner": ["run_experiment"],
+    "runs": ["make_tasks", "move_aside", "runs_to_do", "study_fingerprint"],
+    "spot_days": ["TrialResult"],
+    "stats": ["conditional_poisson", "permutation_test", "rate_ratio_glm"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+if TYPE_CHECKING:
+    from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
+    from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
+    from .measure import run_task
+    from .power import POWER_STEP, power, simulate_trial, smallest_adequate
+    from .report import build_report, change_table, mean_ci
+    from .results import load_results
+    from .runner import run_experiment
+    from .runs import make_tasks, move_aside, runs_to_do, study_fingerprint
+    from .spot_days import TrialResult
+    from .stats import conditional_poisson, permutation_test, rate_ratio_glm
+
+
+def __getattr__(name: str):
+    """Import a public name's module the first time the name is asked for."""
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULE_OF])
+
+
+class _Package(types.ModuleType):
+    """Keeps ``trial.power`` the function when the ``power`` submodule is imported.
+
+    Importing a submodule sets it as an attribute of its package; the function
+    :func:`power` has the name of its module, and before imports were lazy the package
+    always held the function.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _MODULE_OF and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "DEFAULT_COST_PER_OFFICER_HOUR",

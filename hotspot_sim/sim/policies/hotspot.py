@@ -9,12 +9,16 @@ delivered.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ...errors import ConfigError
 from ..kernels import AT_HOTSPOT, AVAILABLE, TRAVELLING
 from .base import DAY_START, Hold, Policy, Visit, Walk
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class HotspotPolicy(Policy):
@@ -95,6 +99,8 @@ class HotspotPolicy(Policy):
         pandas.DataFrame
             ``day, hotspot_id, node, planned_minutes, treated, date``.
         """
+        import pandas as pd  # here: listing the policies (``run --help``) needs no pandas
+
         df = pd.DataFrame(self.plan_rows, columns=["day", "hotspot_id", "node",
                                                    "planned_minutes", "treated"])
         df = df.groupby(["day", "hotspot_id", "node"], as_index=False).agg(
@@ -227,6 +233,8 @@ class CrossoverDaily(HotspotPolicy):
 
     def assignment_table(self) -> pd.DataFrame:
         """Each hot spot's daily assignment: ``day, hotspot_id, node, treated``."""
+        import pandas as pd
+
         return pd.DataFrame(self.assignments, columns=["day", "hotspot_id", "node", "treated"])
 
     def outputs(self) -> dict:
