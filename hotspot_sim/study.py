@@ -8,8 +8,10 @@ per node and per LSOA.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,8 @@ import pandas as pd
 
 from . import data
 from .data import DropReport
-from .network import StreetNetwork, load_network
+from .io import atomic_file
+from .network import StreetNetwork, cache_dir, load_network
 from .projection import to_bng
 from .locations import data_source, find_data_file, resolve_data_path
 from .settings import Scenario
@@ -174,8 +177,15 @@ def study_area_bng(scenario: Scenario, network: StreetNetwork) -> tuple[float, f
     return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 
-def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Study:
-    """Load network and crime for a scenario (network from cache when possible).
+def load_study(scenario: Scenario, network: StreetNetwork | None = None,
+               cache: bool = True) -> Study:
+    """Load network and crime for a scenario (both from the cache when possible).
+
+    Cleaning a county's police.uk months held ~150 MB of parsed text for a 4 MB
+    table, in every run and every sweep worker, so the cleaned table is kept as
+    parquet in the cache (:func:`~hotspot_sim.network.cache_dir`), keyed by the
+    contents of the data files, the cleaning settings and the cleaning code.  A
+    hit repeats the warnings the cleaning gave (rows dropped and why).
 
     Parameters
     ----------
@@ -183,6 +193,8 @@ def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Stud
         Which network, months, force, study area and harm weights.
     network : StreetNetwork, optional
         An already prepared network (default: :func:`~hotspot_sim.network.load_network`).
+    cache : bool
+        Read and write the cleaned table in the cache.
 
     Returns
     -------
@@ -198,18 +210,37 @@ def load_study(scenario: Scenario, network: StreetNetwork | None = None) -> Stud
     network = network or load_network(scenario.network)
     c = scenario.crime
     months = data.month_range(c.first_month, c.last_month)
-    raw = data.read_police_uk(resolve_data_path(c.police_uk_dir), months, c.force)
     harm_path = resolve_data_path(c.harm_table) if c.harm_table else None
     harm = data.load_harm_weights(harm_path, asb_weight=c.asb_weight)
     bbox = study_area_bng(scenario, network)
+    path = prepared_path(scenario, network, bbox) if cache and network.key else None
+    prepared = read_prepared(path) if path else None
+    if prepared is None:
+        with held_records() as records:
+            crimes, report = _clean_and_snap(scenario, network, months, harm, bbox)
+        notes = [(r.name, r.getMessage()) for r in records if r.levelno >= logging.WARNING]
+        if path:
+            write_prepared(path, crimes, report, notes)
+    else:
+        crimes, report, notes = prepared
+    for name, message in notes:  # the same warnings, cleaned now or read from the cache
+        logging.getLogger(name).warning("%s", message)
+    log.info("%s", report)
+    return Study(scenario=scenario, network=network, crimes=crimes,
+                 drops=report, harm_table=harm, months=months)
+
+
+def _clean_and_snap(scenario: Scenario, network: StreetNetwork, months: list[str],
+                    harm: pd.DataFrame, bbox) -> tuple[pd.DataFrame, DropReport]:
+    """Read, clean and snap the scenario's police.uk months (no cache)."""
+    c = scenario.crime
+    raw = data.read_police_uk(resolve_data_path(c.police_uk_dir), months, c.force)
     crimes, report = data.clean_crimes(raw, bbox, harm)
     crimes = data.snap_to_nodes(crimes, network.x, network.y, c.max_snap_distance_m, report)
     area = f"study area {c.study_area}" if c.study_area else "the street network's extent"
     data.require_crimes(crimes, report, f"{area} (BNG {tuple(round(v) for v in bbox)}), months "
                         f"{months[0]} to {months[-1]}, force {c.force!r} ({scenario.source})")
-    log.info("%s", report)
-    return Study(scenario=scenario, network=network, crimes=crimes.reset_index(drop=True),
-                 drops=report, harm_table=harm, months=months)
+    return crimes.reset_index(drop=True), report
 
 
 def summarise(study: Study, top: int = 10) -> dict:
@@ -347,3 +378,74 @@ def synthetic_study(scenario: Scenario, network: StreetNetwork, crime_nodes,
     report = DropReport(total_in=len(crimes))
     return Study(scenario=scenario, network=network, crimes=crimes, drops=report,
                  harm_table=harm, months=["2021-01"])
+
+
+# --------------------------------------------------------------------------- the cleaned-table cache
+
+STUDY_CACHE_VERSION = "1"  # bump when the cached files' layout changes
+
+
+def prepared_path(scenario: Scenario, network: StreetNetwork, bbox) -> Path:
+    """Where the scenario's cleaned crime table is cached (``study-<key>.parquet``).
+
+    The key hashes the data files' contents (:func:`data_fingerprint`), the network,
+    the study-area box, every ``[crime]`` setting and the source of the cleaning code,
+    so an edited file, setting or cleaning step never reuses an old table.
+    """
+    code = "".join(p.read_text() for p in sorted((Path(__file__).parent / "data").glob("*.py")))
+    key = hashlib.sha256("|".join([
+        STUDY_CACHE_VERSION, data_fingerprint(scenario), str(network.key), repr(bbox),
+        repr(sorted(vars(scenario.crime).items())), code]).encode()).hexdigest()[:16]
+    return cache_dir() / f"study-{key}.parquet"
+
+
+def read_prepared(path: Path):
+    """The cached table, drop report and warnings at ``path``, or None (missing or unreadable)."""
+    notes_path = path.with_suffix(".json")
+    try:
+        crimes = pd.read_parquet(path)
+        meta = json.loads(notes_path.read_text())
+        report = DropReport(total_in=meta["report"]["total_in"],
+                            unknown_types=meta["report"]["unknown_crime_types"],
+                            **meta["report"]["dropped"])
+        return crimes, report, [tuple(n) for n in meta["warnings"]]
+    except (OSError, ValueError, KeyError, TypeError):  # not cached yet, or damaged: clean again
+        return None
+
+
+def write_prepared(path: Path, crimes: pd.DataFrame, report: DropReport,
+                   notes: list[tuple[str, str]]) -> None:
+    """Cache a cleaned table (parquet) with its drop report and warnings (JSON), atomically."""
+    try:
+        with atomic_file(path.with_suffix(".json")) as fh:
+            fh.write(json.dumps({"report": report.as_dict(), "warnings": notes}).encode())
+        with atomic_file(path) as fh:
+            crimes.to_parquet(fh, index=False)
+    except OSError as exc:  # a read-only cache only costs the next run the cleaning
+        log.info("could not cache the cleaned crime table at %s: %s", path, exc)
+
+
+@contextlib.contextmanager
+def held_records():
+    """Hold back the package's log records inside the block; pass on all but warnings after.
+
+    The caller logs the warnings itself, so a cleaning and a cache hit warn alike.
+    """
+    records: list[logging.LogRecord] = []
+
+    class Holder(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    package = logging.getLogger(__package__)
+    handler, propagate = Holder(), package.propagate
+    package.addHandler(handler)
+    package.propagate = False
+    try:
+        yield records
+    finally:
+        package.removeHandler(handler)
+        package.propagate = propagate
+        for record in records:
+            if record.levelno < logging.WARNING:
+                logging.getLogger(record.name).handle(record)

@@ -115,3 +115,35 @@ def test_lsoa_harm_map_covers_the_boundaries(wh_study):
     assert len(known) > 0 and lsoa_map["lsoa_code"].is_unique
     assert lsoa_map["crimes"].sum() == known["crimes"].sum()  # polygons without crime hold 0
     assert np.all(np.diff(lsoa_map["harm_index"].to_numpy()) <= 0)
+
+
+def test_cleaned_table_is_cached_and_equal_to_a_fresh_cleaning(wh_scenario, wh_network, caplog,
+                                                               tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SIM_CACHE", str(tmp_path))
+    with caplog.at_level("WARNING"):
+        fresh = study.load_study(wh_scenario, wh_network)
+    cleaned_warnings = [r.getMessage() for r in caplog.records]
+    assert cleaned_warnings and all("dropped" in m for m in cleaned_warnings)
+    assert len(list(tmp_path.glob("study-*.parquet"))) == 1
+    caplog.clear()
+    # A hit must not clean again: make cleaning impossible and load once more.
+    monkeypatch.setattr(data, "read_police_uk", lambda *a, **k: pytest.fail("cleaned again"))
+    with caplog.at_level("WARNING"):
+        cached = study.load_study(wh_scenario, wh_network)
+    pd.testing.assert_frame_equal(cached.crimes, fresh.crimes)
+    assert cached.drops.as_dict() == fresh.drops.as_dict()
+    assert [r.getMessage() for r in caplog.records] == cleaned_warnings  # still reported
+
+
+def test_cached_table_is_not_reused_for_other_settings_or_damaged(wh_scenario, wh_network,
+                                                                  tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SIM_CACHE", str(tmp_path))
+    base = study.load_study(wh_scenario, wh_network)
+    closer = wh_scenario.replace({"crime.max_snap_distance_m": 20.0})
+    near = study.load_study(closer, wh_network)
+    assert near.drops.beyond_snap_distance > base.drops.beyond_snap_distance
+    assert len(list(tmp_path.glob("study-*.parquet"))) == 2
+    for f in tmp_path.glob("study-*.parquet"):
+        f.write_bytes(b"not parquet")
+    again = study.load_study(wh_scenario, wh_network)  # damaged: cleaned again, not an error
+    pd.testing.assert_frame_equal(again.crimes, base.crimes)
