@@ -77,12 +77,16 @@ class PatrolModel(tables.RunTables, mesa.Model):
         owns the folder (see :class:`~hotspot_sim.sim.logbook.LogBook`).
     keep_gps : bool
         Keep the GPS pings (False: none are kept, ``gps_table`` is an error).
+    router : Router, optional
+        Routing trees on the study's network to reuse (a sweep worker keeps one per
+        network, so each run does not compute the same trees again); routes, and so
+        results, are the same as with a new router.  Default: a new one.
     """
 
     def __init__(self, config: Scenario, study: Study | None = None, policy: str | None = None,
                  policy_params: dict | None = None, reference: bool = False,
                  build_space: bool = True, log_dir: Path | str | None = None,
-                 keep_gps: bool = True):
+                 keep_gps: bool = True, router: Router | None = None):
         super().__init__(rng=config.scenario.seed)
         self.step = self._step_one_minute  # one minute per step, through run_for
         self.config = config
@@ -96,8 +100,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self.tick = 0
         self.day = 0
         self.events = DailyEvents()
-        self.router = Router(self.network, capacity=256,
-                             memory_mb=config.routing.memory_mb)
+        self.router = self._router(router)
         self.params = kernel_params(config)
         world = build_world(config, self.study, self.router)
         self.net, self.observed_intensity = world.net, world.observed_intensity
@@ -146,6 +149,16 @@ class PatrolModel(tables.RunTables, mesa.Model):
         return self.calendar.day_start_tick(tick)
 
     # ------------------------------------------------------------------ building
+
+    def _router(self, reuse: Router | None) -> Router:
+        """``reuse`` (checked to be on this network, pins of its last model dropped), or a new one."""
+        if reuse is None:
+            return Router(self.network, capacity=256, memory_mb=self.config.routing.memory_mb)
+        if reuse.network is not self.network:
+            raise ValueError("PatrolModel(router=...): the router is on another network "
+                             "than the study's")
+        reuse.pinned = None  # the model that set it has finished; this one sets its own
+        return reuse
 
     def _build_space(self) -> Network:
         net = self.network
