@@ -71,7 +71,9 @@ class LogStream:
         self.folder.mkdir(parents=True, exist_ok=True)
         suffix = f".{len(self.files)}" if self.files else ""
         path = self.folder / f"{self.name}{suffix}.parquet"
-        self._writer = pq.ParquetWriter(path, schema)
+        # no dictionary encoding: on float coordinates it costs 2.5x the write time
+        # (measured: a year's pings 2.7 s -> 1.1 s) for a file ~2% smaller
+        self._writer = pq.ParquetWriter(path, schema, use_dictionary=False)
         # closes the file (writes its footer) even if the run is interrupted
         self._close_writer = weakref.finalize(self, self._writer.close)
         self.files.append(path)
