@@ -7,6 +7,7 @@ the one zoning ``track`` uses too, so simulated and real trials are measured ali
 
 from __future__ import annotations
 
+import gc
 import json
 import tempfile
 import time
@@ -22,8 +23,20 @@ from ..track.zones import Zoning, zone_columns, zone_crimes
 from .experiment import Experiment, Task, policy_params, scenario_for
 
 if TYPE_CHECKING:
+    from ..network import StreetNetwork
     from ..sim.model import PatrolModel
+    from ..sim.routing import Router
     from ..study import Study
+
+KEPT_ROUTER_MB = 64.0
+"""Most MB of routing trees a worker keeps from one run to the next.
+
+Every run of a scenario needs the trees of the same attractors and station (about
+three quarters of a default run's set-up time); each seed adds its offenders' homes.
+Past this size the next run starts a new router, so a long sweep's worker does not
+grow towards ``[routing] memory_mb``."""
+
+_kept_router: list = []  # [(network, memory_mb, Router)]: this process's router, at most one
 
 
 @lru_cache(maxsize=4)
@@ -39,6 +52,30 @@ def _cached_study(scenario_key: str) -> Study:
 def _measured_hotspots(scenario_key: str, k: int) -> pd.DataFrame:
     """The places every arm is measured at: the top-k harm hot spots of the observed data."""
     return _top_hotspots(_cached_study(scenario_key), k)
+
+
+def _router_for(network: StreetNetwork, memory_mb: float | None) -> Router:
+    """The router this process kept for ``network``, or a new one (kept for the next run).
+
+    Reusing it changes no result (:class:`~hotspot_sim.sim.model.PatrolModel` ``router``);
+    it saves computing the same trees in every run of a sweep.
+    """
+    from ..sim.routing import Router
+
+    if _kept_router:
+        net, mb, router = _kept_router[0]
+        if net is network and mb == memory_mb and router.nbytes <= KEPT_ROUTER_MB * 2 ** 20:
+            return router
+    router = Router(network, capacity=256, memory_mb=memory_mb)
+    _kept_router[:] = [(network, memory_mb, router)]
+    return router
+
+
+def clear_worker_caches() -> None:
+    """Forget the studies, measured hot spots and router this process kept (tests, memory)."""
+    _cached_study.cache_clear()
+    _measured_hotspots.cache_clear()
+    _kept_router.clear()
 
 
 def _top_hotspots(study: Study, k: int) -> pd.DataFrame:
@@ -91,10 +128,15 @@ def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[st
     with tempfile.TemporaryDirectory(prefix="hotspot-sim-logs-") as log_dir:
         t0 = time.perf_counter()
         model = PatrolModel(scenario, study, policy=task.arm.policy, policy_params=params,
-                            build_space=False, log_dir=log_dir, keep_gps=False)
+                            build_space=False, log_dir=log_dir, keep_gps=False,
+                            router=_router_for(study.network, scenario.routing.memory_mb))
         model.run_days(exp.days)
         wall = time.perf_counter() - t0
         summary, spotdays = measure_run(model, hotspots, exp.hotspot_radius_m, exp.rings_m)
+        del model
+    # Mesa's model and agents refer to each other: only the cycle collector frees them.
+    # Now, before the next run builds its own, rather than whenever it next runs.
+    gc.collect()
     summary.update({"task_id": task.task_id, "arm": task.arm.name, "policy": task.arm.policy,
                     "grid_index": task.grid_index, "replication": task.replication,
                     "seed": task.seed, "days": exp.days, "wall_seconds": wall,

@@ -1,0 +1,65 @@
+"""What a sweep worker keeps between runs gives the same results as building afresh.
+
+A worker keeps the loaded study and the routing trees of its network between tasks
+(:func:`hotspot_sim.trial.measure.run_task`); a run must not depend on which runs the
+worker did before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from hotspot_sim.sim.model import PatrolModel
+from hotspot_sim.sim.routing import Router
+from hotspot_sim.trial import load_experiment, make_tasks
+from hotspot_sim.trial import measure
+
+from .conftest import ROOT
+
+TABLES = ("attempts_table", "crimes_table", "gps_table", "calls_table", "status_table",
+          "daily_table")
+
+
+def run(scenario, study, seed: int, days: float, **kwargs) -> PatrolModel:
+    model = PatrolModel(scenario.replace({"scenario.seed": seed}), study, build_space=False,
+                        **kwargs)
+    model.run_days(days)
+    return model
+
+
+def test_a_reused_router_gives_the_tables_of_a_new_one(wh_scenario, wh_study):
+    scenario = wh_scenario.replace({"policy.name": "hotspot_koper", "offenders.count": 120})
+    fresh = run(scenario, wh_study, seed=3, days=0.5)
+    router = Router(wh_study.network, capacity=8, memory_mb=scenario.routing.memory_mb)
+    run(scenario, wh_study, seed=99, days=0.5, router=router)  # leaves its own trees behind
+    before = len(router)
+    reused = run(scenario, wh_study, seed=3, days=0.5, router=router)
+    assert reused.router is router and len(router) >= before > 0
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(fresh, name)(), getattr(reused, name)(),
+                                      obj=name)
+    assert len(fresh.crimes_table()) > 0
+
+
+def test_a_router_on_another_network_is_refused(wh_scenario, wh_study):
+    from hotspot_sim.network import synthetic_grid
+
+    with pytest.raises(ValueError, match="another network"):
+        PatrolModel(wh_scenario, wh_study, build_space=False,
+                    router=Router(synthetic_grid(5, 5)))
+
+
+def test_a_task_in_a_warm_worker_equals_one_in_a_new_worker(tmp_path, real_data):
+    exp = load_experiment(ROOT / "experiments" / "policy_comparison.toml")
+    exp = replace(exp, days=0.25, replications=1, arms=exp.arms[:2])
+    first, second = make_tasks(exp)[:2]
+    measure.clear_worker_caches()
+    cold = measure.run_task(exp, second)
+    measure.run_task(exp, first)  # the worker is now warm: study, hot spots, trees
+    warm = measure.run_task(exp, second)
+    keep = [c for c in cold["summary"].columns if c != "wall_seconds"]
+    pd.testing.assert_frame_equal(cold["summary"][keep], warm["summary"][keep])
+    pd.testing.assert_frame_equal(cold["spotdays"], warm["spotdays"])
