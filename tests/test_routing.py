@@ -66,8 +66,9 @@ def test_routes_and_distances_equal_scipys_full_trees(network, request):
         assert r.path(source, dest) == scipy_path(network, source, dest)
     dests = np.unique(pairs[:, 1])
     truth = dijkstra(network.csgraph(), directed=False, indices=dests).astype(np.float32)
-    for dest, row in zip(dests.tolist(), truth):
-        assert np.array_equal(r.distance_row(dest), row)
+    every = np.arange(network.n_nodes)
+    for dest, row in zip(dests.tolist(), truth):  # bit for bit: dispatch compares them
+        assert np.array_equal(r.distance(dest, every), row)
     assert r.evictions > 0 and r.hop.shape[0] <= 4
 
 
@@ -119,16 +120,14 @@ def test_pinned_trees_past_the_budget_grow_the_table_with_one_warning(caplog):
     assert len(warnings) == 1 and "[routing] memory_mb" in warnings[0]
 
 
-def test_distance_rows_are_a_small_lru_cache():
-    from hotspot_sim.sim import routing
+def test_distance_to_an_unreachable_destination_is_infinite():
+    from hotspot_sim.network import StreetNetwork
 
-    r = Router(GRID)
-    first = r.distance_row(0)
-    assert r.distance_row(0) is first  # asked again (dispatch asks twice a call): not recomputed
-    for dest in range(1, routing.DISTANCE_CACHE_ROWS + 1):
-        r.distance_row(dest)
-    assert r.distance_row(0) is not first  # dropped, computed again
-    assert r.nbytes == r.hop.nbytes + routing.DISTANCE_CACHE_ROWS * GRID.n_nodes * 4
+    two_streets = StreetNetwork(x=np.zeros(4), y=np.arange(4.0), indptr=np.array([0, 1, 2, 3, 4]),
+                                indices=np.array([1, 0, 3, 2]), edge_length=np.ones(4),
+                                osmid=np.arange(4))
+    r = Router(two_streets)
+    assert r.distance(0, [0, 1, 2]).tolist() == [0.0, 1.0, np.inf]
 
 
 def run_tables(scenario, study, memory_mb: float):

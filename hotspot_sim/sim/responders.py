@@ -165,13 +165,11 @@ class Responders:
         """
         pos = self.model.officers.pos
         k = np.asarray(officers, dtype=np.int64)
-        # Runs twice per call for service (nearest, assign): the router keeps the
-        # last few distance rows, so the second asks no new Dijkstra.
-        dist = self.model.router.distance_row(dest)
         nxt = pos.nxt[k]
         on_edge = nxt >= 0
         ahead = np.where(on_edge, nxt, pos.node[k])
-        return dist[ahead] + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
+        along = self.model.router.distance(dest, ahead)  # along the route the kernel follows
+        return along + np.where(on_edge, pos.elen[k] - pos.prog[k], 0.0)
 
     def assign(self, k: int, call: Call) -> None:
         """Send officer ``k`` to ``call``: record dispatch time and distance, give the order.

@@ -18,18 +18,19 @@ that no agent needs now (see :attr:`Router.pinned`) gives up its row.  Trees
 are computed in small batches, so scipy's dense distance and predecessor
 output stays small too.
 
-Distances are not kept per tree: :meth:`Router.distance` computes one
-distance row on demand (scipy's Dijkstra from the destination, the same
-float32 values a full table held) and keeps the last few in a small
-least-recently-used cache; dispatch asks for the same call twice.
+Distances are not kept at all: :meth:`Router.distance` walks each source's
+path along the destination's tree and adds the edge lengths from the
+destination outward in float64, exactly as scipy's Dijkstra built its distance
+(``dist[v] = dist[next] + length``), so the float32 values equal those the
+full distance table held and dispatch chooses the same officers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Callable
 
+import numba
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 MB = 2 ** 20
 TREE_BATCH_ROWS = 32          # trees per scipy call ...
 TREE_BATCH_BYTES = 32 * MB    # ... and at most this much of its dense output (8 + 4 bytes a node)
-DISTANCE_CACHE_ROWS = 8       # distance rows kept (a call is asked about twice: nearest, assign)
 
 
 def slot_dtype(max_degree: int) -> np.dtype:
@@ -110,7 +110,6 @@ class Router:
         self.pinned: Callable[[], np.ndarray] | None = None
         self.evictions = 0
         self._warned = False
-        self._distances: OrderedDict[int, np.ndarray] = OrderedDict()
         # every edge keyed u * n + w, sorted: one searchsorted finds the edge v -> pred[v]
         keys = np.repeat(np.arange(n, dtype=np.int64), degree) * n + network.indices
         self._by_key = np.argsort(keys, kind="stable")  # identity when CSR rows are sorted
@@ -121,8 +120,8 @@ class Router:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held: the tree table and the cached distance rows."""
-        return self.hop.nbytes + sum(d.nbytes for d in self._distances.values())
+        """Bytes held by the tree table."""
+        return self.hop.nbytes
 
     # ------------------------------------------------------------------ trees
 
@@ -258,7 +257,10 @@ class Router:
     # ------------------------------------------------------------------ distances
 
     def distance(self, dest: int, sources) -> np.ndarray:
-        """Network distance from each source node to ``dest``.
+        """Network distance from each source node to ``dest`` along the routes agents take.
+
+        The destination's tree is computed if it is not in the table (an agent
+        is usually sent there next).
 
         Parameters
         ----------
@@ -270,31 +272,37 @@ class Router:
         Returns
         -------
         numpy.ndarray
-            Metres (float32), one per source.
+            Metres (float32), one per source; inf where ``dest`` cannot be reached.
         """
-        return self.distance_row(dest)[np.asarray(sources, dtype=np.int64)]
+        net = self.network
+        row = self.row(dest)
+        sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        metres = _tree_distances(net.indptr, net.indices, net.edge_length, self.hop[row],
+                                 self.no_step, int(dest), sources)
+        return metres.astype(np.float32)
 
-    def distance_row(self, dest: int) -> np.ndarray:
-        """Metres (float32) from every node to ``dest``, from a small LRU cache.
 
-        Parameters
-        ----------
-        dest : int
-            Destination node.
+@numba.njit(cache=True)
+def _tree_distances(indptr, indices, edge_length, slots, no_step, dest, sources):
+    """Length of each source's path along one tree, summed from the destination outward.
 
-        Returns
-        -------
-        numpy.ndarray
-            One float32 per node (inf where unreachable); do not modify it.
-        """
-        dest = int(dest)
-        row = self._distances.get(dest)
-        if row is not None:
-            self._distances.move_to_end(dest)
-            return row
-        # float64 from scipy, stored as float32 as the full distance table was
-        row = dijkstra(self._graph, directed=False, indices=[dest])[0].astype(np.float32)
-        self._distances[dest] = row
-        while len(self._distances) > DISTANCE_CACHE_ROWS:
-            self._distances.popitem(last=False)
-        return row
+    That is the order scipy's Dijkstra adds lengths in, so the float64 sums are
+    bit for bit its distances.
+    """
+    out = np.empty(sources.shape[0], np.float64)
+    path = np.empty(16, np.int64)
+    for i in range(sources.shape[0]):
+        v, m = sources[i], 0
+        while slots[v] != no_step:
+            if m == path.shape[0]:
+                grown = np.empty(2 * m, np.int64)
+                grown[:m] = path
+                path = grown
+            path[m] = indptr[v] + slots[v]
+            v = indices[path[m]]
+            m += 1
+        total = 0.0
+        for j in range(m - 1, -1, -1):
+            total += edge_length[path[j]]
+        out[i] = total if v == dest else np.inf
+    return out
