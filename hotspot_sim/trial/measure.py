@@ -133,10 +133,6 @@ def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[st
         model.run_days(exp.days)
         wall = time.perf_counter() - t0
         summary, spotdays = measure_run(model, hotspots, exp.hotspot_radius_m, exp.rings_m)
-        del model
-    # Mesa's model and agents refer to each other: only the cycle collector frees them.
-    # Now, before the next run builds its own, rather than whenever it next runs.
-    gc.collect()
     summary.update({"task_id": task.task_id, "arm": task.arm.name, "policy": task.arm.policy,
                     "grid_index": task.grid_index, "replication": task.replication,
                     "seed": task.seed, "days": exp.days, "wall_seconds": wall,
@@ -145,6 +141,30 @@ def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[st
     spotdays.insert(0, "task_id", task.task_id)
     spotdays.insert(1, "run_key", task.key)
     return {"summary": pd.DataFrame([summary]), "spotdays": spotdays}
+
+
+_settled = False  # this worker froze what it keeps for the whole sweep (run_task_in_worker)
+
+
+def run_task_in_worker(exp: Experiment, task: Task,
+                       study: Study | None = None) -> dict[str, pd.DataFrame]:
+    """:func:`run_task` in a sweep's worker process, freeing the finished model at once.
+
+    Mesa's model and its agents refer to each other, so only the cycle collector frees
+    them: collected now, before the next run builds its own, a worker holds one model at
+    a time.  After the worker's first run, what it keeps for the whole sweep (imports, the
+    study, the router) is frozen out of the collector's way (:func:`gc.freeze`), so each
+    collection scans only the last run's objects (milliseconds, not ~0.2 s).
+
+    Parameters and returns are those of :func:`run_task`.
+    """
+    global _settled
+    result = run_task(exp, task, study)
+    gc.collect()
+    if not _settled:
+        gc.freeze()
+        _settled = True
+    return result
 
 
 def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 from ..io import write_parquet
 from .experiment import Experiment, Task
-from .measure import run_task
+from .measure import run_task, run_task_in_worker
 from .runs import collect, make_tasks, runs_to_do, write_manifest
 
 if TYPE_CHECKING:
@@ -127,7 +127,8 @@ def _execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | 
 
             with ProcessPoolExecutor(max_workers=workers,
                                      mp_context=mp.get_context("spawn")) as pool:
-                futures = {pool.submit(call_capturing_warnings, run_task, exp, t, study): t
+                futures = {pool.submit(call_capturing_warnings, run_task_in_worker, exp, t,
+                                       study): t
                            for t in tasks}
                 for f in as_completed(futures):
                     result, messages = f.result()
@@ -185,7 +186,7 @@ def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, wor
     try:
         from ..progress import call_capturing_warnings
 
-        futures = [client.submit(call_capturing_warnings, run_task, exp, t, study,
+        futures = [client.submit(call_capturing_warnings, run_task_in_worker, exp, t, study,
                                  key=f"hotspot-sim-{exp.name}-{t.task_id}", pure=False)
                    for t in tasks]
         ids = {f.key: t.task_id for f, t in zip(futures, tasks)}
