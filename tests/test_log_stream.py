@@ -148,3 +148,17 @@ def test_a_model_that_keeps_no_gps_says_so(wh_scenario, wh_study, tmp_path):
         model.gps_table()
     model.close_logs()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attempts.parquet"]
+
+
+def test_dose_visits_one_officer_at_a_time_equal_visits_of_the_whole_table(tmp_path):
+    from hotspot_sim.cli.run import dose_visits
+    from hotspot_sim.track import visits
+
+    from .test_policies import targeted_model
+
+    model = targeted_model("hotspot_koper", {"k": 3})
+    model.run_days(2)
+    hotspots = model.policy.outputs()["hotspots"]
+    expected = visits(model.gps_table(), hotspots, 100.0)
+    assert len(expected) and expected["officer"].nunique() > 1
+    pd.testing.assert_frame_equal(dose_visits(model, hotspots, 100.0), expected)
