@@ -110,6 +110,10 @@ class Router:
         self.pinned: Callable[[], np.ndarray] | None = None
         self.evictions = 0
         self._warned = False
+        # scratch of distance(): metres to the destination of the current call, by node
+        self._memo = np.zeros(n, dtype=np.float64)
+        self._seen = np.zeros(n, dtype=np.int64)
+        self._stamp = 0
         # every edge keyed u * n + w, sorted: one searchsorted finds the edge v -> pred[v]
         keys = np.repeat(np.arange(n, dtype=np.int64), degree) * n + network.indices
         self._by_key = np.argsort(keys, kind="stable")  # identity when CSR rows are sorted
@@ -120,8 +124,8 @@ class Router:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the tree table."""
-        return self.hop.nbytes
+        """Bytes held: the tree table and the scratch of :meth:`distance`."""
+        return self.hop.nbytes + self._memo.nbytes + self._seen.nbytes
 
     # ------------------------------------------------------------------ trees
 
@@ -277,32 +281,44 @@ class Router:
         net = self.network
         row = self.row(dest)
         sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        self._stamp += 1
         metres = _tree_distances(net.indptr, net.indices, net.edge_length, self.hop[row],
-                                 self.no_step, int(dest), sources)
+                                 self.no_step, int(dest), sources, self._memo, self._seen,
+                                 self._stamp)
         return metres.astype(np.float32)
 
 
 @numba.njit(cache=True)
-def _tree_distances(indptr, indices, edge_length, slots, no_step, dest, sources):
+def _tree_distances(indptr, indices, edge_length, slots, no_step, dest, sources, memo, seen,
+                    stamp):
     """Length of each source's path along one tree, summed from the destination outward.
 
     That is the order scipy's Dijkstra adds lengths in, so the float64 sums are
-    bit for bit its distances.
+    bit for bit its distances.  Each node's sum is remembered (``memo`` where
+    ``seen == stamp``), so paths that meet stop walking where they meet.
     """
     out = np.empty(sources.shape[0], np.float64)
-    path = np.empty(16, np.int64)
+    edges = np.empty(64, np.int64)
     for i in range(sources.shape[0]):
         v, m = sources[i], 0
-        while slots[v] != no_step:
-            if m == path.shape[0]:
+        while slots[v] != no_step and seen[v] != stamp:
+            if m == edges.shape[0]:
                 grown = np.empty(2 * m, np.int64)
-                grown[:m] = path
-                path = grown
-            path[m] = indptr[v] + slots[v]
-            v = indices[path[m]]
+                grown[:m] = edges
+                edges = grown
+            edges[m] = indptr[v] + slots[v]
+            v = indices[edges[m]]
             m += 1
-        total = 0.0
+        if seen[v] == stamp:
+            total = memo[v]
+        else:
+            total = 0.0 if v == dest else np.inf
         for j in range(m - 1, -1, -1):
-            total += edge_length[path[j]]
-        out[i] = total if v == dest else np.inf
+            e = edges[j]
+            total += edge_length[e]
+            # the edge leaves the node one step further out: find it from the next edge
+            u = sources[i] if j == 0 else indices[edges[j - 1]]
+            memo[u] = total
+            seen[u] = stamp
+        out[i] = total
     return out
