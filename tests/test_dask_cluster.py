@@ -131,3 +131,37 @@ def compare_results(local: Path, cluster: Path) -> None:
     pd.testing.assert_frame_equal(runs_local[keep], runs_cluster[keep])
     pd.testing.assert_frame_equal(pd.read_parquet(local / "spotdays.parquet"),
                                   pd.read_parquet(cluster / "spotdays.parquet"))
+
+
+class FakeClient:
+    """Stands for a Dask client whose one worker has other code, data or no hotspot-sim."""
+
+    def __init__(self, change: dict | None = None, error: Exception | None = None):
+        self.change, self.error = change or {}, error
+
+    def run(self, function, *args):
+        if self.error:
+            raise self.error
+        return {"tcp://10.0.0.7:40000": {**function(*args), **self.change}}
+
+
+@pytest.mark.parametrize("client, match", [
+    (FakeClient(), None),
+    (FakeClient({"code_version": "0.0.1+src.000000000000"}), r"10\.0\.0\.7.*code_version"),
+    (FakeClient({"data": ["0123456789abcdef"]}), r"data.*HOTSPOT_SIM_DATA"),
+    (FakeClient(error=ModuleNotFoundError("No module named 'hotspot_sim'")),
+     "cannot run hotspot-sim.*hotspot_sim"),
+])
+def test_workers_with_other_code_or_data_are_refused(tmp_path, real_data, client, match):
+    from hotspot_sim.errors import ConfigError
+    from hotspot_sim.trial import make_tasks
+    from hotspot_sim.trial.runner import check_workers
+
+    toml = tmp_path / "cluster.toml"
+    toml.write_text(SMALL.format(scenario=ROOT / "scenarios" / "welwyn_hatfield.toml"))
+    exp = load_experiment(toml)
+    if match is None:
+        check_workers(client, exp, make_tasks(exp), None)
+        return
+    with pytest.raises(ConfigError, match=match):
+        check_workers(client, exp, make_tasks(exp), None)

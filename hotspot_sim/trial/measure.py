@@ -54,6 +54,23 @@ def _measured_hotspots(scenario_key: str, k: int) -> pd.DataFrame:
     return _top_hotspots(_cached_study(scenario_key), k)
 
 
+def data_key(scenario) -> str:
+    """The parts of a scenario that say which data it runs on (network, crime), as JSON.
+
+    Workers load and keep one study per key (:func:`run_task`).
+    """
+    config = scenario.to_dict()
+    return json.dumps({"network": config["network"], "crime": config["crime"]}, sort_keys=True)
+
+
+def data_fingerprint_of(key: str) -> str:
+    """:func:`hotspot_sim.study.data_fingerprint` of the data a :func:`data_key` names."""
+    from ..settings import scenario_from_dict
+    from ..study import data_fingerprint
+
+    return data_fingerprint(scenario_from_dict(json.loads(key)))
+
+
 def _router_for(network: StreetNetwork, memory_mb: float | None) -> Router:
     """The router this process kept for ``network``, or a new one (kept for the next run).
 
@@ -115,10 +132,9 @@ def run_task(exp: Experiment, task: Task, study: Study | None = None) -> dict[st
     params = policy_params(task.arm, task.grid_point)
     try:  # before simulating: too many hot spots for the data fails at once
         if study is None:
-            data_key = json.dumps({"network": scenario.to_dict()["network"],
-                                   "crime": scenario.to_dict()["crime"]}, sort_keys=True)
-            study = _cached_study(data_key)
-            hotspots = _measured_hotspots(data_key, exp.hotspots)
+            key = data_key(scenario)
+            study = _cached_study(key)
+            hotspots = _measured_hotspots(key, exp.hotspots)
         else:
             hotspots = _top_hotspots(study, exp.hotspots)
     except ConfigError as exc:

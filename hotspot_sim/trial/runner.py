@@ -186,15 +186,100 @@ def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, wor
     try:
         from ..progress import call_capturing_warnings
 
+        check_workers(client, exp, tasks, study)
         futures = [client.submit(call_capturing_warnings, run_task_in_worker, exp, t, study,
                                  key=f"hotspot-sim-{exp.name}-{t.task_id}", pure=False)
                    for t in tasks]
         ids = {f.key: t.task_id for f, t in zip(futures, tasks)}
         for f in as_completed(futures):
-            yield ids[f.key], f.result()
+            yield ids[f.key], _dask_result(f, ids[f.key])
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
+
+
+def _dask_result(future, task_id: str):
+    """A finished Dask future's result; a run that killed its workers ends as a ConfigError.
+
+    Dask runs a dead worker's tasks again on the others; only a run that took down
+    ``distributed.scheduler.allowed-failures`` workers (3 by default) fails for good.
+    """
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as exc:
+        raise ConfigError(
+            f"run {task_id}: Dask workers died running it ({exc}); most often a worker ran "
+            "out of memory (give workers more, or start fewer per machine with "
+            "--nworkers). Finished runs are kept: run the same command again to "
+            "resume.") from None
+
+
+def worker_identity(data_keys: list[str]) -> dict:
+    """What must be the same on every worker: code, libraries and the data files.
+
+    Runs on a Dask worker (:func:`check_workers`).
+
+    Parameters
+    ----------
+    data_keys : list of str
+        The experiment's data (:func:`.measure.data_key`), fingerprinted as the worker's
+        ``$HOTSPOT_SIM_DATA`` finds the files (:func:`hotspot_sim.study.data_fingerprint`).
+
+    Returns
+    -------
+    dict
+        ``code_version``, ``libraries`` and ``data`` (one fingerprint per key, in order).
+    """
+    from .measure import data_fingerprint_of
+    from .runs import code_version, library_versions
+
+    return {"code_version": code_version(), "libraries": library_versions(),
+            "data": [data_fingerprint_of(k) for k in data_keys]}
+
+
+def check_workers(client, exp: Experiment, tasks: list[Task], study: Study | None) -> None:
+    """Refuse to run on Dask workers whose code, libraries or data differ from this machine's.
+
+    Every run key is computed here; a worker with another hotspot-sim, another numpy or
+    other data files would store results under a key that does not describe them.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+        Connected to the cluster.
+    exp : Experiment
+        The experiment.
+    tasks : list of Task
+        The runs to do.
+    study : Study, optional
+        A prepared study, shipped with each task: no data files to compare then.
+
+    Raises
+    ------
+    ConfigError
+        A worker cannot import hotspot-sim, or differs; the message names it and what.
+    """
+    from .experiment import scenario_for
+    from .measure import data_key
+
+    keys = [] if study is not None else sorted(
+        {data_key(scenario_for(exp, t.arm, t.grid_point)) for t in tasks})
+    here = worker_identity(keys)
+    try:
+        there = client.run(worker_identity, keys)
+    except Exception as exc:  # raised on a worker: e.g. hotspot_sim not installed there
+        raise ConfigError(f"a Dask worker cannot run hotspot-sim ({type(exc).__name__}: "
+                          f"{exc}); install the same hotspot-sim on every worker") from None
+    problems = [f"{address}: {what} {theirs[what]} (here {here[what]})"
+                for address, theirs in sorted(there.items())
+                for what in ("code_version", "libraries", "data") if theirs[what] != here[what]]
+    if problems:
+        raise ConfigError(
+            "Dask workers differ from this machine, so their runs would not match their run "
+            "keys: " + "; ".join(problems) + ". Install the same hotspot-sim version (and "
+            "libraries) on every worker, and point $HOTSPOT_SIM_DATA at the same data files.")
