@@ -204,8 +204,8 @@ def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, wor
 def _dask_result(future, task_id: str):
     """A finished Dask future's result; a run that killed its workers ends as a ConfigError.
 
-    Dask runs a dead worker's tasks again on the others; only a run that took down
-    ``distributed.scheduler.allowed-failures`` workers (3 by default) fails for good.
+    Dask runs a dead worker's tasks again on the others; only a run whose workers died
+    more than ``distributed.scheduler.allowed-failures`` times (3 by default) fails for good.
     """
     from distributed import KilledWorker
 
