@@ -150,8 +150,8 @@ def test_a_model_that_keeps_no_gps_says_so(wh_scenario, wh_study, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attempts.parquet"]
 
 
-def test_dose_visits_one_officer_at_a_time_equal_visits_of_the_whole_table(tmp_path):
-    from hotspot_sim.cli.run import dose_visits
+def test_gps_visits_one_officer_at_a_time_equal_visits_of_the_whole_table(tmp_path):
+    from hotspot_sim.sim.tables import gps_visits
     from hotspot_sim.track import visits
 
     from .test_policies import targeted_model
@@ -161,4 +161,4 @@ def test_dose_visits_one_officer_at_a_time_equal_visits_of_the_whole_table(tmp_p
     hotspots = model.policy.outputs()["hotspots"]
     expected = visits(model.gps_table(), hotspots, 100.0)
     assert len(expected) and expected["officer"].nunique() > 1
-    pd.testing.assert_frame_equal(dose_visits(model, hotspots, 100.0), expected)
+    pd.testing.assert_frame_equal(gps_visits(model, hotspots, 100.0), expected)

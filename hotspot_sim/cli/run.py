@@ -123,66 +123,18 @@ def format_next_steps(out: Path) -> str:
 
 def format_dose_headline(model, days: float) -> str:
     """The patrol dose delivered, read from the run's GPS log as ``track`` reads it."""
+    from ..sim.tables import gps_visits
     from ..track import DEFAULT_RADIUS_M
 
     hotspots = model.policy.outputs().get("hotspots")
     if hotspots is None or not len(hotspots):
         return f"  dose: policy {model.policy_name!r} patrols no hot spots (no dose to measure)"
-    v = dose_visits(model, hotspots, DEFAULT_RADIUS_M)
+    v = gps_visits(model, hotspots, DEFAULT_RADIUS_M)
     per_spot_day = v["minutes"].sum() / (len(hotspots) * max(days, 1e-9))
     return (f"  dose delivered (GPS, within {DEFAULT_RADIUS_M:g} m): {len(v):,} visits to "
             f"{v['hotspot_id'].nunique()} of {len(hotspots)} hot spots, "
             f"{v['minutes'].sum():,.0f} officer minutes, {per_spot_day:.0f} min per hot spot a "
             f"day; {int((v['minutes'] >= 10).sum()):,} visits of 10 min or more (Koper 1995)")
-
-
-def dose_visits(model, hotspots, radius_m: float):
-    """``track.visits(model.gps_table(), hotspots, radius_m)``, found one officer at a time.
-
-    The same visits (a visit never spans officers), in the same order, without a year of
-    pings as one table: on the default scenario that table and its sorting peaked at
-    ~2.2 GB.  Each officer's pings stand for its median gap; an officer with no gap gets
-    the median gap over all officers, as :func:`hotspot_sim.track.presence.ping_minutes`
-    gives it.
-
-    Parameters
-    ----------
-    model : PatrolModel
-        A model that has run (with its GPS pings kept).
-    hotspots : pandas.DataFrame
-        ``hotspot_id, x, y``.
-    radius_m : float
-        Hot spot radius.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :func:`hotspot_sim.track.visits`.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from ..sim.tables import gps_tables_by_officer
-    from ..track import visits
-
-    found, gaps, gapless = [], [], []
-    for _, pings in gps_tables_by_officer(model):
-        gap = np.diff(np.sort(pings["tick"].to_numpy()))
-        gap = gap[gap > 0]
-        if len(gap):
-            gaps.append(gap)
-            found.append(visits(pings, hotspots, radius_m))
-        else:
-            gapless.append(pings)
-    overall = float(np.median(np.concatenate(gaps))) if gaps else 1.0
-    found += [visits(pings, hotspots, radius_m, interval_min=overall) for pings in gapless]
-    found = [v for v in found if len(v)] or found[:1]
-    if not found:  # no ping at all
-        return visits(model.gps_table(), hotspots, radius_m)
-    v = pd.concat(found, ignore_index=True)
-    v = v.sort_values(["start_time", "officer"], kind="stable").reset_index(drop=True)
-    v["visit"] = np.arange(len(v))
-    return v
 
 
 def progress_bar(total: int, desc: str, unit: str = "it", quiet: bool = False):

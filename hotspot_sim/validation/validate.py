@@ -441,6 +441,7 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
     """
     from .. import track
     from ..sim.model import PatrolModel
+    from ..sim.tables import gps_visits
     from ..settings import load_scenario
     from ..study import load_study
 
@@ -456,7 +457,7 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
                             build_space=False)
         model.run_days(days)
         hotspots = model.policy.hotspots
-        visits = track.visits(model.gps_table(), hotspots, 100.0)
+        visits = gps_visits(model, hotspots, 100.0)  # one officer at a time: less memory
         spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
                                       end_time=pd.Timestamp(model.datetime_at(model.tick))))
     if progress:
