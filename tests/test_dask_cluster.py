@@ -23,30 +23,14 @@ from hotspot_sim.cli import main
 from hotspot_sim.trial import load_experiment, run_experiment
 
 from .conftest import ROOT
+from .test_experiment import TINY
 
 pytest.importorskip("distributed", reason="the Dask cluster test needs 'distributed' "
                                           "(pip install 'dask[distributed]')")
 
-SMALL = """
-[experiment]
-name = "cluster"
-scenario = "{scenario}"
-days = 0.1
-replications = 1
-seed = 5
-control = "none"
-hotspots = 5
-
-[[arms]]
-name = "none"
-policy = "none"
-
-[[arms]]
-name = "koper"
-policy = "hotspot_koper"
-params = {{ k = 5 }}
-set = {{ "offenders.count" = 100 }}
-"""
+# the runner tests' tiny experiment: two runs of one day (a few crimes in each)
+SMALL = TINY.replace('name = "tiny"', 'name = "cluster"').replace("days = 0.25", "days = 1") \
+    .replace("replications = 2", "replications = 1")
 
 START_TIMEOUT_S = 30.0
 

@@ -19,16 +19,18 @@ never the reverse):
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-# Where each public name lives.  Imported on first use (module ``__getattr__``, PEP 562),
-# so ``import hotspot_sim.sim.policies`` (e.g. for ``run --help``) does not pull in Mesa
+from .._lazy import lazy_names
+
+# Where each public name lives: imported on first use (see hotspot_sim._lazy), so
+# ``import hotspot_sim.sim.policies`` (e.g. for ``run --help``) does not pull in Mesa
 # and the model.
 _EXPORTS = {"PatrolModel": "model", "Officer": "agents", "Offender": "agents",
             "Dispatch": "dispatch", "Router": "routing", "Policy": "policies",
             "Visit": "policies", "Walk": "policies", "Hold": "policies",
             "REGISTRY": "policies", "get_policy": "policies", "register": "policies"}
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS)
 
 __all__ = ["PatrolModel", "Officer", "Offender", "Dispatch", "Router", "Policy", "Visit",
            "Walk", "Hold", "REGISTRY", "get_policy", "register"]
@@ -39,16 +41,3 @@ if TYPE_CHECKING:
     from .model import PatrolModel
     from .policies import REGISTRY, Hold, Policy, Visit, Walk, get_policy, register
     from .routing import Router
-
-
-def __getattr__(name: str):
-    """Import a public name's module the first time the name is asked for."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])

@@ -34,13 +34,14 @@ ranges such as ``"10:40:10"`` are read by :func:`hotspot_sim.checks.parse_range`
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING
 
-# Where each public name lives.  Imported on first use (module ``__getattr__``, PEP 562),
-# so a sweep worker unpickling :func:`run_task` does not import statsmodels, scipy.stats
+from .._lazy import lazy_names
+
+# Where each public name lives: imported on first use (see hotspot_sim._lazy), so a sweep
+# worker unpickling :func:`run_task` does not import statsmodels, scipy.stats
 # and the report code it never calls.
 _EXPORTS = {
     "economics": ["DEFAULT_COST_PER_OFFICER_HOUR", "cost_benefit"],
@@ -68,18 +69,7 @@ if TYPE_CHECKING:
     from .spot_days import TrialResult
     from .stats import conditional_poisson, permutation_test, rate_ratio_glm
 
-
-def __getattr__(name: str):
-    """Import a public name's module the first time the name is asked for."""
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULE_OF])
+__getattr__, __dir__ = lazy_names(__name__, _MODULE_OF)
 
 
 class _Package(types.ModuleType):
