@@ -245,7 +245,8 @@ def write_gps_parquet(model: PatrolModel, path: Path) -> int:
     writer, rows = None, 0
     try:
         for chunk in model.logbook.chunks("gps"):
-            table = pa.Table.from_pandas(gps_frame(model, chunk), preserve_index=False)
+            table = pa.Table.from_pandas(gps_frame(model, chunk), preserve_index=False,
+                                         nthreads=1)  # a day's chunk: threads cost more
             if writer is None:  # the schema of the first chunk: dtypes as the kernels log them
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table.cast(writer.schema))
