@@ -63,3 +63,35 @@ def test_a_task_in_a_warm_worker_equals_one_in_a_new_worker(tmp_path, real_data)
     keep = [c for c in cold["summary"].columns if c != "wall_seconds"]
     pd.testing.assert_frame_equal(cold["summary"][keep], warm["summary"][keep])
     pd.testing.assert_frame_equal(cold["spotdays"], warm["spotdays"])
+
+
+def test_seed_groups_keep_each_seed_together_and_every_task_once(tmp_path, real_data):
+    from hotspot_sim.trial.runner import seed_groups
+
+    from .test_experiment import tiny
+
+    exp = replace(load_experiment(tiny(tmp_path)), replications=6)
+    tasks = make_tasks(exp)  # 2 arms x 6 replications: 6 seeds
+    groups = seed_groups(tasks, workers=2)
+    assert [len(g) for g in groups] == [2] * 6
+    assert all(len({t.seed for t in g}) == 1 for g in groups)
+    assert sorted(t.task_id for g in groups for t in g) == sorted(t.task_id for t in tasks)
+    few = seed_groups(tasks, workers=4)  # 6 groups for 4 workers: one task each, for balance
+    assert [len(g) for g in few] == [1] * 12
+    assert [t.seed for g in few for t in g] == [t.seed for g in groups for t in g]
+
+
+def test_grouped_runs_in_a_pool_equal_runs_in_this_process(tmp_path, real_data, monkeypatch):
+    from hotspot_sim.trial import runner, run_experiment
+
+    from .test_experiment import tiny
+
+    exp = load_experiment(tiny(tmp_path))
+    monkeypatch.setattr(runner, "GROUPS_PER_WORKER", 1)  # 2 seeds, 2 workers: grouped
+    assert [len(g) for g in runner.seed_groups(make_tasks(exp), 2)] == [2, 2]
+    pooled = run_experiment(exp, tmp_path / "pool", workers=2, progress=False)
+    here = run_experiment(exp, tmp_path / "here", workers=1, progress=False)
+    for name in ("runs.parquet", "spotdays.parquet"):
+        a, b = pd.read_parquet(pooled / name), pd.read_parquet(here / name)
+        keep = [c for c in a.columns if c != "wall_seconds"]
+        pd.testing.assert_frame_equal(a[keep], b[keep], obj=name)

@@ -183,6 +183,25 @@ def run_task_in_worker(exp: Experiment, task: Task,
     return result
 
 
+def run_group_in_worker(exp: Experiment, tasks: list[Task],
+                        study: Study | None = None) -> list[tuple[str, tuple[dict, list[str]]]]:
+    """:func:`run_task_in_worker` for each task in turn, each result with its warnings.
+
+    The runner sends runs sharing a seed together (:func:`.runner.seed_groups`): their
+    offenders live at the same homes, whose routing trees the worker then computes once.
+
+    Returns
+    -------
+    list
+        ``(task_id, (result, warnings))`` per task, in order
+        (:func:`hotspot_sim.progress.call_capturing_warnings`).
+    """
+    from ..progress import call_capturing_warnings
+
+    return [(t.task_id, call_capturing_warnings(run_task_in_worker, exp, t, study))
+            for t in tasks]
+
+
 def measure_run(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float,
                 rings_m: Sequence[float]) -> tuple[dict, pd.DataFrame]:
     """Crimes and harm in hot spots, in catchment rings and elsewhere; officer hours.

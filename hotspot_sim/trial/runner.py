@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 from ..io import write_parquet
 from .experiment import Experiment, Task
-from .measure import run_task, run_task_in_worker
+from .measure import run_group_in_worker, run_task
 from .runs import collect, make_tasks, runs_to_do, write_manifest
 
 if TYPE_CHECKING:
@@ -103,9 +103,11 @@ def _execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | 
     """
     if not tasks:
         return
+    groups = seed_groups(tasks, workers)
     if not (scheduler or backend == "dask" or (workers > 1 if processes is None else processes)):
-        for t in tasks:
-            yield t.task_id, run_task(exp, t, study)
+        for group in groups:  # a seed's runs one after another: its homes' trees once
+            for t in group:
+                yield t.task_id, run_task(exp, t, study)
         return
     # Workers each load the study and log the same warnings: gather them and print each once.
     from ..sim.kernel_builds import announce_compile
@@ -115,7 +117,7 @@ def _execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | 
     tally = WarningTally()
     try:
         if scheduler or backend == "dask":
-            for task_id, (result, messages) in _execute_dask(exp, tasks, scheduler, workers,
+            for task_id, (result, messages) in _execute_dask(exp, groups, scheduler, workers,
                                                               study):
                 tally.add(messages)
                 yield task_id, result
@@ -123,19 +125,50 @@ def _execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | 
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
-            from ..progress import call_capturing_warnings
-
             with ProcessPoolExecutor(max_workers=workers,
                                      mp_context=mp.get_context("spawn")) as pool:
-                futures = {pool.submit(call_capturing_warnings, run_task_in_worker, exp, t,
-                                       study): t
-                           for t in tasks}
+                futures = [pool.submit(run_group_in_worker, exp, group, study)
+                           for group in groups]
                 for f in as_completed(futures):
-                    result, messages = f.result()
-                    tally.add(messages)
-                    yield futures[f].task_id, result
+                    for task_id, (result, messages) in f.result():
+                        tally.add(messages)
+                        yield task_id, result
     finally:
         tally.report()
+
+
+GROUPS_PER_WORKER = 3
+"""Runs sharing a seed go to a worker together only when there are at least this many such
+groups per worker, so that the last groups do not leave workers idle."""
+
+
+def seed_groups(tasks: list[Task], workers: int) -> list[list[Task]]:
+    """Tasks in groups sharing a seed (a grid point and replication, every arm).
+
+    Runs with one seed place their offenders at the same homes (arms that leave the
+    offenders alone): a worker running them one after another computes those homes'
+    routing trees once, as it keeps its router.  With fewer than ``GROUPS_PER_WORKER``
+    groups per worker every task is its own group (in seed order), for balance.
+
+    Parameters
+    ----------
+    tasks : list of Task
+        The runs to do.
+    workers : int
+        Worker processes.
+
+    Returns
+    -------
+    list of list of Task
+        Groups in order of their first task; every task once.
+    """
+    by_seed: dict[int, list[Task]] = {}
+    for t in tasks:
+        by_seed.setdefault(t.seed, []).append(t)
+    groups = list(by_seed.values())
+    if len(groups) < GROUPS_PER_WORKER * max(1, workers):
+        return [[t] for group in groups for t in group]
+    return groups
 
 
 SCHEDULER_TIMEOUT_S = 5.0
@@ -171,9 +204,10 @@ def connect_scheduler(client_class: type, address: str):
             "to run on this machine.") from None
 
 
-def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, workers: int,
-                  study: Study | None = None):
-    """Yield (task_id, (result, warnings)) as tasks finish on a Dask cluster."""
+def _execute_dask(exp: Experiment, groups: list[list[Task]], scheduler: str | None,
+                  workers: int, study: Study | None = None):
+    """Yield (task_id, (result, warnings)) as groups of tasks (:func:`seed_groups`) finish on
+    a Dask cluster."""
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -184,15 +218,14 @@ def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, wor
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        from ..progress import call_capturing_warnings
-
-        check_workers(client, exp, tasks, study)
-        futures = [client.submit(call_capturing_warnings, run_task_in_worker, exp, t, study,
-                                 key=f"hotspot-sim-{exp.name}-{t.task_id}", pure=False)
-                   for t in tasks]
-        ids = {f.key: t.task_id for f, t in zip(futures, tasks)}
+        check_workers(client, exp, [t for group in groups for t in group], study)
+        futures = [client.submit(run_group_in_worker, exp, group, study,
+                                 key=f"hotspot-sim-{exp.name}-{group[0].task_id}-{len(group)}",
+                                 pure=False)
+                   for group in groups]
+        names = {f.key: ", ".join(t.task_id for t in group) for f, group in zip(futures, groups)}
         for f in as_completed(futures):
-            yield ids[f.key], _dask_result(f, ids[f.key])
+            yield from _dask_result(f, names[f.key])
     finally:
         client.close()
         if cluster is not None:
@@ -201,7 +234,7 @@ def _execute_dask(exp: Experiment, tasks: list[Task], scheduler: str | None, wor
 
 
 
-def _dask_result(future, task_id: str):
+def _dask_result(future, task_ids: str):
     """A finished Dask future's result; a run that killed its workers ends as a ConfigError.
 
     Dask runs a dead worker's tasks again on the others; only a run whose workers died
@@ -213,7 +246,7 @@ def _dask_result(future, task_id: str):
         return future.result()
     except KilledWorker as exc:
         raise ConfigError(
-            f"run {task_id}: Dask workers died running it ({exc}); most often a worker ran "
+            f"run(s) {task_ids}: Dask workers died running them ({exc}); most often a worker ran "
             "out of memory (give workers more, or start fewer per machine with "
             "--nworkers). Finished runs are kept: run the same command again to "
             "resume.") from None
