@@ -274,7 +274,8 @@ def simulate_crimes(scenario: Scenario, study: Study, days: float,
     """
     from ..sim.model import PatrolModel
 
-    model = PatrolModel(scenario, study, policy="none", build_space=False)
+    # crimes are all that is measured: no GPS ping is kept (months of them otherwise)
+    model = PatrolModel(scenario, study, policy="none", build_space=False, keep_gps=False)
     model.run_days(warmup_days + days)
     crimes = model.crimes_table()
     return crimes.loc[crimes["tick"] >= warmup_days * 1440, ["node", "crime_type"]] \

@@ -513,7 +513,7 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
                 progress(VALIDATE_STEPS[3], 2 * rep + (not stop), 2 * reps)
             model = PatrolModel(base.replace({**(overrides or {}), "scenario.seed": seed + rep}),
                                 study, policy="hotspot_koper" if stop else "none",
-                                build_space=False)
+                                build_space=False, keep_gps=False)  # crimes only
             nodes = model.policy.nodes if stop else None
             if stop:
                 model.run_days(patrol_days)
