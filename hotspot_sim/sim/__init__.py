@@ -14,7 +14,9 @@ never the reverse):
 - ``calendar`` (simulated days, daily events), ``shifts``, ``responders`` (who
   answers calls), ``dispatch`` (calls for service, SimPy), ``routing``
   (shortest-path tables), ``policies`` (what officers do);
-- ``tables`` and ``outputs``: a run's tables and its run folder.
+- ``logbook``: where the logs go while the model runs (memory, or parquet files
+  with ``PatrolModel(log_dir=...)``); ``tables`` and ``outputs``: a run's tables
+  and its run folder.
 """
 
 from __future__ import annotations
