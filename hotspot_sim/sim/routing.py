@@ -7,8 +7,8 @@ one shortest-path tree computed by scipy's Dijkstra, stored compactly:
 edge is ``e = indptr[v] + hop[row, v]``, the next node ``indices[e]`` and the
 edge length ``edge_length[e]`` (the kernels need both; with the next node alone
 they scanned v's row for the length, two more cache misses per step).  A slot
-fits in one byte while no node has more than 254 streets (``NO_STEP``, the
-dtype's largest value, marks the destination itself and unreachable nodes),
+fits in one byte while no node has more than 254 streets (``Router.no_step``,
+the dtype's largest value, marks the destination itself and unreachable nodes),
 so a tree costs one byte per node instead of an int32 edge index and a float32
 distance (eight).  Wider slots are used only for networks with busier nodes.
 
@@ -44,7 +44,7 @@ TREE_BATCH_BYTES = 32 * MB    # ... and at most this much of its dense output (8
 
 
 def slot_dtype(max_degree: int) -> np.dtype:
-    """The narrowest unsigned dtype holding slots ``0..max_degree-1`` and a ``NO_STEP`` value.
+    """The narrowest unsigned dtype holding slots ``0..max_degree-1`` and a no-step value.
 
     Parameters
     ----------
@@ -114,10 +114,6 @@ class Router:
         self._memo = np.zeros(n, dtype=np.float64)
         self._seen = np.zeros(n, dtype=np.int64)
         self._stamp = 0
-        # every edge keyed u * n + w, sorted: one searchsorted finds the edge v -> pred[v]
-        keys = np.repeat(np.arange(n, dtype=np.int64), degree) * n + network.indices
-        self._by_key = np.argsort(keys, kind="stable")  # identity when CSR rows are sorted
-        self._sorted_keys = keys[self._by_key]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -199,11 +195,7 @@ class Router:
         # [1]: the dense distances are dropped at once
         pred = dijkstra(self._graph, directed=False, indices=nodes, return_predecessors=True)[1]
         out = np.full(pred.shape, self.no_step, dtype=self.hop.dtype)
-        for tree, slots in zip(pred, out):  # row by row: small temporaries
-            v = np.flatnonzero(tree >= 0)
-            edge = self._by_key[np.searchsorted(self._sorted_keys,
-                                                v * self.network.n_nodes + tree[v])]
-            slots[v] = edge - self.network.indptr[v]
+        _fill_slots(self.network.indptr, self.network.indices, pred, out)
         return out
 
     # ------------------------------------------------------------------ memory budget
@@ -322,3 +314,17 @@ def _tree_distances(indptr, indices, edge_length, slots, no_step, dest, sources,
             seen[u] = stamp
         out[i] = total
     return out
+
+
+@numba.njit(cache=True)
+def _fill_slots(indptr, indices, pred, out):
+    """``out[r, v]``: the slot of v's first CSR edge to ``pred[r, v]`` (left as is where < 0)."""
+    for r in range(pred.shape[0]):
+        for v in range(pred.shape[1]):
+            p = pred[r, v]
+            if p < 0:
+                continue
+            for e in range(indptr[v], indptr[v + 1]):
+                if indices[e] == p:
+                    out[r, v] = e - indptr[v]
+                    break
