@@ -389,7 +389,7 @@ def memory_breakdown(model) -> dict:
     return {
         "routing_rows": len(router),
         "routing_allocated_rows": router.hop.shape[0],
-        "routing_tables_mb": router.nbytes / MB,  # one-byte trees + a few distance rows
+        "routing_tables_mb": router.nbytes / MB,  # one-byte trees + distance() scratch
         "routing_evictions": router.evictions,
         "network_static_mb": sum(v.nbytes for k, v in net.items() if k != "hop") / MB,
         "net_groups_mb": {g: sum(net[f].nbytes for f in fields) / MB
@@ -675,7 +675,8 @@ def print_scale(label: str, res: dict) -> None:
         print(line)
         if c["phase"] == "run":
             print(f"      routing: {c['routing_rows']:,} trees ({c['routing_allocated_rows']:,} "
-                  f"rows allocated) = {c['routing_tables_mb']:,.0f} MB; static network arrays "
+                  f"rows allocated, {c.get('routing_evictions', 0):,} evicted) = "
+                  f"{c['routing_tables_mb']:,.0f} MB; static network arrays "
                   f"{c['network_static_mb']:,.0f} MB (street graph {c['street_network_mb']:,.0f}"
                   f" MB); node state {c['node_state_mb']:,.0f} MB")
             print("      static arrays by use: " + ", ".join(
