@@ -14,7 +14,7 @@ other work, 2 workers cannot get 2 cores.
 Usage::
 
     HOTSPOT_SIM_DATA=../shared/data .venv/bin/python benchmarks/bench_sweep.py \
-        [--runs 12] [--days 90] [--overhead-runs 3]
+        [--runs 12] [--days 90] [--overhead-groups 2]
 """
 
 from __future__ import annotations
@@ -53,29 +53,41 @@ def sweep(exp, workers: int) -> dict:
         t0 = time.perf_counter()
         run_experiment(exp, Path(tmp), workers=workers, progress=progress, processes=True)
         wall = time.perf_counter() - t0
-    return {"wall": wall, "runs": len(make_tasks(exp)), "workers": workers,
+    from hotspot_sim.trial.runner import seed_groups
+
+    tasks = make_tasks(exp)
+    return {"wall": wall, "runs": len(tasks), "workers": workers,
+            "group": len(tasks) / len(seed_groups(tasks, workers)),
             "finished": [t - t0 for t in finished], "cpu": children_cpu() - cpu0}
 
 
 def steady_rate(res: dict) -> float:
     """Runs per second after each worker's first run (its start-up) has finished.
 
-    The ``workers``-th finish ends the last start-up; the runs after it over the time
-    they took give the rate a longer sweep tends to (equal runs: ``workers`` / run time).
+    Runs go to workers in groups (the runs sharing a seed, all reported when the group
+    ends); the ``workers``-th group to finish ends the last start-up, and the runs after it
+    over the time they took give the rate a longer sweep tends to (equal runs:
+    ``workers`` / run time).
     """
-    w, done = res["workers"], res["finished"]
-    if len(done) <= w:
+    first, done = round(res["workers"] * res["group"]), res["finished"]
+    if len(done) <= first:
         return float("nan")
-    return (len(done) - w) / (done[-1] - done[w - 1])
+    return (len(done) - first) / (done[-1] - done[first - 1])
 
 
-def per_run_overhead(exp, runs: int) -> dict:
-    """A warm worker (this process) running ``runs`` tasks: time outside ``run_days``."""
+def per_run_overhead(exp, groups: int) -> dict:
+    """A warm worker (this process) running ``groups`` seed groups: time outside ``run_days``.
+
+    The runs go in the order a worker gets them (:func:`hotspot_sim.trial.runner.seed_groups`:
+    every arm of one seed, then the next seed), after a first group of short runs.
+    """
     from hotspot_sim.sim.model import PatrolModel
-    from hotspot_sim.trial.measure import run_task_in_worker
+    from hotspot_sim.trial.measure import run_group_in_worker, run_task_in_worker
+    from hotspot_sim.trial.runner import seed_groups
 
-    tasks = make_tasks(exp)
-    run_task_in_worker(replace(exp, days=0.1), tasks[0])  # warm: study, hot spots, trees
+    grouped = seed_groups(make_tasks(exp), workers=1)
+    run_group_in_worker(replace(exp, days=0.1), grouped[0])  # warm: study, hot spots, trees
+    tasks = [t for group in grouped[1:1 + groups] for t in group]
     simulating = [0.0]
     run_days = PatrolModel.run_days
 
@@ -89,12 +101,12 @@ def per_run_overhead(exp, runs: int) -> dict:
     PatrolModel.run_days = timed
     try:
         t0 = time.perf_counter()
-        for task in tasks[1:1 + runs]:
+        for task in tasks:
             run_task_in_worker(exp, task)
         total = time.perf_counter() - t0
     finally:
         PatrolModel.run_days = run_days
-    n = min(runs, len(tasks) - 1)
+    n = len(tasks)
     return {"runs": n, "task_s": total / n, "sim_s": simulating[0] / n}
 
 
@@ -107,15 +119,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=12, help="runs per measurement")
     ap.add_argument("--days", type=float, default=90.0, help="simulated days per run")
-    ap.add_argument("--overhead-runs", type=int, default=3,
-                    help="warm-worker runs measured for the per-run overhead")
+    ap.add_argument("--overhead-groups", type=int, default=2,
+                    help="seed groups (every arm of one seed) a warm worker runs to measure "
+                         "the per-run overhead")
     args = ap.parse_args()
 
     base = load_experiment(ROOT / "experiments" / "policy_comparison.toml")
     arms = base.arms[:2]
     exp = replace(base, arms=arms, days=args.days, replications=max(1, args.runs // len(arms)))
     load0 = os.getloadavg()
-    over = per_run_overhead(exp, args.overhead_runs)  # also warms numba's and the study cache
+    over = per_run_overhead(exp, args.overhead_groups)  # also warms numba's and the study cache
     outside = over["task_s"] - over["sim_s"]
     print(f"per-run overhead, warm worker, {over['runs']} runs of {args.days:g} days: "
           f"{over['task_s']:.2f} s a run, simulating {over['sim_s']:.2f} s, outside "
