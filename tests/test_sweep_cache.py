@@ -95,3 +95,21 @@ def test_grouped_runs_in_a_pool_equal_runs_in_this_process(tmp_path, real_data, 
         a, b = pd.read_parquet(pooled / name), pd.read_parquet(here / name)
         keep = [c for c in a.columns if c != "wall_seconds"]
         pd.testing.assert_frame_equal(a[keep], b[keep], obj=name)
+
+
+def test_cached_hot_spots_equal_a_fresh_ranking(wh_scenario, real_data):
+    from hotspot_sim.target import TargetSettings, target
+
+    key = measure.data_key(wh_scenario)
+    measure.clear_worker_caches()
+    study = measure._cached_study(key)
+    path = measure.hotspots_cache_path(study, 7)
+    path.unlink(missing_ok=True)
+    first = measure._measured_hotspots(key, 7)  # ranks and writes the file
+    assert path.is_file()
+    measure.clear_worker_caches()
+    cached = measure._measured_hotspots(key, 7)  # a new worker: read from the file
+    fresh = target(study, TargetSettings(k=7))
+    pd.testing.assert_frame_equal(cached, fresh)
+    pd.testing.assert_frame_equal(first, fresh)
+    assert measure.hotspots_cache_path(study, 8) != path  # another k, another file
