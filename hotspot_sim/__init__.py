@@ -13,4 +13,13 @@ and ``wording`` are shared helpers (files, GeoPackages, coordinates, input check
 progress, words for people).
 """
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# Arrow's C++ code takes its default allocator from this variable once, when pyarrow
+# loads: the system allocator gives freed memory back, pyarrow's default (mimalloc) keeps
+# it (a one-year run: 379 MB peak with mimalloc, 336 MB without).  Set before anything
+# here imports pyarrow; a user's own choice is kept; hotspot_sim.io.arrow_pool covers
+# what it can when pyarrow was loaded first (e.g. by importing pandas before hotspot_sim).
+_os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import data
 from .data import DropReport
-from .io import atomic_file
+from .io import arrow_pool, atomic_file
 from .network import StreetNetwork, cache_dir, load_network
 from .projection import to_bng
 from .locations import data_source, find_data_file, resolve_data_path
@@ -417,12 +417,11 @@ def _read_parquet_lean(path: Path) -> pd.DataFrame:
     """A parquet file as a DataFrame, in one thread from the system allocator.
 
     Arrow's default pool (mimalloc, one arena a thread) kept ~40 MB after reading a
-    4 MB table, a tenth of a one-year run's whole footprint.
+    4 MB table, a tenth of a one-year run's whole footprint (see :func:`~.io.arrow_pool`).
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pool = pa.system_memory_pool()
+    pool = arrow_pool()
     table = pq.ParquetFile(path).read(use_threads=False)
     return table.to_pandas(use_threads=False, memory_pool=pool)
 

@@ -146,3 +146,33 @@ def test_write_csv_quotes_formulas_only(tmp_path):
     assert list(back["officer"]) == ["'=CMD()", "PC 1"]
     assert list(back["minutes"]) == [-5, 3]  # a negative number is not a formula
     assert list(back.columns) == ["officer", "minutes"]
+
+
+ARROW_POOL_PROBE = """
+import hotspot_sim, pyarrow as pa
+from hotspot_sim.io import arrow_pool
+arrow_pool()
+print(pa.default_memory_pool().backend_name)
+import pandas as pd, numpy as np
+pd.DataFrame({"x": np.arange(1000)}).to_parquet("t.parquet")
+pd.read_parquet("t.parquet")
+print(pa.mimalloc_memory_pool().max_memory())
+"""
+
+
+@pytest.mark.parametrize("chosen, backend", [(None, "system"), ("mimalloc", "mimalloc")])
+def test_arrow_allocates_from_the_system_allocator_unless_the_user_chose(tmp_path, chosen,
+                                                                          backend):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    done = subprocess.run([sys.executable, "-c", ARROW_POOL_PROBE], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, check=True)
+    name, after = done.stdout.split()
+    assert name == backend
+    # with the system pool, nothing (not even parquet's own pages) comes from mimalloc
+    assert (int(after) == 0) == (backend == "system")

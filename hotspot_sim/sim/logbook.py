@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io import arrow_pool
 from .state import ATTEMPT_FIELDS, GPS_FIELDS, Logs
 
 LOG_FIELDS = {"attempts": ATTEMPT_FIELDS, "gps": GPS_FIELDS}
@@ -59,7 +60,7 @@ class LogStream:
         """
         import pyarrow as pa
 
-        table = pa.table(chunk)
+        table = pa.table(chunk)  # the chunk's numbers are not copied (no nulls)
         if self._writer is None:
             self._open(table.schema)
         self._writer.write_table(table)
@@ -68,6 +69,7 @@ class LogStream:
     def _open(self, schema) -> None:
         import pyarrow.parquet as pq
 
+        arrow_pool()  # the writer's pages: memory the system allocator gives back
         self.folder.mkdir(parents=True, exist_ok=True)
         suffix = f".{len(self.files)}" if self.files else ""
         path = self.folder / f"{self.name}{suffix}.parquet"
@@ -99,6 +101,7 @@ class LogStream:
         """
         import pyarrow.parquet as pq
 
+        arrow_pool()
         self.close()
         for path in self.files:
             with pq.ParquetFile(path) as pf:

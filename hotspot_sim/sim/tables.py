@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..io import arrow_pool
 from . import kernels as K
 from .logbook import concat_chunks
 from .state import GPS_FIELDS
@@ -242,6 +243,7 @@ def write_gps_parquet(model: PatrolModel, path: Path) -> int:
 
     _check_gps_kept(model)
     model.flush_logs()
+    arrow_pool()
     writer, rows = None, 0
     try:
         for chunk in model.logbook.chunks("gps"):
