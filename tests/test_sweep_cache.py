@@ -113,3 +113,19 @@ def test_cached_hot_spots_equal_a_fresh_ranking(wh_scenario, real_data):
     pd.testing.assert_frame_equal(cached, fresh)
     pd.testing.assert_frame_equal(first, fresh)
     assert measure.hotspots_cache_path(study, 8) != path  # another k, another file
+
+
+def test_a_worker_keeps_one_router_per_network_and_drops_one_grown_too_big():
+    from hotspot_sim.network import synthetic_grid
+
+    measure.clear_worker_caches()
+    net, other = synthetic_grid(5, 5), synthetic_grid(4, 4)
+    first = measure._router_for(net, 256.0)
+    assert measure._router_for(net, 256.0) is first  # kept for the next run
+    assert measure._kept_router[3] >= 2 * first.nbytes  # may grow to twice one run's trees
+    measure._kept_router[3] = first.nbytes - 1  # as if it had grown past that
+    grown_out = measure._router_for(net, 256.0)
+    assert grown_out is not first
+    assert measure._router_for(other, 256.0).network is other
+    assert measure._router_for(other, 128.0).memory_mb == 128.0
+    measure.clear_worker_caches()

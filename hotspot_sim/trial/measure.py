@@ -30,14 +30,16 @@ if TYPE_CHECKING:
     from ..study import Study
 
 KEPT_ROUTER_MB = 64.0
-"""Most MB of routing trees a worker keeps from one run to the next.
+"""MB of routing trees a worker keeps from one run to the next (or twice what its first
+run needed, if more: a large network's trees).
 
 Every run of a scenario needs the trees of the same attractors and station (about
 three quarters of a default run's set-up time); each seed adds its offenders' homes.
 Past this size the next run starts a new router, so a long sweep's worker does not
 grow towards ``[routing] memory_mb``."""
 
-_kept_router: list = []  # [(network, memory_mb, Router)]: this process's router, at most one
+# This process's router, at most one: [network, memory_mb, Router, bytes it may grow to]
+_kept_router: list = []
 
 
 @lru_cache(maxsize=4)
@@ -119,11 +121,13 @@ def _router_for(network: StreetNetwork, memory_mb: float | None) -> Router:
     from ..sim.routing import Router
 
     if _kept_router:
-        net, mb, router = _kept_router[0]
-        if net is network and mb == memory_mb and router.nbytes <= KEPT_ROUTER_MB * 2 ** 20:
+        net, mb, router, limit = _kept_router
+        if limit is None:  # after its first run: what one run needs
+            limit = _kept_router[3] = max(KEPT_ROUTER_MB * 2 ** 20, 2 * router.nbytes)
+        if net is network and mb == memory_mb and router.nbytes <= limit:
             return router
     router = Router(network, capacity=256, memory_mb=memory_mb)
-    _kept_router[:] = [(network, memory_mb, router)]
+    _kept_router[:] = [network, memory_mb, router, None]
     return router
 
 
