@@ -1,9 +1,10 @@
 """Two numba intrinsics the kernels use for speed; neither changes a result.
 
 :func:`borrow` hands the kernels their state arrays without reference counting,
-and :func:`prefetch` asks the CPU to fetch a routing-table entry before it is
-needed.  In the pure-Python reference build both do nothing (``borrow`` is the
-identity, ``prefetch`` a no-op), so the two builds agree draw for draw.
+and :func:`prefetch` / :func:`prefetch1` ask the CPU to fetch a routing-table
+entry (and the start of that node's street list) before it is needed.  In the
+pure-Python reference build they do nothing (``borrow`` is the identity, the
+prefetches no-ops), so the two builds agree draw for draw.
 """
 
 from __future__ import annotations
@@ -67,28 +68,46 @@ def _borrow_overload(tup):
 # the caches; that one load was ~20% of the kernel time (perf, when entries were
 # int32 edge indices; now one-byte slots, routing.Router).  When an agent
 # starts an edge we know the node it will need the next hop of, usually a tick
-# or so before it needs it, so we ask the CPU to fetch that entry now.  A
-# prefetch changes no value (and never faults); in the reference it does nothing.
+# or so before it needs it, so we ask the CPU to fetch that entry now, and the
+# start of that node's CSR row (``indptr[node]``: a slot becomes an edge index
+# with it).  A prefetch changes no value (and never faults); in the reference it does
+# nothing.
+
+def _emit_prefetch(context, builder, sig, args):
+    """Emit ``llvm.prefetch`` of ``args[0][args[1:]]``, any number of indices."""
+    aryty = sig.args[0]
+    ary = make_array(aryty)(context, builder, value=args[0])
+    idx = [context.cast(builder, a, t, types.intp) for a, t in zip(args[1:], sig.args[1:])]
+    ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
+    i32 = ir.IntType(32)
+    fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
+    fn = builder.module.declare_intrinsic("llvm.prefetch", [cgutils.voidptr_t], fnty)
+    # read, keep in all cache levels, data cache
+    builder.call(fn, [builder.bitcast(ptr, cgutils.voidptr_t), i32(0), i32(3), i32(1)])
+    return context.get_dummy_value()
+
 
 @intrinsic
 def _prefetch(typingctx, arr, i, j):
-    def codegen(context, builder, sig, args):
-        aryty = sig.args[0]
-        ary = make_array(aryty)(context, builder, value=args[0])
-        idx = [context.cast(builder, args[1], sig.args[1], types.intp),
-               context.cast(builder, args[2], sig.args[2], types.intp)]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
-        fn = builder.module.declare_intrinsic("llvm.prefetch", [cgutils.voidptr_t], fnty)
-        # read, keep in all cache levels, data cache
-        builder.call(fn, [builder.bitcast(ptr, cgutils.voidptr_t), i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
-    return types.none(arr, i, j), codegen
+    return types.none(arr, i, j), _emit_prefetch
+
+
+@intrinsic
+def _prefetch1(typingctx, arr, i):
+    return types.none(arr, i), _emit_prefetch
 
 
 def prefetch(arr, i, j):
     """Hint that ``arr[i, j]`` will be read soon (compiled only; no effect on results)."""
+
+
+def prefetch1(arr, i):
+    """Hint that ``arr[i]`` will be read soon (compiled only; no effect on results)."""
+
+
+@overload(prefetch1, jit_options={"cache": True})
+def _prefetch1_overload(arr, i):
+    return lambda arr, i: _prefetch1(arr, i)
 
 
 @overload(prefetch, jit_options={"cache": True})

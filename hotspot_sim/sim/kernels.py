@@ -26,10 +26,10 @@ import math
 import numba
 import numpy as np
 
-# borrow() and prefetch() are numba intrinsics that change no result: see kernel_tricks.
+# borrow() and prefetch()/prefetch1() are numba intrinsics that change no result: see kernel_tricks.
 # (numba's on-disk cache is keyed by this file: after editing kernel_tricks.py,
 # touch this file so the kernels are compiled again.)
-from .kernel_tricks import borrow, prefetch
+from .kernel_tricks import borrow, prefetch, prefetch1
 
 MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * 1440
@@ -309,6 +309,7 @@ def move_offender(net, ns, logs, P, of, i, t):
                 return True
             e = net.indptr[node] + net.hop[of.dest_row[i], node]  # slot in node's row
             prefetch(net.hop, of.dest_row[i], net.indices[e])  # needed on arriving there
+            prefetch1(net.indptr, net.indices[e])  # its slot's offset
             begin_edge(net, pos, i, e)
         budget = walk_edge(pos, i, budget)
         if budget < 0.0:
@@ -528,6 +529,7 @@ def move_officer(net, ns, P, oc, k, t, day_start, walk):
                     return True
                 e = net.indptr[node] + net.hop[oc.dest_row[k], node]  # slot in node's row
                 prefetch(net.hop, oc.dest_row[k], net.indices[e])  # needed on arriving there
+                prefetch1(net.indptr, net.indices[e])  # its slot's offset
             else:
                 lo, hi = net.indptr[node], net.indptr[node + 1]
                 e = lo + int(np.random.random() * (hi - lo))
