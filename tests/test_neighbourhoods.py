@@ -68,3 +68,12 @@ def test_near_repeat_on_the_fly_equals_a_table():
     np.testing.assert_allclose(ns.b_level, want, rtol=1e-12, atol=0)
     assert (ns.b_level > 0).sum() == len(np.unique(np.concatenate(
         [idx[indptr[n]:indptr[n + 1]] for _, n in crimes])))
+
+
+def test_small_radii_keep_the_cell_index_small():
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0, 20_000, 5000), rng.uniform(0, 15_000, 5000)
+    index = cell_index(x, y, 0.0)  # a control with no diffusion asks for radius 0
+    assert len(index.ptr) - 1 <= 2 * len(x)
+    indptr, idx, _ = within_radius(x, y, 0.0)
+    assert np.array_equal(idx, np.arange(len(x))) and np.array_equal(np.diff(indptr), np.ones(len(x)))
