@@ -150,7 +150,7 @@ def test_a_model_that_keeps_no_gps_says_so(wh_scenario, wh_study, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["attempts.parquet"]
 
 
-def test_gps_visits_one_officer_at_a_time_equal_visits_of_the_whole_table(tmp_path):
+def test_gps_visits_from_the_log_chunks_equal_visits_of_the_whole_table(tmp_path):
     from hotspot_sim.sim.tables import gps_visits
     from hotspot_sim.track import visits
 

@@ -8,7 +8,7 @@ import pytest
 
 from hotspot_sim.errors import DataError
 from hotspot_sim.track.presence import (DEFAULT_RADIUS_M, hotspot_radii, nearest_hotspot,
-                                        ping_minutes)
+                                        ping_minutes, visits, visits_from_chunks)
 
 HOTSPOTS = pd.DataFrame({"hotspot_id": ["a", "b"], "x": [0.0, 150.0], "y": [0.0, 0.0]})
 
@@ -46,3 +46,45 @@ def test_ping_minutes_is_each_officers_median_gap():
     assert ping_minutes(gps, 2).tolist() == [2.0] * 6
     with pytest.raises(DataError, match="interval_min must be > 0"):
         ping_minutes(gps, 0)
+
+
+def irregular_pings(seed: int = 3) -> pd.DataFrame:
+    """Officers (text ids) pinging every 1 or 5 minutes or at random gaps, one only once,
+    walking in and out of three hot spots of different radii."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for officer, step, n in [("a", 1, 400), ("b", 5, 120), ("c", None, 300), ("d", 1, 1)]:
+        gaps = rng.integers(1, 7, n) if step is None else np.full(n, step)
+        tick = np.cumsum(gaps) + rng.integers(0, 30)
+        walk = np.cumsum(rng.normal(0, 40, (n, 2)), axis=0)
+        rows.append(pd.DataFrame({"officer": officer, "tick": tick, "x": walk[:, 0],
+                                  "y": walk[:, 1]}))
+    gps = pd.concat(rows, ignore_index=True)
+    gps["time"] = pd.Timestamp("2021-11-01") + pd.to_timedelta(gps["tick"], unit="min")
+    return gps
+
+
+def time_chunks(gps: pd.DataFrame, edges, seed: int = 0) -> list[pd.DataFrame]:
+    """``gps`` cut at the given ticks, each piece's rows shuffled."""
+    cut = np.searchsorted(edges, gps["tick"].to_numpy(), side="right")
+    return [g.sample(frac=1, random_state=seed) for _, g in gps.groupby(cut)]
+
+
+@pytest.mark.parametrize("interval", [None, 2.0])
+def test_visits_from_chunks_equal_visits_of_the_whole_log(interval):
+    gps = irregular_pings()
+    hotspots = pd.DataFrame({"hotspot_id": [7, 8, 9], "x": [0.0, 150.0, -200.0],
+                             "y": [0.0, 100.0, 50.0], "radius_m": [120.0, 60.0, 150.0]})
+    expected = visits(gps, hotspots, None, interval_min=interval)
+    assert len(expected) > 10 and expected["officer"].nunique() > 1
+    got = visits_from_chunks(time_chunks(gps, [50, 51, 200, 433]), hotspots, None,
+                             interval_min=interval)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_visits_from_chunks_refuse_pings_that_go_back_in_time():
+    gps = irregular_pings()
+    hotspots = pd.DataFrame({"hotspot_id": [1], "x": [0.0], "y": [0.0]})
+    late_first = time_chunks(gps, [200])[::-1]
+    with pytest.raises(DataError, match="back in time"):
+        visits_from_chunks(late_first, hotspots)

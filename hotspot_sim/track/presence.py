@@ -8,6 +8,8 @@ consecutive pings of one officer in one hot spot make a visit (:func:`visits`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -210,16 +212,156 @@ def visits(gps: pd.DataFrame, hotspots: pd.DataFrame, radius_m: float | None = D
     cont = same_officer & np.r_[False, pos[1:] == pos[:-1]] & (gap <= limit)
     present = pos >= 0
     p["visit"] = np.cumsum(present & ~cont) - 1
-    v = p[present].groupby("visit", sort=True).agg(
+    return _join_visits(p[present])
+
+
+def _join_visits(p: pd.DataFrame) -> pd.DataFrame:
+    """:func:`visits` from the pings inside a hot spot, numbered by visit (``visit``)."""
+    v = p.groupby("visit", sort=True).agg(
         officer=("officer", "first"), hotspot_id=("hotspot_id", "first"),
         start=("tick", "first"), last=("tick", "last"), interval=("minutes", "first"),
         pings=("tick", "size"), start_time=("time", "first"), last_time=("time", "last"))
+    return _finish_visits(v, pd.api.types.is_integer_dtype(p["tick"]))
+
+
+def _finish_visits(v: pd.DataFrame, integer_ticks: bool) -> pd.DataFrame:
+    """Visits' ends and lengths from their first and last pings, numbered by start."""
     v["end"] = v["last"] + v["interval"]
     v["end_time"] = v["last_time"] + pd.to_timedelta(v["interval"], unit="min")
     v["minutes"] = (v["end_time"] - v["start_time"]) / pd.Timedelta(minutes=1)
-    if pd.api.types.is_integer_dtype(p["tick"]) and (v["interval"] == v["interval"].round()).all():
+    if integer_ticks and (v["interval"] == v["interval"].round()).all():
         v["end"] = v["end"].astype(np.int64)
     v = v.sort_values(["start_time", "officer"], kind="stable").reset_index(drop=True)
     v["visit"] = np.arange(len(v))
     return v[["visit", "officer", "hotspot_id", "start", "end", "minutes", "pings",
               "start_time", "end_time"]]
+
+
+class _Gaps:
+    """Each officer's gaps between pings, counted by length (for their median)."""
+
+    def __init__(self):
+        self.counts: list[pd.Series] = []
+
+    def add(self, officer: np.ndarray, gap: np.ndarray) -> None:
+        keep = gap > 0
+        if keep.any():
+            self.counts.append(pd.Series(1, index=pd.MultiIndex.from_arrays(
+                [officer[keep], gap[keep]], names=["officer", "gap"])).groupby(
+                level=["officer", "gap"]).sum())
+
+    def medians(self) -> tuple[pd.Series, float]:
+        """Median gap by officer, and over all officers (1 if there is no gap at all)."""
+        if not self.counts:
+            return pd.Series(dtype=float), 1.0
+        counts = pd.concat(self.counts).groupby(level=["officer", "gap"]).sum()
+        per = counts.groupby(level="officer").apply(
+            lambda c: _median_of_counts(c.index.get_level_values("gap"), c.to_numpy()))
+        overall = counts.groupby(level="gap").sum()
+        return per, _median_of_counts(overall.index.to_numpy(float), overall.to_numpy())
+
+
+def _median_of_counts(values, counts: np.ndarray) -> float:
+    """The median of ``values`` repeated ``counts`` times (as numpy's median gives it)."""
+    order = np.argsort(values, kind="stable")
+    values, cum = np.asarray(values, float)[order], np.cumsum(counts[order])
+    n = int(cum[-1])
+    lo = values[np.searchsorted(cum, (n - 1) // 2, side="right")]
+    hi = values[np.searchsorted(cum, n // 2, side="right")]
+    return float(np.mean([lo, hi]))
+
+
+def visits_from_chunks(chunks: Iterable[pd.DataFrame], hotspots: pd.DataFrame,
+                       radius_m: float | None = DEFAULT_RADIUS_M,
+                       max_gap_min: float = DEFAULT_MAX_GAP_MIN,
+                       interval_min: float | None = None) -> pd.DataFrame:
+    """:func:`visits` of a GPS log read in chunks, holding only stretches of visits.
+
+    The same visits as ``visits(pd.concat(chunks))``, without the whole log in memory
+    (a year of a simulated run's pings: ~2 GB as one table, sorted).  Each chunk's
+    pings are placed in hot spots against the officer's ping before them (carried from
+    chunk to chunk) and joined into stretches that are surely one visit (gaps of at
+    most ``max_gap_min``); once every officer's ping interval is known, stretches
+    whose gap allows it are joined into visits.
+
+    Parameters
+    ----------
+    chunks : iterable of pandas.DataFrame
+        ``officer, tick, time, x, y``; each officer's pings in time order from one chunk
+        to the next (within a chunk any order), as a run's log and ``gps.parquet`` are.
+    hotspots, radius_m, max_gap_min, interval_min
+        As :func:`visits`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`visits`.
+
+    Raises
+    ------
+    DataError
+        No chunk, or an officer's pings go back in time from one chunk to the next.
+    """
+    last: dict = {}  # officer -> (time in minutes, hot spot position) of their latest ping
+    gaps, stretches, integer_ticks = _Gaps(), [], True
+    for chunk in chunks:
+        integer_ticks &= pd.api.types.is_integer_dtype(chunk["tick"])
+        stretches.append(_stretches(chunk, hotspots, radius_m, max_gap_min, last, gaps))
+    if not stretches:
+        raise DataError("visits_from_chunks: the GPS log has no chunk")
+    per, overall = gaps.medians()
+    s = pd.concat(stretches, ignore_index=True).sort_values(
+        ["officer", "start_time"], kind="stable").reset_index(drop=True)
+    if interval_min is not None:
+        s["interval"] = ping_minutes(s, interval_min)
+    else:
+        s["interval"] = s["officer"].map(per).fillna(overall).to_numpy(float)
+    limit = np.maximum(max_gap_min, 1.5 * s["interval"].to_numpy(float))
+    joins = s["same_spot"].to_numpy() & (s["gap"].to_numpy() <= limit)
+    s["visit"] = np.cumsum(~joins) - 1
+    s["hotspot_id"] = _id_series(hotspots, s["pos"].to_numpy())
+    v = s.groupby("visit", sort=True).agg(
+        officer=("officer", "first"), hotspot_id=("hotspot_id", "first"),
+        start=("start", "first"), last=("last", "last"), interval=("interval", "first"),
+        pings=("pings", "sum"), start_time=("start_time", "first"),
+        last_time=("last_time", "last"))
+    return _finish_visits(v, integer_ticks)
+
+
+def _stretches(chunk: pd.DataFrame, hotspots: pd.DataFrame, radius_m: float | None,
+               max_gap_min: float, last: dict, gaps: _Gaps) -> pd.DataFrame:
+    """One chunk's stretches of consecutive pings of an officer in one hot spot.
+
+    A stretch is one visit or part of one: a ping starts a new stretch when it is its
+    officer's first in the chunk, or the ping before is elsewhere or over
+    ``max_gap_min`` earlier.  Each stretch keeps the gap to the ping before its first,
+    and whether that ping was in the same hot spot.  ``last`` and ``gaps`` are updated.
+    """
+    m = minutes_since(chunk["time"], pd.Timestamp(0))
+    order = np.lexsort((m, pd.factorize(chunk["officer"])[0]))  # by officer, then time
+    officer, m = chunk["officer"].to_numpy()[order], m[order]
+    pos, _ = nearest_hotspot(chunk["x"].to_numpy()[order], chunk["y"].to_numpy()[order],
+                             hotspots, radius_m)
+    starts = np.flatnonzero(np.r_[True, officer[1:] != officer[:-1]])
+    prev_m, prev_pos = np.r_[np.nan, m[:-1]], np.r_[-1, pos[:-1]]
+    for i, end in zip(starts, np.r_[starts[1:], len(m)]):
+        before = last.get(officer[i])
+        if before is not None and m[i] < before[0]:
+            raise DataError(f"officer {officer[i]!r}: GPS pings go back in time from "
+                            f"{before[0]:.0f} to {m[i]:.0f} minutes between chunks")
+        prev_m[i], prev_pos[i] = before if before is not None else (np.nan, -1)
+        last[officer[i]] = (m[end - 1], pos[end - 1])
+    gap = m - prev_m  # NaN: the officer's first ping
+    gaps.add(officer, gap)
+    same_spot = (prev_pos == pos) & ~np.isnan(gap)
+    first_in_chunk = np.zeros(len(m), bool)
+    first_in_chunk[starts] = True
+    present = np.flatnonzero(pos >= 0)
+    bounds = np.flatnonzero((first_in_chunk | ~same_spot | ~(gap <= max_gap_min))[present])
+    ends = np.r_[bounds[1:], len(present)] if len(bounds) else bounds  # past each stretch
+    first, last_ = present[bounds], present[ends - 1]
+    at = lambda column, rows: chunk[column].iloc[order[rows]].reset_index(drop=True)  # noqa: E731
+    return pd.DataFrame({
+        "officer": at("officer", first), "pos": pos[first], "start": at("tick", first),
+        "last": at("tick", last_), "pings": ends - bounds, "start_time": at("time", first),
+        "last_time": at("time", last_), "gap": gap[first], "same_spot": same_spot[first]})
