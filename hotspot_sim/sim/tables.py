@@ -10,7 +10,6 @@ folder holds: the same tables either way.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -143,38 +142,6 @@ def gps_frame(model: PatrolModel, cols: dict) -> pd.DataFrame:
         "x": cols["g_x"], "y": cols["g_y"],
         "status": pd.Categorical.from_codes(cols["g_status"].astype(np.int8),
                                             categories=list(K.STATUS_NAMES))})
-
-
-def gps_tables_by_officer(model: PatrolModel) -> Iterator[tuple[int, pd.DataFrame]]:
-    """:func:`gps_table` one officer at a time, in officer order.
-
-    The log is read once, chunk by chunk, into each officer's raw pings (a year of the
-    default scenario: ~110 MB in all); each officer's become a DataFrame of their own in
-    turn, so work that goes officer by officer never holds the whole table (several
-    times that size once built and sorted).
-
-    Parameters
-    ----------
-    model : PatrolModel
-        The model.
-
-    Yields
-    ------
-    officer : int
-        The officer's kernel row.
-    pandas.DataFrame
-        Its pings, as :func:`gps_table` has them (in log order).
-    """
-    _check_gps_kept(model)
-    model.flush_logs()
-    pieces: dict[int, list[dict]] = {}
-    for chunk in model.logbook.chunks("gps"):
-        order = np.argsort(chunk["g_officer"], kind="stable")
-        officers, starts = np.unique(chunk["g_officer"][order], return_index=True)
-        for officer, rows in zip(officers, np.split(order, starts[1:])):
-            pieces.setdefault(int(officer), []).append({f: chunk[f][rows] for f in GPS_FIELDS})
-    for officer in sorted(pieces):
-        yield officer, gps_frame(model, concat_chunks(pieces.pop(officer), GPS_FIELDS))
 
 
 def gps_visits(model: PatrolModel, hotspots: pd.DataFrame, radius_m: float) -> pd.DataFrame:
