@@ -271,7 +271,11 @@ class Router:
             Metres (float32), one per source; inf where ``dest`` cannot be reached.
         """
         net = self.network
-        row = self.row(dest)
+        row = self.rows.get(int(dest))  # dispatch asks twice a call: skip row()'s arrays
+        if row is None:
+            row = self.row(dest)
+        self._clock += 1
+        self._last_use[row] = self._clock
         sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
         self._stamp += 1
         metres = _tree_distances(net.indptr, net.indices, net.edge_length, self.hop[row],
