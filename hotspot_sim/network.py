@@ -15,6 +15,7 @@ import hashlib
 import logging
 import math
 import os
+import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -183,15 +184,24 @@ def load_network(settings: NetworkSettings, cache: bool = True) -> StreetNetwork
     """
     key = _cache_key(settings)
     path = cache_dir() / f"network-{key}.npz"
+    if cache and (path, key) in _LOADED:
+        return _LOADED[path, key]
     if cache and path.is_file():
         log.info("network from cache %s", path)
-        return StreetNetwork.load(path)
+        net = _LOADED[path, key] = StreetNetwork.load(path)
+        return net
     G = _load_osm_graph(settings)
     net = prepare_network(G, settings.max_node_spacing_m, source=_describe_source(settings))
     net.key = key
     if cache:
         net.save(path)
     return net
+
+
+# Networks loaded in this process and still in use somewhere, by file and key: a
+# validation loads the same network for each of its studies, and each copy built its
+# own neighbourhoods.  Weak references: a network nobody uses is freed as before.
+_LOADED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def cache_dir() -> Path:

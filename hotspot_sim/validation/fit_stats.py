@@ -8,6 +8,7 @@ seeded runs of policy ``none`` (:class:`Design`, :class:`Simulator`) whose stati
 
 from __future__ import annotations
 
+import gc
 import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -278,6 +279,8 @@ def simulate_crimes(scenario: Scenario, study: Study, days: float,
     model = PatrolModel(scenario, study, policy="none", build_space=False, keep_gps=False)
     model.run_days(warmup_days + days)
     crimes = model.crimes_table()
+    del model
+    gc.collect()  # Mesa's model and agents form cycles: free the run before the next is built
     return crimes.loc[crimes["tick"] >= warmup_days * 1440, ["node", "crime_type"]] \
         .reset_index(drop=True)
 

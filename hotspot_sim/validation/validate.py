@@ -10,6 +10,7 @@ written by :mod:`.report`; the published trials are simulated by :mod:`.trials`.
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -460,6 +461,8 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
         visits = gps_visits(model, hotspots, 100.0)  # one officer at a time: less memory
         spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
                                       end_time=pd.Timestamp(model.datetime_at(model.tick))))
+        del model
+        gc.collect()  # Mesa's model and agents form cycles: free each run before the next
     if progress:
         progress(VALIDATE_STEPS[2], total, total)
     return pd.concat(spells, ignore_index=True)
@@ -522,6 +525,8 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
             else:
                 model.run_days(patrol_days + AFTER_DAYS)
             out += daily_hotspot_crimes(model, nodes, patrol_days)
+            del model
+            gc.collect()  # Mesa's model and agents form cycles: free each run before the next
     if progress:
         progress(VALIDATE_STEPS[3], 2 * reps, 2 * reps)
     return treated, control
