@@ -326,10 +326,40 @@ def read_parquet(path: Path, fix: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        size = path.stat().st_size if path.is_file() else 0
-        what = "it is empty (0 bytes)" if size == 0 else \
-            f"it is damaged or not parquet ({size:,} bytes; {str(exc).splitlines()[0]})"
-        raise DataError(f"{path}: cannot read this table: {what}; {fix}") from None
+        raise _unreadable_parquet(path, exc, fix) from None
+
+
+def check_parquet(path: Path, fix: str) -> None:
+    """Raise :func:`read_parquet`'s DataError if ``path`` is not readable parquet.
+
+    Reads only the file's footer (for a table read later in parts).
+
+    Parameters
+    ----------
+    path : Path
+        The table.
+    fix : str
+        What the user should do.
+
+    Raises
+    ------
+    DataError
+        If the file is empty (0 bytes), truncated or not parquet.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pq.ParquetFile(path).close()
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise _unreadable_parquet(path, exc, fix) from None
+
+
+def _unreadable_parquet(path: Path, exc: Exception, fix: str) -> DataError:
+    size = path.stat().st_size if path.is_file() else 0
+    what = "it is empty (0 bytes)" if size == 0 else \
+        f"it is damaged or not parquet ({size:,} bytes; {str(exc).splitlines()[0]})"
+    return DataError(f"{path}: cannot read this table: {what}; {fix}")
 
 
 def read_json(path: Path, fix: str) -> dict:

@@ -377,3 +377,61 @@ def test_header_only_crimes_and_plan_files_have_no_rows(tmp_path):
         tr.read_crimes_csv(tmp_path / "c.csv")
     with pytest.raises(DataError, match="no rows"):
         tr.read_plan_csv(tmp_path / "p.csv")
+
+
+def small_row_groups(run_dir, folder, edit=None):
+    """A copy of ``run_dir`` whose gps.parquet has row groups of 500 pings (``edit``ed)."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(run_dir, folder)
+    gps = pd.read_parquet(folder / "gps.parquet")
+    gps = edit(gps) if edit else gps
+    pq.write_table(pa.Table.from_pandas(gps, preserve_index=False), folder / "gps.parquet",
+                   row_group_size=500)
+    return folder
+
+
+def whole_table_tables(run_dir):
+    """track_run's tables the way it found them from the whole GPS table in memory."""
+    run = tr.read_run(run_dir)
+    return tr.track_frames(run["gps"], run["hotspots"], run["crimes"], run["plan"],
+                           origin=run["origin"], end_time=run["end_time"])
+
+
+def assert_same_tables(got: dict, expected: dict):
+    assert list(got) == list(expected)
+    for name in expected:
+        pd.testing.assert_frame_equal(got[name], expected[name], obj=name)
+
+
+def test_track_run_reads_gps_parquet_a_row_group_at_a_time_with_the_same_tables(run_dir,
+                                                                                 tmp_path):
+    from hotspot_sim.track.run_gps import track_run_gps
+
+    folder = small_row_groups(run_dir, tmp_path / "run")
+    run = tr.read_run(folder, with_gps=False)
+    streamed = track_run_gps(folder / "gps.parquet", run["hotspots"], run["crimes"],
+                             run["plan"], None, run["origin"], run["end_time"])
+    assert streamed is not None and len(streamed["visits"]) > 10 and len(streamed["calls"])
+    expected = whole_table_tables(folder)
+    assert_same_tables(streamed, expected)
+    assert_same_tables(tr.track_run(folder), expected)
+
+
+def test_track_run_reads_the_whole_gps_table_when_a_check_warns(run_dir, tmp_path):
+    from hotspot_sim.track.run_gps import track_run_gps
+
+    def far_ping(gps):
+        gps.loc[7, "x"] += 50_000  # 50 km east: warned about, kept
+        return gps
+
+    folder = small_row_groups(run_dir, tmp_path / "run", far_ping)
+    run = tr.read_run(folder, with_gps=False)
+    assert track_run_gps(folder / "gps.parquet", run["hotspots"], run["crimes"], run["plan"],
+                         None, run["origin"], run["end_time"]) is None
+    tables = tr.track_run(folder)
+    assert tables["warnings"]["check"].tolist() == ["far from hot spots"]
+    assert_same_tables(tables, whole_table_tables(folder))

@@ -24,7 +24,9 @@ reads a simulated run folder or a real trial's exports:
   2003), used by the experiment runner too (:func:`zone_crimes`,
   :func:`displacement`, :func:`displacement_quotient`);
 * :mod:`.report` does all of it for a run folder or a set of frames
-  (:func:`track_run`, :func:`track_frames`) and writes or prints the tables.
+  (:func:`track_run`, :func:`track_frames`) and writes or prints the tables;
+  a run folder's ``gps.parquet`` is read a row group at a time (:mod:`.run_gps`),
+  so a year of pings is never one table in memory.
 
 Times: every frame has ``time`` (naive local date-times) and ``tick``
 (minutes since an origin).  Days are counted from ``origin``, a midnight: for a

@@ -110,11 +110,36 @@ def call_minutes_by_day(gps: pd.DataFrame, origin=None, interval_min: float | No
         return pd.DataFrame(columns=cols)
     origin = day_origin(gps["time"]) if origin is None else pd.Timestamp(origin)
     minutes = ping_minutes(gps, interval_min)
+    _, day, on, call = duty_pings(gps, origin)
+    df = pd.DataFrame({"day": day, "on": np.where(on, minutes, 0.0),
+                       "call": np.where(call, minutes, 0.0)})
+    return calls_per_day(df.groupby("day").sum().reset_index(), origin)
+
+
+def duty_pings(gps: pd.DataFrame, origin: pd.Timestamp) -> tuple[np.ndarray, ...]:
+    """Each ping's officer, day, and whether it is on duty and answering a call.
+
+    Parameters
+    ----------
+    gps : pandas.DataFrame
+        ``officer, time, status``.
+    origin : Timestamp
+        Midnight of day 0.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``officer, day, on_duty, on_call``.
+    """
     status = gps["status"].astype(str).to_numpy()
     day = np.floor(minutes_since(gps["time"], origin) / DAY_MIN).astype(np.int64)
-    df = pd.DataFrame({"day": day, "on": np.where(status != OFF_STATUS, minutes, 0.0),
-                       "call": np.where(status == CALL_STATUS, minutes, 0.0)})
-    out = df.groupby("day").sum().reset_index()
+    return gps["officer"].to_numpy(), day, status != OFF_STATUS, status == CALL_STATUS
+
+
+def calls_per_day(out: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """:func:`call_minutes_by_day` from ``day, on, call`` minutes per day (one row a day)."""
+    cols = ["day", "date", "on_duty_minutes", "call_minutes", "call_share"]
+    out = out[["day", "on", "call"]].copy()
     out.columns = ["day", "on_duty_minutes", "call_minutes"]
     out["call_share"] = out["call_minutes"] / out["on_duty_minutes"].where(
         out["on_duty_minutes"] > 0)
@@ -123,7 +148,8 @@ def call_minutes_by_day(gps: pd.DataFrame, origin=None, interval_min: float | No
 
 
 def compliance(dose: pd.DataFrame, plan: pd.DataFrame, gps: pd.DataFrame | None = None,
-               threshold: float = COMPLIANT_SHARE, origin=None) -> dict[str, pd.DataFrame]:
+               threshold: float = COMPLIANT_SHARE, origin=None,
+               calls: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Planned against delivered minutes, per spot-day, per hot spot and overall.
 
     Parameters
@@ -142,6 +168,8 @@ def compliance(dose: pd.DataFrame, plan: pd.DataFrame, gps: pd.DataFrame | None 
     origin : Timestamp, optional
         Midnight of day 0 for the call minutes (default: from the plan's
         ``date`` and ``day``).
+    calls : pandas.DataFrame, optional
+        :func:`call_minutes_by_day` already found (then ``gps`` is not used for it).
 
     Returns
     -------
@@ -181,8 +209,9 @@ def compliance(dose: pd.DataFrame, plan: pd.DataFrame, gps: pd.DataFrame | None 
         "treated_day_min": g["_treated_min"].mean(), "control_day_min": g["_control_min"].mean(),
         "delivered_over_planned": _ratio(sd, g), "share_planned_days_met":
             g["met"].sum() / g["_planned_day"].sum().where(g["_planned_day"].sum() > 0)})
-    calls = call_minutes_by_day(gps, origin if origin is not None else _plan_origin(plan)) \
-        if gps is not None else call_minutes_by_day(pd.DataFrame())
+    if calls is None:
+        calls = call_minutes_by_day(gps, origin if origin is not None else _plan_origin(plan)) \
+            if gps is not None else call_minutes_by_day(pd.DataFrame())
     days = sd["day"].nunique()
     on_plan = sd["_planned_day"]
     total_planned = float(sd["planned_minutes"].sum())

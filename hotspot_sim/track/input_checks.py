@@ -247,9 +247,7 @@ def check_inputs(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
     warn = _warner(notes)
     if not len(gps):
         raise DataError(f"{_source(gps, 'the GPS log')}: the GPS log has no pings")
-    if not len(hotspots):
-        raise DataError(f"{_source(hotspots, 'the hot spots')}: there are no hot spots")
-    hs = _resolve_radius(hotspots, radius_m, warn)
+    hs = check_hotspots(hotspots, radius_m, warn)
     src = _source(gps, "the GPS log")
     gps = _drop_stray(gps, src, warn)
     _check_area(gps, hs, "GPS pings", src, "they count as time away from the hot spots", warn,
@@ -258,15 +256,43 @@ def check_inputs(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
     origin = day_origin(gps["time"]) if origin is None else pd.Timestamp(origin)
     end = pd.Timestamp(gps["time"].max()).normalize() + pd.Timedelta(days=1) \
         if end_time is None else pd.Timestamp(end_time)
-    if crimes is not None:
-        c_src = _source(crimes, "the crimes")
-        if len(crimes):
-            _check_area(crimes, hs, "crimes", c_src, "they count as crime elsewhere", warn,
-                        margin_m)
-        crimes = _crimes_in_period(crimes, origin, end, c_src, warn)
-        _check_crime_types(crimes, c_src, warn)
+    crimes = check_crimes(crimes, hs, origin, end, warn, margin_m)
     return {"gps": gps, "hotspots": hs, "crimes": crimes, "origin": origin, "end_time": end_time,
             "warnings": notes}
+
+
+def check_hotspots(hotspots: pd.DataFrame, radius_m: float | None, warn) -> pd.DataFrame:
+    """The hot spots with ``radius_m`` the radius used (see :func:`check_inputs`).
+
+    Raises
+    ------
+    DataError
+        No hot spot, or a radius that is not > 0.
+    """
+    if not len(hotspots):
+        raise DataError(f"{_source(hotspots, 'the hot spots')}: there are no hot spots")
+    return _resolve_radius(hotspots, radius_m, warn)
+
+
+def check_crimes(crimes: pd.DataFrame | None, hotspots: pd.DataFrame, origin: pd.Timestamp,
+                 end: pd.Timestamp, warn, margin_m: float = AREA_MARGIN_M
+                 ) -> pd.DataFrame | None:
+    """The crimes of the GPS period [origin, end) (see :func:`check_inputs`); None stays None.
+
+    Raises
+    ------
+    DataError
+        No crime near the hot spots, or none in the period.
+    """
+    if crimes is None:
+        return None
+    c_src = _source(crimes, "the crimes")
+    if len(crimes):
+        _check_area(crimes, hotspots, "crimes", c_src, "they count as crime elsewhere", warn,
+                    margin_m)
+    crimes = _crimes_in_period(crimes, origin, end, c_src, warn)
+    _check_crime_types(crimes, c_src, warn)
+    return crimes
 
 
 def check_plan(plan: pd.DataFrame, hotspots: pd.DataFrame, n_days: int, origin: pd.Timestamp,

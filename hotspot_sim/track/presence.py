@@ -302,30 +302,70 @@ def visits_from_chunks(chunks: Iterable[pd.DataFrame], hotspots: pd.DataFrame,
     DataError
         No chunk, or an officer's pings go back in time from one chunk to the next.
     """
-    last: dict = {}  # officer -> (time in minutes, hot spot position) of their latest ping
-    gaps, stretches, integer_ticks = _Gaps(), [], True
+    finder = VisitFinder(hotspots, radius_m, max_gap_min, interval_min)
     for chunk in chunks:
-        integer_ticks &= pd.api.types.is_integer_dtype(chunk["tick"])
-        stretches.append(_stretches(chunk, hotspots, radius_m, max_gap_min, last, gaps))
-    if not stretches:
-        raise DataError("visits_from_chunks: the GPS log has no chunk")
-    per, overall = gaps.medians()
-    s = pd.concat(stretches, ignore_index=True).sort_values(
-        ["officer", "start_time"], kind="stable").reset_index(drop=True)
-    if interval_min is not None:
-        s["interval"] = ping_minutes(s, interval_min)
-    else:
-        s["interval"] = s["officer"].map(per).fillna(overall).to_numpy(float)
-    limit = np.maximum(max_gap_min, 1.5 * s["interval"].to_numpy(float))
-    joins = s["same_spot"].to_numpy() & (s["gap"].to_numpy() <= limit)
-    s["visit"] = np.cumsum(~joins) - 1
-    s["hotspot_id"] = _id_series(hotspots, s["pos"].to_numpy())
-    v = s.groupby("visit", sort=True).agg(
-        officer=("officer", "first"), hotspot_id=("hotspot_id", "first"),
-        start=("start", "first"), last=("last", "last"), interval=("interval", "first"),
-        pings=("pings", "sum"), start_time=("start_time", "first"),
-        last_time=("last_time", "last"))
-    return _finish_visits(v, integer_ticks)
+        finder.add(chunk)
+    return finder.visits()
+
+
+class VisitFinder:
+    """:func:`visits_from_chunks` step by step: :meth:`add` each chunk, then :meth:`visits`.
+
+    Also gives the minutes each officer's pings stand for (:meth:`ping_minutes`), as
+    :func:`ping_minutes` gives them for the whole log.
+
+    Parameters
+    ----------
+    hotspots, radius_m, max_gap_min, interval_min
+        As :func:`visits`.
+    """
+
+    def __init__(self, hotspots: pd.DataFrame, radius_m: float | None = DEFAULT_RADIUS_M,
+                 max_gap_min: float = DEFAULT_MAX_GAP_MIN, interval_min: float | None = None):
+        self.hotspots, self.radius_m = hotspots, radius_m
+        self.max_gap_min, self.interval_min = max_gap_min, interval_min
+        self._last: dict = {}  # officer -> (minutes, hot spot position) of their latest ping
+        self._gaps, self._stretches, self._integer_ticks = _Gaps(), [], True
+        self._medians = None
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """Place one chunk's pings (see :func:`visits_from_chunks` for the order needed)."""
+        self._integer_ticks &= pd.api.types.is_integer_dtype(chunk["tick"])
+        self._stretches.append(_stretches(chunk, self.hotspots, self.radius_m,
+                                          self.max_gap_min, self._last, self._gaps))
+        self._medians = None
+
+    @property
+    def found(self) -> bool:
+        """Whether any ping added so far is in a hot spot."""
+        return any(len(s) for s in self._stretches)
+
+    def ping_minutes(self, officer: pd.Series) -> np.ndarray:
+        """Minutes a ping of each of ``officer`` stands for (:func:`ping_minutes`)."""
+        if self.interval_min is not None:
+            return ping_minutes(pd.DataFrame({"officer": officer}), self.interval_min)
+        if self._medians is None:
+            self._medians = self._gaps.medians()
+        per, overall = self._medians
+        return officer.map(per).fillna(overall).to_numpy(float)
+
+    def visits(self) -> pd.DataFrame:
+        """The visits of the chunks added so far (:func:`visits`)."""
+        if not self._stretches:
+            raise DataError("visits_from_chunks: the GPS log has no chunk")
+        s = pd.concat(self._stretches, ignore_index=True).sort_values(
+            ["officer", "start_time"], kind="stable").reset_index(drop=True)
+        s["interval"] = self.ping_minutes(s["officer"])
+        limit = np.maximum(self.max_gap_min, 1.5 * s["interval"].to_numpy(float))
+        joins = s["same_spot"].to_numpy() & (s["gap"].to_numpy() <= limit)
+        s["visit"] = np.cumsum(~joins) - 1
+        s["hotspot_id"] = _id_series(self.hotspots, s["pos"].to_numpy())
+        v = s.groupby("visit", sort=True).agg(
+            officer=("officer", "first"), hotspot_id=("hotspot_id", "first"),
+            start=("start", "first"), last=("last", "last"), interval=("interval", "first"),
+            pings=("pings", "sum"), start_time=("start_time", "first"),
+            last_time=("last_time", "last"))
+        return _finish_visits(v, self._integer_ticks)
 
 
 def _stretches(chunk: pd.DataFrame, hotspots: pd.DataFrame, radius_m: float | None,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..io import write_csv
+from ..io import check_parquet, read_parquet, write_csv
 from .dose import call_minutes_by_day, compliance, dose_by_day
 from .input_checks import WARNING_COLUMNS, _warner, check_inputs, check_plan
 from .inputs import DAY_MIN, minutes_since
@@ -67,24 +67,55 @@ def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
     """
     checked = check_inputs(gps, hotspots, crimes, radius_m, origin, end_time)
     gps, hotspots, crimes, origin = (checked[k] for k in ("gps", "hotspots", "crimes", "origin"))
-    notes = checked["warnings"]
-    radius_m = None  # check_inputs put the radius used in each hot spot's radius_m
     if end_time is None:
         end_time = pd.Timestamp(gps["time"].max()) + pd.Timedelta(
             minutes=float(np.median(ping_minutes(gps, interval_min))))
+    # check_inputs put the radius used in each hot spot's radius_m
+    v = visits(gps, hotspots, None, interval_min=interval_min)
+    calls = {"compliance": lambda: call_minutes_by_day(gps, origin),
+             "own": lambda: call_minutes_by_day(gps, origin, interval_min)}
+    return track_tables(v, calls, hotspots, crimes, plan, origin, end_time, checked["warnings"],
+                        horizon_min)
+
+
+def track_tables(v: pd.DataFrame, calls: dict, hotspots: pd.DataFrame,
+                 crimes: pd.DataFrame | None, plan: pd.DataFrame | None, origin: pd.Timestamp,
+                 end_time, notes: list, horizon_min: float = DEFAULT_HORIZON_MIN
+                 ) -> dict[str, pd.DataFrame]:
+    """:func:`track_frames` once the inputs are checked and the visits found.
+
+    Parameters
+    ----------
+    v : pandas.DataFrame
+        :func:`visits`.
+    calls : dict
+        ``compliance`` and ``own``: functions giving :func:`call_minutes_by_day` with
+        each officer's median gap, and with the interval given (if any).
+    hotspots, crimes, origin, end_time, horizon_min
+        Checked, as :func:`track_frames` has them.
+    plan : pandas.DataFrame, optional
+        The plan (checked here).
+    notes : list of dict
+        The checks' warnings so far (added to).
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        As :func:`track_frames`.
+    """
     end_time = pd.Timestamp(end_time)
     n_days = max(1, math.ceil(minutes_since([end_time], origin)[0] / DAY_MIN - 1e-9))
-    v = visits(gps, hotspots, radius_m, interval_min=interval_min)
+    radius_m = None  # each hot spot's radius_m
     dose = dose_by_day(v, hotspots, days=n_days, origin=origin)
     out = {"visits": v, "dose": dose}
     if plan is not None and len(plan):
         plan = check_plan(plan, hotspots, n_days, origin,
                           _warner(notes))
-        c = compliance(dose, plan, gps, origin=origin)
+        c = compliance(dose, plan, origin=origin, calls=calls["compliance"]())
         out.update(compliance=c["spot_days"], compliance_by_hotspot=c["by_hotspot"],
                    compliance_overall=c["overall"], calls=c["calls"])
     else:
-        out["calls"] = call_minutes_by_day(gps, origin, interval_min)
+        out["calls"] = calls["own"]()
     if crimes is not None:
         rd = residual_deterrence(v, crimes, hotspots, radius_m, horizon_min, end_time)
         out.update(spells=rd["spells"], survival=rd["survival"],
@@ -100,13 +131,15 @@ def track_frames(gps: pd.DataFrame, hotspots: pd.DataFrame, crimes: pd.DataFrame
     return out
 
 
-def read_run(run_dir: str | Path) -> dict:
+def read_run(run_dir: str | Path, with_gps: bool = True) -> dict:
     """The tables and manifest of a run folder that Track needs.
 
     Parameters
     ----------
     run_dir : str or Path
         A run folder (:func:`hotspot_sim.sim.outputs.write_run`).
+    with_gps : bool
+        Read ``gps.parquet`` too (False: ``gps`` is None).
 
     Returns
     -------
@@ -123,10 +156,9 @@ def read_run(run_dir: str | Path) -> dict:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise DataError(f"run folder not found: {run_dir}")
-    from ..io import read_json, read_parquet
+    from ..io import read_json
 
-    fix = (f"the run folder is incomplete or damaged: rerun that run "
-           f"(hotspot-sim run ... --out {run_dir} --overwrite)")
+    fix = _rerun(run_dir)
     manifest = read_json(run_dir / "run.json", fix) if (run_dir / "run.json").is_file() else {}
 
     def table(name):
@@ -134,13 +166,20 @@ def read_run(run_dir: str | Path) -> dict:
         return read_parquet(p, fix) if p.is_file() else None
 
     out = {name: table(file) for name, file in
-           [("gps", "gps"), ("crimes", "crimes"), ("hotspots", "hotspots"), ("plan", "dose_plan")]}
+           [("crimes", "crimes"), ("hotspots", "hotspots"), ("plan", "dose_plan")]}
+    out["gps"] = table("gps") if with_gps else None
     out["manifest"] = manifest
     start = pd.Timestamp(manifest["start"]) if "start" in manifest else None
     out["origin"] = start.normalize() if start is not None else None
     out["end_time"] = (start + pd.Timedelta(minutes=float(manifest["minutes"]))
                        if start is not None and "minutes" in manifest else None)
     return out
+
+
+def _rerun(run_dir: Path) -> str:
+    """What to do about a damaged run folder."""
+    return (f"the run folder is incomplete or damaged: rerun that run "
+            f"(hotspot-sim run ... --out {run_dir} --overwrite)")
 
 
 def track_run(run_dir: str | Path, radius_m: float | None = None, gps: pd.DataFrame | None = None,
@@ -172,19 +211,39 @@ def track_run(run_dir: str | Path, radius_m: float | None = None, gps: pd.DataFr
         No GPS or no hot spots (the run was not a hot spot policy run and none
         were given), or inputs that do not belong together.
     """
-    run = read_run(run_dir)
-    gps = run["gps"] if gps is None else gps
+    run = read_run(run_dir, with_gps=False)
+    gps_file = Path(run_dir) / "gps.parquet"
     hotspots = run["hotspots"] if hotspots is None else hotspots
     crimes = run["crimes"] if crimes is None else crimes
     plan = run["plan"] if plan is None else plan
-    if gps is None:
+    if gps is None and not gps_file.is_file():
         raise DataError(f"{run_dir}: no gps.parquet (give --gps FILE.csv)")
+    if gps is None:
+        check_parquet(gps_file, _rerun(run_dir))
     if hotspots is None:
         raise DataError(f"{run_dir}: no hotspots.parquet; Track needs a hot spot policy run "
                         "(e.g. --policy hotspot_koper) or --hotspots FILE.csv")
     interval = run["manifest"].get("gps_interval_min")
+    if gps is None:  # the run's own log: read a row group at a time when it can be
+        tables = _track_run_gps(gps_file, hotspots, crimes, plan, radius_m, run, interval)
+        if tables is not None:
+            return tables
+        gps = read_parquet(gps_file, _rerun(run_dir))
     return track_frames(gps, hotspots, crimes, plan, radius_m, origin=run["origin"],
                         end_time=run["end_time"], interval_min=interval)
+
+
+def _track_run_gps(path: Path, hotspots, crimes, plan, radius_m, run: dict, interval):
+    """:func:`~hotspot_sim.track.run_gps.track_run_gps`, with a damaged file's DataError."""
+    import pyarrow as pa
+
+    from .run_gps import track_run_gps
+
+    try:
+        return track_run_gps(path, hotspots, crimes, plan, radius_m, run["origin"],
+                             run["end_time"], interval)
+    except (OSError, pa.ArrowException):  # damaged inside: the whole-table read says so
+        return None
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path]:
