@@ -458,7 +458,7 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
                             build_space=False)
         model.run_days(days)
         hotspots = model.policy.hotspots
-        visits = gps_visits(model, hotspots, 100.0)  # one officer at a time: less memory
+        visits = gps_visits(model, hotspots, 100.0)  # from the log chunk by chunk: less memory
         spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
                                       end_time=pd.Timestamp(model.datetime_at(model.tick))))
         del model
