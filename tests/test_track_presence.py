@@ -80,6 +80,9 @@ def test_visits_from_chunks_equal_visits_of_the_whole_log(interval):
     got = visits_from_chunks(time_chunks(gps, [50, 51, 200, 433]), hotspots, None,
                              interval_min=interval)
     pd.testing.assert_frame_equal(got, expected)
+    far = hotspots.assign(x=hotspots["x"] + 1e6)  # no visit at all
+    pd.testing.assert_frame_equal(visits_from_chunks(time_chunks(gps, [100]), far, None),
+                                  visits(gps, far, None))
 
 
 def test_visits_from_chunks_refuse_pings_that_go_back_in_time():
