@@ -220,3 +220,28 @@ def test_heat_surfaces_are_the_per_node_formulas_compiled_and_reference():
             assert det[i] == ref.deterrence(m.nodes, i, m.tick, m.params)
             assert risk[i] == ref.risk(m.net, m.nodes, i, m.tick, m.params)
     assert det.max() > 0  # officers have been about
+
+
+def test_models_freed_after_frees_the_block_s_model_and_unfreezes():
+    import gc
+    import weakref
+
+    from hotspot_sim.sim.model import models_freed_after
+
+    gc.disable()  # only the block may collect: the model must not be freed by chance
+    try:
+        kept = small_model()
+        with models_freed_after():
+            model = small_model()
+            model.run_for(60)
+            inside = weakref.ref(model)
+            del model
+        assert inside() is None  # Mesa's cycles would otherwise keep it until a collection
+        assert gc.get_freeze_count() == 0  # what existed before is collectable again
+        outside = weakref.ref(kept)
+        del kept
+        assert outside() is not None  # not collected by the block, a normal collection frees it
+        gc.collect()
+        assert outside() is None
+    finally:
+        gc.enable()

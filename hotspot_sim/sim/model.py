@@ -14,7 +14,9 @@ advances ``n`` minutes at full speed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import math
 from pathlib import Path
 
@@ -430,3 +432,25 @@ class PatrolModel(tables.RunTables, mesa.Model):
             x += f * (self.network.x[nxt] - x)
             y += f * (self.network.y[nxt] - y)
         return x, y
+
+
+@contextlib.contextmanager
+def models_freed_after():
+    """Free the models made inside the block as soon as it ends.
+
+    Mesa's model and its agents refer to each other, so only the cycle collector frees
+    a finished model; left to it, a validation's runs piled up (18 models, 1.4 GB).  The
+    objects that existed before the block are frozen out of the collection
+    (:func:`gc.freeze`, undone afterwards), so it scans only the block's own objects:
+    milliseconds, not the ~0.2 s of a full collection in a process holding a study.
+    """
+    outer = gc.get_freeze_count() > 0  # a sweep worker froze what it keeps: leave that be
+    if not outer:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if not outer:
+            gc.unfreeze()
+

@@ -7,7 +7,6 @@ Each finished run is written at once (atomically) to
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,12 +105,12 @@ def _execute(exp: Experiment, tasks: list[Task], workers: int, scheduler: str | 
         return
     groups = seed_groups(tasks, workers)
     if not (scheduler or backend == "dask" or (workers > 1 if processes is None else processes)):
+        from ..sim.model import models_freed_after
+
         for group in groups:  # a seed's runs one after another: its homes' trees once
             for t in group:
-                result = run_task(exp, t, study)
-                # Mesa's model and agents refer to each other: collect the finished run now,
-                # or a validation's runs pile up (18 models, 1.4 GB) before the collector runs.
-                gc.collect()
+                with models_freed_after():  # or a validation's runs pile up in memory
+                    result = run_task(exp, t, study)
                 yield t.task_id, result
         return
     # Workers each load the study and log the same warnings: gather them and print each once.

@@ -8,7 +8,6 @@ seeded runs of policy ``none`` (:class:`Design`, :class:`Simulator`) whose stati
 
 from __future__ import annotations
 
-import gc
 import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -273,14 +272,14 @@ def simulate_crimes(scenario: Scenario, study: Study, days: float,
     pandas.DataFrame
         ``node`` and ``crime_type`` of each measured crime.
     """
-    from ..sim.model import PatrolModel
+    from ..sim.model import PatrolModel, models_freed_after
 
-    # crimes are all that is measured: no GPS ping is kept (months of them otherwise)
-    model = PatrolModel(scenario, study, policy="none", build_space=False, keep_gps=False)
-    model.run_days(warmup_days + days)
-    crimes = model.crimes_table()
-    del model
-    gc.collect()  # Mesa's model and agents form cycles: free the run before the next is built
+    with models_freed_after():  # the run freed before the next is built
+        # crimes are all that is measured: no GPS ping is kept (months of them otherwise)
+        model = PatrolModel(scenario, study, policy="none", build_space=False, keep_gps=False)
+        model.run_days(warmup_days + days)
+        crimes = model.crimes_table()
+        del model
     return crimes.loc[crimes["tick"] >= warmup_days * 1440, ["node", "crime_type"]] \
         .reset_index(drop=True)
 

@@ -10,7 +10,6 @@ written by :mod:`.report`; the published trials are simulated by :mod:`.trials`.
 
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -441,7 +440,7 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
         (as :func:`hotspot_sim.track.follow_up`).
     """
     from .. import track
-    from ..sim.model import PatrolModel
+    from ..sim.model import PatrolModel, models_freed_after
     from ..sim.tables import gps_visits
     from ..settings import load_scenario
     from ..study import load_study
@@ -453,16 +452,16 @@ def dose_spells(scenario: str, days: float, reps: int, seed: int,
     for i, (dwell, rep) in enumerate((d, r) for d in DWELLS for r in range(reps)):
         if progress:
             progress(VALIDATE_STEPS[2], i, total)
-        model = PatrolModel(base.replace({**(overrides or {}), "scenario.seed": seed + rep}),
-                            study, policy="hotspot_koper", policy_params={"dwell_minutes": dwell},
-                            build_space=False)
-        model.run_days(days)
-        hotspots = model.policy.hotspots
-        visits = gps_visits(model, hotspots, 100.0)  # from the log chunk by chunk: less memory
-        spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
-                                      end_time=pd.Timestamp(model.datetime_at(model.tick))))
-        del model
-        gc.collect()  # Mesa's model and agents form cycles: free each run before the next
+        with models_freed_after():  # each run freed before the next is built
+            model = PatrolModel(base.replace({**(overrides or {}), "scenario.seed": seed + rep}),
+                                study, policy="hotspot_koper",
+                                policy_params={"dwell_minutes": dwell}, build_space=False)
+            model.run_days(days)
+            hotspots = model.policy.hotspots
+            visits = gps_visits(model, hotspots, 100.0)  # from the log chunk by chunk: less memory
+            spells.append(track.follow_up(visits, model.crimes_table(), hotspots, 100.0,
+                                          end_time=pd.Timestamp(model.datetime_at(model.tick))))
+            del model  # the block's end frees only what nothing refers to
     if progress:
         progress(VALIDATE_STEPS[2], total, total)
     return pd.concat(spells, ignore_index=True)
@@ -501,7 +500,7 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
     tuple of numpy.ndarray
         Daily hot-spot crimes after the stop, with patrol stopped and without patrol.
     """
-    from ..sim.model import PatrolModel
+    from ..sim.model import PatrolModel, models_freed_after
     from ..sim.policies.basic import NoPatrol
     from ..settings import load_scenario
     from ..study import load_study
@@ -514,19 +513,19 @@ def after_patrol_stops(scenario: str, days: float, reps: int, seed: int, progres
         for stop, out in ((True, treated), (False, control)):
             if progress:
                 progress(VALIDATE_STEPS[3], 2 * rep + (not stop), 2 * reps)
-            model = PatrolModel(base.replace({**(overrides or {}), "scenario.seed": seed + rep}),
-                                study, policy="hotspot_koper" if stop else "none",
-                                build_space=False, keep_gps=False)  # crimes only
-            nodes = model.policy.nodes if stop else None
-            if stop:
-                model.run_days(patrol_days)
-                model.policy = NoPatrol(model)  # officers finish their round, then wait
-                model.run_days(AFTER_DAYS)
-            else:
-                model.run_days(patrol_days + AFTER_DAYS)
-            out += daily_hotspot_crimes(model, nodes, patrol_days)
-            del model
-            gc.collect()  # Mesa's model and agents form cycles: free each run before the next
+            with models_freed_after():  # each run freed before the next is built
+                config = base.replace({**(overrides or {}), "scenario.seed": seed + rep})
+                model = PatrolModel(config, study, policy="hotspot_koper" if stop else "none",
+                                    build_space=False, keep_gps=False)  # crimes only
+                nodes = model.policy.nodes if stop else None
+                if stop:
+                    model.run_days(patrol_days)
+                    model.policy = NoPatrol(model)  # officers finish their round, then wait
+                    model.run_days(AFTER_DAYS)
+                else:
+                    model.run_days(patrol_days + AFTER_DAYS)
+                out += daily_hotspot_crimes(model, nodes, patrol_days)
+                del model  # the block's end frees only what nothing refers to
     if progress:
         progress(VALIDATE_STEPS[3], 2 * reps, 2 * reps)
     return treated, control
