@@ -421,17 +421,34 @@ def test_track_run_reads_gps_parquet_a_row_group_at_a_time_with_the_same_tables(
     assert_same_tables(tr.track_run(folder), expected)
 
 
-def test_track_run_reads_the_whole_gps_table_when_a_check_warns(run_dir, tmp_path):
+def test_track_run_streamed_warns_about_far_pings_as_the_whole_table_does(run_dir, tmp_path):
     from hotspot_sim.track.run_gps import track_run_gps
 
-    def far_ping(gps):
-        gps.loc[7, "x"] += 50_000  # 50 km east: warned about, kept
+    def far_pings(gps):
+        gps.loc[[7, 600, 601, 602, 1500, 2000, 2001], "x"] += 50_000  # 50 km east: kept
         return gps
 
-    folder = small_row_groups(run_dir, tmp_path / "run", far_ping)
+    folder = small_row_groups(run_dir, tmp_path / "run", far_pings)
+    run = tr.read_run(folder, with_gps=False)
+    streamed = track_run_gps(folder / "gps.parquet", run["hotspots"], run["crimes"],
+                             run["plan"], None, run["origin"], run["end_time"])
+    assert streamed["warnings"]["check"].tolist() == ["far from hot spots"]
+    assert "row 8 (x=" in streamed["warnings"]["message"][0]
+    assert "and 2 more" in streamed["warnings"]["message"][0]
+    assert_same_tables(streamed, whole_table_tables(folder))
+
+
+def test_track_run_reads_the_whole_gps_table_when_pings_are_left_out(run_dir, tmp_path):
+    from hotspot_sim.track.run_gps import track_run_gps
+
+    def stray_ping(gps):
+        gps.loc[len(gps) - 1, "time"] += pd.Timedelta(days=100)  # left out, with a warning
+        return gps
+
+    folder = small_row_groups(run_dir, tmp_path / "run", stray_ping)
     run = tr.read_run(folder, with_gps=False)
     assert track_run_gps(folder / "gps.parquet", run["hotspots"], run["crimes"], run["plan"],
                          None, run["origin"], run["end_time"]) is None
     tables = tr.track_run(folder)
-    assert tables["warnings"]["check"].tolist() == ["far from hot spots"]
+    assert tables["warnings"]["check"].tolist() == ["stray times"]
     assert_same_tables(tables, whole_table_tables(folder))

@@ -85,19 +85,33 @@ def _check_area(frame: pd.DataFrame, hotspots: pd.DataFrame, what: str, src: str
                 warn, margin_m: float) -> None:
     """Error if no point of ``frame`` is near the hot spots; a warning for those far away."""
     far = _distance_to_area(frame, hotspots) > margin_m
-    km = f"{margin_m / 1000:g} km"
     if far.all():
-        box = (f"x {hotspots['x'].min():,.0f} to {hotspots['x'].max():,.0f}, "
-               f"y {hotspots['y'].min():,.0f} to {hotspots['y'].max():,.0f}")
-        raise DataError(
-            f"{src}: none of the {len(frame):,} {what} is within {km} of the hot spots "
-            f"(which span {box} in British National Grid metres), e.g. "
-            f"{_rows(frame, far, ['x', 'y'])}. Check that both files cover the same place and "
-            "give coordinates as x, y (EPSG:27700 metres) or lon, lat (WGS84 degrees)")
+        _no_point_near(frame, far, hotspots, what, src, margin_m)
     if far.any():
-        warn("far from hot spots", src, int(far.sum()),
-             f"{src}: {int(far.sum()):,} of {len(frame):,} {what} are more than {km} from "
-             f"the hot spots' area: {_rows(frame, far, ['x', 'y'])}; kept ({kept})")
+        warn_far(int(far.sum()), len(frame), _rows(frame, far, ["x", "y"]), what, src, kept,
+                 warn, margin_m)
+
+
+def warn_far(n_far: int, n: int, examples: str, what: str, src: str, kept: str, warn,
+             margin_m: float) -> None:
+    """The counted warning for ``n_far`` of ``n`` points far from the hot spots."""
+    km = f"{margin_m / 1000:g} km"
+    warn("far from hot spots", src, n_far,
+         f"{src}: {n_far:,} of {n:,} {what} are more than {km} from "
+         f"the hot spots' area: {examples}; kept ({kept})")
+
+
+def _no_point_near(frame: pd.DataFrame, far: np.ndarray, hotspots: pd.DataFrame, what: str,
+                   src: str, margin_m: float) -> None:
+    """The error for a table with no point near the hot spots."""
+    km = f"{margin_m / 1000:g} km"
+    box = (f"x {hotspots['x'].min():,.0f} to {hotspots['x'].max():,.0f}, "
+           f"y {hotspots['y'].min():,.0f} to {hotspots['y'].max():,.0f}")
+    raise DataError(
+        f"{src}: none of the {len(frame):,} {what} is within {km} of the hot spots "
+        f"(which span {box} in British National Grid metres), e.g. "
+        f"{_rows(frame, far, ['x', 'y'])}. Check that both files cover the same place and "
+        "give coordinates as x, y (EPSG:27700 metres) or lon, lat (WGS84 degrees)")
 
 
 def _resolve_radius(hotspots: pd.DataFrame, radius_m: float | None, warn) -> pd.DataFrame:

@@ -385,15 +385,22 @@ def _short(v) -> str:
     return str(v)
 
 
-def _rows(frame: pd.DataFrame, mask, cols: Sequence[str] = ()) -> str:
-    """The first rows of ``mask`` as 'line 2 (x=-0.2, y=51.7), ... and 3 more'."""
+def _rows(frame: pd.DataFrame, mask, cols: Sequence[str] = (), numbers=None,
+          count: int | None = None) -> str:
+    """The first rows of ``mask`` as 'line 2 (x=-0.2, y=51.7), ... and 3 more'.
+
+    ``numbers`` (row numbers of ``frame``'s rows) and ``count`` (rows the mask stands
+    for) describe a few example rows kept from a larger table read in parts.
+    """
     idx = np.flatnonzero(np.asarray(mask, bool))
+    count = len(idx) if count is None else count
     parts = []
     for i in idx[:N_EXAMPLES]:
-        where = f"line {int(frame[LINE].iloc[i])}" if LINE in frame else f"row {i + 1}"
+        where = f"line {int(frame[LINE].iloc[i])}" if LINE in frame else \
+            f"row {i + 1 if numbers is None else numbers[i]}"
         values = ", ".join(f"{c}={_short(frame[c].iloc[i])}" for c in cols)
         parts.append(f"{where} ({values})" if values else where)
-    more = f" and {len(idx) - N_EXAMPLES:,} more" if len(idx) > N_EXAMPLES else ""
+    more = f" and {count - N_EXAMPLES:,} more" if count > N_EXAMPLES else ""
     return ", ".join(parts) + more
 
 

@@ -7,8 +7,8 @@ as the chunks come (:class:`~hotspot_sim.track.presence.VisitFinder`), the
 minutes on duty and answering calls are counted per officer and day, and the
 checks :func:`~hotspot_sim.track.input_checks.check_inputs` makes on the pings
 are summed up, so memory grows with the visits, not with the pings.  A log those
-checks would warn or fail about goes the whole-table way, which words the
-warning or error with example rows.
+checks would fail about, or leave pings out of, goes the whole-table way, which
+words the error or warning with example rows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import pandas as pd
 
 from .dose import calls_per_day, duty_pings
 from .input_checks import (AREA_MARGIN_M, STRAY_GAP_DAYS, STRAY_RATIO, _distance_to_area,
-                           _warner, check_crimes, check_hotspots)
+                           _warner, check_crimes, check_hotspots, warn_far)
+from .inputs import N_EXAMPLES, _rows
 from .presence import VisitFinder
 from .survival import DEFAULT_HORIZON_MIN
 
@@ -58,18 +59,34 @@ class _PingScan:
     def __init__(self, hotspots: pd.DataFrame, origin: pd.Timestamp, margin_m: float):
         self.hotspots, self.origin, self.margin_m = hotspots, origin, margin_m
         self.rows, self.far = 0, 0
+        self.far_examples: list[pd.DataFrame] = []  # the first few far pings, by row number
         self.times: list[pd.Series] = []  # pings per distinct time
         self.duty: list[pd.DataFrame] = []  # on-duty and on-call pings per officer and day
 
     def add(self, chunk: pd.DataFrame) -> None:
+        far = np.flatnonzero(_distance_to_area(chunk, self.hotspots) > self.margin_m)
+        if self.far < N_EXAMPLES and len(far):
+            first = far[:N_EXAMPLES]
+            self.far_examples.append(pd.DataFrame({
+                "row": self.rows + first + 1, "x": chunk["x"].to_numpy()[first],
+                "y": chunk["y"].to_numpy()[first]}))
         self.rows += len(chunk)
-        self.far += int((_distance_to_area(chunk, self.hotspots) > self.margin_m).sum())
+        self.far += len(far)
         t = pd.to_datetime(chunk["time"]).to_numpy("datetime64[us]")
         self.times.append(pd.Series(t).value_counts(sort=False))
         officer, day, on, call = duty_pings(chunk, self.origin)
         self.duty.append(pd.DataFrame({"officer": officer, "day": day, "on": on.astype(np.int64),
                                        "call": call.astype(np.int64)})
                          .groupby(["officer", "day"]).sum())
+
+    def warn_far(self, warn) -> None:
+        """``check_inputs``' warning about pings far from the hot spots (if any)."""
+        if self.far:
+            ex = pd.concat(self.far_examples, ignore_index=True)
+            warn_far(self.far, self.rows, _rows(ex, np.ones(len(ex), bool), ["x", "y"],
+                                                ex["row"].to_numpy(), self.far),
+                     "GPS pings", "the GPS log", "they count as time away from the hot spots",
+                     warn, self.margin_m)
 
     def any_stray(self, gap_days: float = STRAY_GAP_DAYS, ratio: float = STRAY_RATIO) -> bool:
         """Whether :func:`~hotspot_sim.track.input_checks.stray_times` finds any stray ping."""
@@ -111,8 +128,8 @@ def track_run_gps(path: Path, hotspots: pd.DataFrame, crimes: pd.DataFrame | Non
     dict of pandas.DataFrame or None
         The tables; None when the whole-table way must be taken: no origin or end
         time (a run folder without its run.json), a ping interval given, no hot spot,
-        or pings the checks would warn or fail about (stray times, pings far from the
-        hot spots or none in any, no ping at all, no ``status``).
+        or pings the checks would fail about or leave out (stray times, every ping far
+        from the hot spots, none in any hot spot, no ping at all, no ``status``).
     """
     from .report import track_tables
 
@@ -131,8 +148,9 @@ def track_run_gps(path: Path, hotspots: pd.DataFrame, crimes: pd.DataFrame | Non
     for chunk in gps_row_groups(path):
         finder.add(chunk)
         scan.add(chunk)
-    if not scan.rows or scan.far or not finder.found or scan.any_stray():
+    if not scan.rows or scan.far == scan.rows or not finder.found or scan.any_stray():
         return None
+    scan.warn_far(warn)
     crimes = check_crimes(crimes, hs, origin, pd.Timestamp(end_time), warn, margin_m)
     calls = {"compliance": lambda: scan.calls(finder), "own": lambda: scan.calls(finder)}
     return track_tables(finder.visits(), calls, hs, crimes, plan, origin, end_time, notes,
