@@ -245,3 +245,17 @@ def test_models_freed_after_frees_the_block_s_model_and_unfreezes():
         assert outside() is None
     finally:
         gc.enable()
+
+
+def test_a_router_kept_for_the_next_run_does_not_keep_its_model_alive():
+    import gc
+    import weakref
+
+    model = small_model()
+    router = model.router
+    assert len(router.pinned()) > 0  # the living model's destinations are pinned
+    finished = weakref.ref(model)
+    del model
+    gc.collect()
+    assert finished() is None  # a sweep keeps the router, not every model that used it
+    assert len(router.pinned()) == 0

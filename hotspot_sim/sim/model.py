@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import gc
 import math
+import weakref
 from pathlib import Path
 
 import mesa
@@ -114,7 +115,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self._refresh_hop()  # homes and activity places added routing rows
         self.officers = new_officers(config.officers.count + config.officers.response_units,
                                      self._station, speed=self._officer_speeds())
-        self.router.pinned = self._routing_rows_in_use
+        self.router.pinned = self._weak_pins()
         self.logs = new_logs(self.offenders.state.shape[0], self.officers.mode.shape[0],
                              self.params[K.P_OFF_SPEED]
                              / max(1.0, float(self.network.edge_length.min())))
@@ -161,6 +162,16 @@ class PatrolModel(tables.RunTables, mesa.Model):
                              "than the study's")
         reuse.pinned = None  # the model that set it has finished; this one sets its own
         return reuse
+
+    def _weak_pins(self):
+        """The router's ``pinned`` callable, holding this model only weakly.
+
+        A router outlives its model when a sweep reuses it: a strong reference kept each
+        finished model (and its agents) alive until the next model replaced it.
+        """
+        method = weakref.WeakMethod(self._routing_rows_in_use)
+        none = np.empty(0, dtype=np.int64)
+        return lambda: method()() if method() is not None else none
 
     def _build_space(self) -> Network:
         net = self.network
