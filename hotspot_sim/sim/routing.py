@@ -223,8 +223,11 @@ class Router:
         if cap <= have:
             return
         extra = cap - have
-        self.hop = np.vstack([self.hop, np.full((extra, self.hop.shape[1]), self.no_step,
-                                                self.hop.dtype)])
+        # One new table with the old rows copied in: vstack of the old table and a filled
+        # block held both the block and the result (340 MB at once for 13k trees).
+        grown = np.full((cap, self.hop.shape[1]), self.no_step, self.hop.dtype)
+        grown[:have] = self.hop
+        self.hop = grown
         self._node_of_row = np.concatenate([self._node_of_row, np.full(extra, -1, np.int64)])
         self._last_use = np.concatenate([self._last_use, np.zeros(extra, np.int64)])
 
