@@ -20,6 +20,8 @@ Each default names its source where it is set. police.uk dates are months
 only, so every time here is in whole months.
 """
 
+from .eligibility import (RULES, Eligibility, EligibilityRules, apply_eligibility,
+                          eligibility_candidates)
 from .evaluation import (METHODS, default_split, method_scores, out_of_sample, parse_months,
                          prospective_scores, select_by_coverage)
 from .export import format_target, write_hotspots, write_lsoa_harm
@@ -30,6 +32,7 @@ from .selection import choose_hotspots, describe_catchments, greedy_separated, t
 from .settings import LEVELS, RANK_BY, ProspectiveSettings, TargetSettings, parse_window
 
 __all__ = [
+    "RULES", "Eligibility", "EligibilityRules", "apply_eligibility", "eligibility_candidates",
     "LEVELS", "METHODS", "RANK_BY", "ProspectiveSettings", "TargetSettings",
     "catchment_matrix", "choose_hotspots", "crime_values", "default_split",
     "describe_catchments", "greedy_separated", "method_scores", "micro_places",
