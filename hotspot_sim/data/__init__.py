@@ -17,6 +17,7 @@ data used when ``HOTSPOT_SIM_DATA`` is unset.
 from .cleaning import (DropReport, aggregate_by_node, clean_crimes, concentration,
                        require_crimes, snap_to_nodes)
 from .download import API_CATEGORIES, POLICE_UK_API, download_police_uk
+from .force_records import ForceDropReport, ForceRecordsMapping, read_force_crimes, read_force_mapping
 from .harm import DEFAULT_HARM_FILE, HARM_COLUMNS, load_harm_weights
 from .lsoa import aggregate_by_lsoa, lsoa_harm_map, read_lsoa_boundaries
 from .police_uk import POLICE_UK_COLUMNS, month_range, police_uk_path, read_police_uk
@@ -27,4 +28,5 @@ __all__ = [
     "concentration", "download_police_uk", "load_harm_weights", "lsoa_harm_map",
     "month_range", "police_uk_path", "read_lsoa_boundaries", "read_police_uk",
     "require_crimes", "snap_to_nodes",
+    "ForceDropReport", "ForceRecordsMapping", "read_force_crimes", "read_force_mapping",
 ]
