@@ -140,3 +140,14 @@ def test_bad_harm_weight_names_the_line(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"bad.csv: line 3, column 'HarmWeight'"):
         read_force_crimes(path, read_force_mapping(MAPPING))
+
+
+def test_empty_ids_are_kept_not_duplicates(tmp_path):
+    lines = CSV.read_text().splitlines()
+    for i in (1, 2):  # two records without id
+        lines[i] = "," + lines[i].split(",", 1)[1]
+    path = tmp_path / "no_ids.csv"
+    path.write_text("\n".join(lines) + "\n")
+    crimes, report = read_force_crimes(path, read_force_mapping(MAPPING))
+    assert report.duplicate_id == 1 and report.kept == 196
+    assert crimes["Crime ID"].isna().sum() == 2

@@ -208,7 +208,11 @@ def _warn_lines(path: Path, lines: np.ndarray, why: str) -> None:
 
 
 def _read_table(path: Path, mapping: ForceRecordsMapping) -> pd.DataFrame:
-    """The export as text columns plus ``source_row`` (file line; header = line 1)."""
+    """The export as text columns plus ``source_row`` (file line; header = line 1).
+
+    Line numbers assume one record per line, as records-system exports write
+    them; a quoted field holding a line break shifts the numbers after it.
+    """
     text = read_csv_text(path, "force crime")
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error")
@@ -261,7 +265,7 @@ def _as_police_uk(df: pd.DataFrame, mapping: ForceRecordsMapping, when: pd.Serie
     lon, lat = _lonlat(a, b) if mapping.has_bng else (a, b)
     offence = df[mapping.columns["offence"]].str.strip()
     out = pd.DataFrame({c: pd.Series(pd.NA, index=df.index, dtype=object) for c in POLICE_UK_COLUMNS})
-    out["Crime ID"] = df[mapping.columns["id"]].str.strip()
+    out["Crime ID"] = _optional_text(df, mapping, "id")
     out["Month"] = when.dt.strftime("%Y-%m")
     out["Longitude"], out["Latitude"] = lon, lat
     out["Location"] = _optional_text(df, mapping, "location")
@@ -308,7 +312,9 @@ def read_force_crimes(
     """Read and clean a force's crime export.
 
     Rows are dropped, in this order, for: an id already seen (the first row
-    is kept); an empty or unreadable date-time; then, by
+    is kept; an empty id is kept and never a duplicate); an empty or
+    unreadable date-time (read as exported, in local time: no time zone is
+    applied); then, by
     :func:`clean_crimes`, missing or non-numeric coordinates, a point outside
     `bbox_bng`, an offence that is not (or does not map to) a category of
     `harm`. Every drop is counted in the report and warned with the file and
@@ -355,7 +361,9 @@ def read_force_crimes(
     except DataError as exc:
         raise DataError(f"{path}: {exc}") from None
     report = ForceDropReport(total_in=len(rows))
-    rows = _drop_lines(rows, rows["Crime ID"].duplicated().to_numpy(), report, "duplicate_id",
+    # An empty id is no id (police.uk leaves ASB ids blank too): kept, never a duplicate.
+    repeated = (rows["Crime ID"].duplicated() & rows["Crime ID"].notna()).to_numpy()
+    rows = _drop_lines(rows, repeated, report, "duplicate_id",
                        path, f"id column {mapping.columns['id']!r} repeats an earlier row")
     rows = _drop_lines(rows, rows["datetime"].isna().to_numpy(), report, "bad_datetime", path,
                        f"column {mapping.columns['datetime']!r} does not read as "
