@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hotspot_sim import target as tg
@@ -95,21 +96,30 @@ def test_band_scales_to_the_months_of_data(built):
     assert excluded_row(res, 10)["rule"] == "too_many_crimes"   # 100 > 75
 
 
-def test_chosen_set_satisfies_every_rule(scenario):
+@pytest.fixture(scope="module")
+def random_study(scenario):
+    """6000 crimes spread unevenly over a 1.45 km square grid of 50 m."""
     rng = np.random.default_rng(3)
     net = synthetic_grid(30, 30, 50.0)
     nodes = rng.choice(net.n_nodes, size=6000, p=rng.dirichlet(np.full(net.n_nodes, 0.05)))
-    study = synthetic_study(scenario, net, nodes, types=[VIOLENCE] * len(nodes))
-    rules = tg.EligibilityRules()
-    res = tg.apply_eligibility(tg.eligibility_candidates(study, rules), rules, months=12)
-    assert len(res.chosen) >= 2 and len(res.excluded) > 0
+    return synthetic_study(scenario, net, nodes, types=[VIOLENCE] * len(nodes))
+
+
+@pytest.mark.parametrize("separation", [500.0, 200.0])   # 200 m: the 400 m buffer rule binds
+def test_chosen_set_satisfies_every_rule(random_study, separation):
+    rules = tg.EligibilityRules(min_separation_m=separation)
+    res = tg.apply_eligibility(tg.eligibility_candidates(random_study, rules), rules, months=12)
+    assert len(res.chosen) >= 5
     assert res.chosen["crimes"].between(36, 150).all()
     xy = res.chosen[["x", "y"]].to_numpy()
     d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    assert d[np.triu_indices(len(xy), 1)].min() >= max(500.0, 2 * 150.0 + 100.0)
-    ex = res.excluded
-    assert set(ex["rule"]) <= set(tg.RULES)
-    assert (ex.loc[ex["rule"] == "too_close", "distance_m"] < 500).all()
+    assert d[np.triu_indices(len(xy), 1)].min() >= max(separation, 2 * 150.0 + 100.0)
+    ex, counts = res.excluded, res.summary()
+    assert set(ex["rule"]) <= set(tg.RULES) and counts["too_close"] > 0
+    assert (ex.loc[ex["rule"] == "too_close", "distance_m"] < separation).all()
+    buffer = ex.loc[ex["rule"] == "buffer_overlap", "distance_m"]
+    assert ((buffer >= separation) & (buffer < 400.0)).all()
+    assert (counts["buffer_overlap"] > 0) == (separation < 400.0)
 
 
 @pytest.mark.parametrize("kwargs, field", [
@@ -133,3 +143,13 @@ def test_bad_inputs_raise(built):
         tg.apply_eligibility(cands, tg.EligibilityRules(radius_m=100.0))   # counted within 150 m
     with pytest.raises(DataError, match="crimes"):
         tg.apply_eligibility(cands.drop(columns="crimes"))
+
+
+def test_band_ends_are_inclusive():
+    # a plain candidate table, places 1 km apart: 35 and 151 are out, 36 and 150 are in
+    cands = pd.DataFrame({"node": [0, 1, 2, 3], "x": [0.0, 1000.0, 2000.0, 3000.0], "y": 0.0,
+                          "crimes": [35.0, 36.0, 150.0, 151.0], "harm": [4.0, 3.0, 2.0, 1.0]})
+    res = tg.apply_eligibility(cands, months=12)
+    assert sorted(res.chosen["node"]) == [1, 2]
+    assert dict(zip(res.excluded["node"], res.excluded["rule"])) == {
+        0: "too_few_crimes", 3: "too_many_crimes"}
