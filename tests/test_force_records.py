@@ -151,3 +151,15 @@ def test_empty_ids_are_kept_not_duplicates(tmp_path):
     crimes, report = read_force_crimes(path, read_force_mapping(MAPPING))
     assert report.duplicate_id == 1 and report.kept == 196
     assert crimes["Crime ID"].isna().sum() == 2
+
+
+@pytest.mark.parametrize("fmt, error, match", [
+    ("%Y-%m-%d %H:%M", DataError, r"force_crimes.csv: no value of column 'Committed'.*line 2 holds '05/01/2024 23:45'"),
+    ("%Q", ConfigError, r"m.toml: \[format\] datetime '%Q' is not a date format"),
+])
+def test_a_date_format_that_reads_nothing_is_an_error(tmp_path, fmt, error, match):
+    text = MAPPING.read_text().replace('"%d/%m/%Y %H:%M"', f'"{fmt}"')
+    (tmp_path / "m.toml").write_text(text)
+    with pytest.raises(error, match=match) as caught:
+        read_force_crimes(CSV, read_force_mapping(tmp_path / "m.toml"))
+    assert str(caught.value).count("force_crimes.csv") <= 1

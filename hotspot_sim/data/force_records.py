@@ -230,9 +230,23 @@ def _read_table(path: Path, mapping: ForceRecordsMapping) -> pd.DataFrame:
     return df
 
 
-def _parse_datetime(text: pd.Series, fmt: str | None) -> pd.Series:
-    """Date-times from text; empty or unreadable -> NaT."""
-    return pd.to_datetime(text.str.strip(), format=fmt or "ISO8601", errors="coerce")
+def _parse_datetime(table: pd.DataFrame, mapping: ForceRecordsMapping, path: Path) -> pd.Series:
+    """Date-times of the mapped column; an empty or unreadable one -> NaT (dropped later).
+
+    A format that is not a format, or that reads none of the dates, is the
+    mapping's fault rather than the rows': that is an error, not 100% dropped.
+    """
+    column, fmt = mapping.columns["datetime"], mapping.datetime_format
+    text = table[column].str.strip()
+    try:
+        when = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+    except ValueError as exc:
+        raise ConfigError(f"{mapping.source}: [format] datetime {fmt!r} is not a date format: {exc}") from None
+    if when.isna().all():
+        raise DataError(f"{path}: no value of column {column!r} reads as a date-time with "
+                        f"{mapping.source} [format] datetime = {fmt or 'ISO 8601'!r} (line 2 holds "
+                        f"{text.iat[0]!r}); set the format to match, e.g. \"%d/%m/%Y %H:%M\"")
+    return when
 
 
 def _coordinates(df: pd.DataFrame, mapping: ForceRecordsMapping) -> tuple[np.ndarray, ...]:
@@ -356,8 +370,9 @@ def read_force_crimes(
     harm = load_harm_weights() if harm is None else harm
     _check_offence_map(mapping, harm)
     table = _read_table(path, mapping)
+    when = _parse_datetime(table, mapping, path)
     try:
-        rows = _as_police_uk(table, mapping, _parse_datetime(table[mapping.columns["datetime"]], mapping.datetime_format))
+        rows = _as_police_uk(table, mapping, when)
     except DataError as exc:
         raise DataError(f"{path}: {exc}") from None
     report = ForceDropReport(total_in=len(rows))
