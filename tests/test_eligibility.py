@@ -1,4 +1,4 @@
-"""Eligibility rules (Operations Savvy/Style): crime band, separation, buffer, every exclusion named."""
+"""Eligibility rules (Operations Savvy/Style): crime band, separation, buffer, exclusions named."""
 
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ where crime harm concentrates.
 * ``selection``: choose ``k`` hot spots greedily by score with a minimum
   separation, so that treated and untreated places in a trial do not
   contaminate each other, and describe their catchments (:func:`target`);
+* ``eligibility``: the hot spot rules real trials wrote down (Operations Savvy/Style:
+  crime band, radius, separation, buffer), with every excluded place and the rule it failed;
 * ``evaluation``: check out of sample whether places chosen on earlier months
   still hold crime in later months (hit rate and Predictive Accuracy Index, PAI);
 * ``export``: write the hot spot table as CSV, GeoJSON and GeoPackage, and the

@@ -251,7 +251,8 @@ def _excluded(table: pd.DataFrame, rule: np.ndarray, chosen: np.ndarray,
 
 def _detail(row, rules: EligibilityRules, band: tuple[float, float], months: int) -> str:
     """A readable reason for one excluded place."""
-    per = f"{rules.min_crimes_12m:g}-{rules.max_crimes_12m:g} per 12 months, {months} month(s) of data"
+    per = (f"{rules.min_crimes_12m:g}-{rules.max_crimes_12m:g} per 12 months, "
+           f"{months} month(s) of data")
     if row.rule == RULES[0]:
         return f"{row.crimes:g} crimes, fewer than {band[0]:g} ({per})"
     if row.rule == RULES[1]:
