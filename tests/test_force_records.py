@@ -163,3 +163,16 @@ def test_a_date_format_that_reads_nothing_is_an_error(tmp_path, fmt, error, matc
     with pytest.raises(error, match=match) as caught:
         read_force_crimes(CSV, read_force_mapping(tmp_path / "m.toml"))
     assert str(caught.value).count("force_crimes.csv") <= 1
+
+
+def test_example_snaps_to_the_welwyn_hatfield_network_and_aggregates(example, wh_scenario, wh_network):
+    from hotspot_sim.data import DropReport, aggregate_by_node, load_harm_weights
+
+    crimes, report = example
+    report = ForceDropReport(**{k: v for k, v in vars(report).items()})  # the fixture's stays as read
+    snapped = snap_to_nodes(crimes, wh_network.x, wh_network.y, wh_scenario.crime.max_snap_distance_m, report)
+    assert report.beyond_snap_distance == 0 and len(snapped) == 196
+    per_node = aggregate_by_node(snapped, wh_network.n_nodes, list(load_harm_weights().index))
+    assert int(per_node["crimes"].sum() + per_node["asb"].sum()) == 196
+    assert per_node["harm"].sum() == pytest.approx(snapped["harm"].sum())
+    assert isinstance(report, DropReport) and report.kept == 196
