@@ -176,3 +176,12 @@ def test_example_snaps_to_the_welwyn_hatfield_network_and_aggregates(example, wh
     assert int(per_node["crimes"].sum() + per_node["asb"].sum()) == 196
     assert per_node["harm"].sum() == pytest.approx(snapped["harm"].sum())
     assert isinstance(report, DropReport) and report.kept == 196
+
+
+def test_empty_offence_is_an_unknown_type_named_missing(tmp_path):
+    lines = CSV.read_text().splitlines()
+    lines[1] = lines[1].replace(",BURG-RES,", ",,")
+    path = tmp_path / "no_offence.csv"
+    path.write_text("\n".join(lines) + "\n")
+    _, report = read_force_crimes(path, read_force_mapping(MAPPING))
+    assert report.unknown_crime_type == 2 and report.unknown_types == {"<missing>": 1, "XYZ99": 1}

@@ -277,14 +277,14 @@ def _as_police_uk(df: pd.DataFrame, mapping: ForceRecordsMapping, when: pd.Serie
     """The rows in the police.uk column layout that :func:`clean_crimes` reads."""
     a, b = _coordinates(df, mapping)
     lon, lat = _lonlat(a, b) if mapping.has_bng else (a, b)
-    offence = df[mapping.columns["offence"]].str.strip()
+    offence = _optional_text(df, mapping, "offence")  # empty -> missing, counted as "<missing>" type
     out = pd.DataFrame({c: pd.Series(pd.NA, index=df.index, dtype=object) for c in POLICE_UK_COLUMNS})
     out["Crime ID"] = _optional_text(df, mapping, "id")
     out["Month"] = when.dt.strftime("%Y-%m")
     out["Longitude"], out["Latitude"] = lon, lat
     out["Location"] = _optional_text(df, mapping, "location")
     out["LSOA code"] = _optional_text(df, mapping, "lsoa")
-    out["Crime type"] = offence.map(lambda v: mapping.offence_map.get(v, v))
+    out["Crime type"] = offence.map(mapping.offence_map).fillna(offence)
     out["offence"] = offence
     out["datetime"] = when
     out["record_harm"] = _record_harm(df, mapping)
