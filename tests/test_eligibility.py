@@ -143,6 +143,8 @@ def test_bad_inputs_raise(built):
         tg.apply_eligibility(cands, tg.EligibilityRules(radius_m=100.0))   # counted within 150 m
     with pytest.raises(DataError, match="crimes"):
         tg.apply_eligibility(cands.drop(columns="crimes"))
+    with pytest.raises(DataError, match="crimes"):
+        tg.apply_eligibility(cands.assign(crimes=np.nan))
 
 
 def test_band_ends_are_inclusive():

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from ..errors import ConfigError, DataError
 from .ranking import catchment_matrix, crime_values, score_values, select_months
@@ -237,9 +238,10 @@ def _excluded(table: pd.DataFrame, rule: np.ndarray, chosen: np.ndarray,
     x, y, node = table["x"].to_numpy(float), table["y"].to_numpy(float), table["node"].to_numpy()
     nearest = np.full(len(table), -1)
     distance = np.full(len(table), np.nan)
-    if len(chosen):
-        d = np.hypot(x[:, None] - x[chosen], y[:, None] - y[chosen])
-        nearest, distance = node[chosen][d.argmin(axis=1)], d.min(axis=1)
+    if len(chosen):  # a tree, not a dense places x hot spots matrix (county: 10^5 places)
+        distance, which = cKDTree(np.column_stack([x[chosen], y[chosen]])).query(
+            np.column_stack([x, y]))
+        nearest = node[chosen][which]
     rule = rule.copy()
     spatial = (rule == "") & ~np.isin(np.arange(len(table)), chosen)
     rule[spatial] = np.where(distance[spatial] < rules.min_separation_m, RULES[2], RULES[3])
@@ -273,10 +275,14 @@ def _ranked(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _checked_candidates(candidates: pd.DataFrame, rules: EligibilityRules) -> pd.DataFrame:
-    """`candidates`, or DataError/ConfigError naming a missing column or a too-wide radius."""
+    """`candidates`, or DataError/ConfigError naming a missing or non-finite column or a too-wide
+    radius."""
     missing = [c for c in _CANDIDATE_COLUMNS if c not in candidates]
     if missing:
         raise DataError(f"candidate table lacks column(s) {missing}")
+    bad = [c for c in ("x", "y", "crimes") if not np.isfinite(candidates[c].to_numpy(float)).all()]
+    if bad:
+        raise DataError(f"candidate table: column(s) {bad} hold missing or infinite values")
     if "radius_m" in candidates and (candidates["radius_m"] > rules.radius_m).any():
         raise ConfigError(f"candidates were counted within {candidates['radius_m'].max():g} m, "
                           f"more than the eligibility radius_m = {rules.radius_m:g} m")
