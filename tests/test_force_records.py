@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 from pathlib import Path
 
@@ -185,3 +186,16 @@ def test_empty_offence_is_an_unknown_type_named_missing(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     _, report = read_force_crimes(path, read_force_mapping(MAPPING))
     assert report.unknown_crime_type == 2 and report.unknown_types == {"<missing>": 1, "XYZ99": 1}
+
+
+def test_records_from_the_future_or_another_period_are_dropped_and_counted(tmp_path):
+    rows = list(csv.reader(open(CSV, newline="")))
+    rows[1][1] = "05/01/2031 10:00"  # a typo: a year that has not come
+    bad = tmp_path / "force_crimes.csv"
+    with open(bad, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    mapping = read_force_mapping(MAPPING)
+    _, report = read_force_crimes(bad, mapping)
+    assert report.outside_period == 1
+    crimes, report = read_force_crimes(bad, mapping, months=("2024-02", "2024-03"))
+    assert report.outside_period > 1 and crimes["month"].min() == "2024-02"

@@ -35,7 +35,7 @@ from ..projection import to_lonlat
 from ..settings import read_toml
 from .cleaning import DropReport, clean_crimes
 from .harm import load_harm_weights
-from .police_uk import POLICE_UK_COLUMNS
+from .police_uk import POLICE_UK_COLUMNS, check_month
 
 log = logging.getLogger(__name__)
 
@@ -178,12 +178,16 @@ class ForceDropReport(DropReport):
         Rows whose id repeats an earlier row's (the first is kept).
     bad_datetime : int
         Rows whose date-time is empty or does not read with the mapping's format.
+    outside_period : int
+        Rows dated in the future, or outside the months asked for.
     """
 
     duplicate_id: int = 0
     bad_datetime: int = 0
+    outside_period: int = 0
 
-    REASONS: ClassVar[tuple[str, ...]] = ("duplicate_id", "bad_datetime", *DropReport.REASONS)
+    REASONS: ClassVar[tuple[str, ...]] = ("duplicate_id", "bad_datetime", "outside_period",
+                                          *DropReport.REASONS)
 
 
 def _drop_lines(df: pd.DataFrame, mask: np.ndarray, report: ForceDropReport, reason: str,
@@ -317,18 +321,34 @@ def _check_offence_map(mapping: ForceRecordsMapping, harm: pd.DataFrame) -> None
                           f"know: {wrong}; known categories: {list(harm.index)}")
 
 
+def _outside_period(when: pd.Series, months: tuple[str, str] | None) -> np.ndarray:
+    """Rows dated after now (a typing error: no record is from the future) or outside ``months``."""
+    outside = (when > pd.Timestamp.now()).to_numpy().copy()
+    if months is not None:
+        month = when.dt.strftime("%Y-%m")
+        outside |= ((month < check_month(months[0])) | (month > check_month(months[1]))).to_numpy()
+    return outside
+
+
+def _period_detail(months: tuple[str, str] | None) -> str:
+    if months is None:
+        return "dated in the future"
+    return f"dated in the future or outside {months[0]} to {months[1]}"
+
+
 def read_force_crimes(
     path: Path,
     mapping: ForceRecordsMapping,
     bbox_bng: tuple[float, float, float, float] = GB_GRID_BOX,
     harm: pd.DataFrame | None = None,
+    months: tuple[str, str] | None = None,
 ) -> tuple[pd.DataFrame, ForceDropReport]:
     """Read and clean a force's crime export.
 
     Rows are dropped, in this order, for: an id already seen (the first row
     is kept; an empty id is kept and never a duplicate); an empty or
     unreadable date-time (read as exported, in local time: no time zone is
-    applied); then, by
+    applied); a date-time in the future or outside ``months``; then, by
     :func:`clean_crimes`, missing or non-numeric coordinates, a point outside
     `bbox_bng`, an offence that is not (or does not map to) a category of
     `harm`. Every drop is counted in the report and warned with the file and
@@ -343,6 +363,9 @@ def read_force_crimes(
         From :func:`read_force_mapping`.
     bbox_bng : tuple of float
         Study area ``(xmin, ymin, xmax, ymax)`` in BNG metres; default the whole grid.
+    months : tuple of str, optional
+        ``("YYYY-MM", "YYYY-MM")``: the first and last month to keep (a record from
+        another period is dropped and counted, not mixed in).
     harm : pandas.DataFrame, optional
         From :func:`load_harm_weights`; default the packaged CHI table.
 
@@ -383,6 +406,8 @@ def read_force_crimes(
     rows = _drop_lines(rows, rows["datetime"].isna().to_numpy(), report, "bad_datetime", path,
                        f"column {mapping.columns['datetime']!r} does not read as "
                        f"{mapping.datetime_format or 'ISO 8601'}")
+    rows = _drop_lines(rows, _outside_period(rows["datetime"], months), report,
+                       "outside_period", path, _period_detail(months))
     crimes, cleaned = clean_crimes(rows.reset_index(drop=True), bbox_bng, harm)
     _merge_clean_report(report, cleaned, rows, crimes, path)
     own = crimes.pop("record_harm").to_numpy(float)
