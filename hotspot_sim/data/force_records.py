@@ -66,28 +66,22 @@ MAX_LINES_NAMED = 10
 
 
 @dataclass(frozen=True)
-class ForceRecordsMapping:
-    """Which export column is which, how dates read, and local offence codes.
+class ExportMapping:
+    """Which export column is which, and how its dates read (any force export).
 
     Attributes
     ----------
     columns : dict of str to str
-        ``[columns]``: mapping key (``id``, ``datetime``, ``offence``, ``x``/``y``
-        or ``lon``/``lat``, optional ``harm``, ``location``, ``lsoa``) to the
-        export's column name.
+        ``[columns]``: mapping key to the export's column name.
     datetime_format : str or None
         ``[format] datetime``: a :func:`time.strptime` format such as
         ``"%d/%m/%Y %H:%M"``; None reads ISO 8601 (``2024-01-05T23:45``).
-    offence_map : dict of str to str
-        ``[offence_map]``: local or Home Office offence code to police.uk
-        category; values not listed are taken as police.uk categories.
     source : str
         The mapping file, for messages.
     """
 
     columns: dict[str, str]
     datetime_format: str | None = None
-    offence_map: dict[str, str] = field(default_factory=dict)
     source: str = "<mapping>"
 
     @property
@@ -96,7 +90,29 @@ class ForceRecordsMapping:
         return "x" in self.columns
 
 
-def _string_table(raw: dict, section: str, allowed: tuple[str, ...] | None, source: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class ForceRecordsMapping(ExportMapping):
+    """Which crime-export column is which, how dates read, and local offence codes.
+
+    Attributes
+    ----------
+    columns : dict of str to str
+        ``[columns]``: mapping key (``id``, ``datetime``, ``offence``, ``x``/``y``
+        or ``lon``/``lat``, optional ``harm``, ``location``, ``lsoa``) to the
+        export's column name.
+    datetime_format : str or None
+        See :class:`ExportMapping`.
+    source : str
+        The mapping file, for messages.
+    offence_map : dict of str to str
+        ``[offence_map]``: local or Home Office offence code to police.uk
+        category; values not listed are taken as police.uk categories.
+    """
+
+    offence_map: dict[str, str] = field(default_factory=dict)
+
+
+def string_table(raw: dict, section: str, allowed: tuple[str, ...] | None, source: str) -> dict[str, str]:
     """A TOML section as str -> str, rejecting keys not in `allowed` and non-text values."""
     table = raw.get(section, {})
     if not isinstance(table, dict):
@@ -109,12 +125,52 @@ def _string_table(raw: dict, section: str, allowed: tuple[str, ...] | None, sour
     return {str(k): v.strip() for k, v in table.items()}
 
 
-def _check_coordinate_keys(columns: dict[str, str], source: str) -> None:
+def check_coordinate_keys(columns: dict[str, str], source: str) -> None:
     """Exactly one full coordinate pair must be mapped."""
     pairs = [p for p in COORDINATE_PAIRS if any(k in columns for k in p)]
     if len(pairs) != 1 or not all(k in columns for k in pairs[0]):
         raise ConfigError(f"{source}: [columns] must map exactly one coordinate pair, x and y (BNG metres) "
                           f"or lon and lat (degrees); got {sorted(k for p in COORDINATE_PAIRS for k in p if k in columns)}")
+
+
+def export_columns(raw: dict, source: str, sections: tuple[str, ...], keys: tuple[str, ...],
+                   required: tuple[str, ...], holding: str) -> tuple[dict[str, str], str | None]:
+    """The checked ``[columns]`` and ``[format] datetime`` of a force-export mapping.
+
+    Parameters
+    ----------
+    raw : dict
+        The parsed TOML.
+    source : str
+        Where `raw` came from, for messages.
+    sections : tuple of str
+        The sections this kind of mapping may have.
+    keys, required : tuple of str
+        The ``[columns]`` keys allowed, and those that must be given.
+    holding : str
+        What the required columns hold, for the message when one is missing.
+
+    Returns
+    -------
+    columns : dict of str to str
+    datetime_format : str or None
+
+    Raises
+    ------
+    ConfigError
+        Naming `source` and the section/key: unknown section or key, a
+        required column key missing, not one coordinate pair, a non-text value.
+    """
+    unknown = [s for s in raw if s not in sections]
+    if unknown:
+        raise ConfigError(f"{source}: unknown section(s) {unknown}; known sections: {list(sections)}")
+    columns = string_table(raw, "columns", keys, source)
+    missing = [k for k in required if k not in columns]
+    if missing:
+        raise ConfigError(f"{source}: [columns] lacks key(s) {missing} (the export columns holding "
+                          f"{holding})")
+    check_coordinate_keys(columns, source)
+    return columns, string_table(raw, "format", FORMAT_KEYS, source).get("datetime")
 
 
 def mapping_from_dict(raw: dict, source: str = "<dict>") -> ForceRecordsMapping:
@@ -137,18 +193,10 @@ def mapping_from_dict(raw: dict, source: str = "<dict>") -> ForceRecordsMapping:
         Naming `source` and the section/key: unknown section or key, a
         required column key missing, not one coordinate pair, a non-text value.
     """
-    unknown = [s for s in raw if s not in SECTIONS]
-    if unknown:
-        raise ConfigError(f"{source}: unknown section(s) {unknown}; known sections: {list(SECTIONS)}")
-    columns = _string_table(raw, "columns", COLUMN_KEYS, source)
-    missing = [k for k in REQUIRED_COLUMN_KEYS if k not in columns]
-    if missing:
-        raise ConfigError(f"{source}: [columns] lacks key(s) {missing} (the export columns holding "
-                          "the record id, date-time and offence)")
-    _check_coordinate_keys(columns, source)
-    formats = _string_table(raw, "format", FORMAT_KEYS, source)
-    offence_map = _string_table(raw, "offence_map", None, source)
-    return ForceRecordsMapping(columns, formats.get("datetime"), offence_map, source)
+    columns, datetime_format = export_columns(raw, source, SECTIONS, COLUMN_KEYS, REQUIRED_COLUMN_KEYS,
+                                              "the record id, date-time and offence")
+    offence_map = string_table(raw, "offence_map", None, source)
+    return ForceRecordsMapping(columns, datetime_format, source, offence_map)
 
 
 def read_force_mapping(path: Path) -> ForceRecordsMapping:
@@ -190,7 +238,7 @@ class ForceDropReport(DropReport):
                                           *DropReport.REASONS)
 
 
-def _drop_lines(df: pd.DataFrame, mask: np.ndarray, report: ForceDropReport, reason: str,
+def drop_lines(df: pd.DataFrame, mask: np.ndarray, report: ForceDropReport, reason: str,
                 path: Path, detail: str) -> pd.DataFrame:
     """Drop rows where `mask` is true, counting them and naming their file lines in a warning."""
     n = int(np.count_nonzero(mask))
@@ -211,13 +259,15 @@ def _warn_lines(path: Path, lines: np.ndarray, why: str) -> None:
 # --------------------------------------------------------------------------- #
 
 
-def _read_table(path: Path, mapping: ForceRecordsMapping) -> pd.DataFrame:
+def read_export_table(path: Path, mapping: ExportMapping, what: str = "crime") -> pd.DataFrame:
     """The export as text columns plus ``source_row`` (file line; header = line 1).
+
+    `what` names the records (``"crime"``, ``"call"``) in messages.
 
     Line numbers assume one record per line, as records-system exports write
     them; a quoted field holding a line break shifts the numbers after it.
     """
-    text = read_csv_text(path, "force crime")
+    text = read_csv_text(path, f"force {what}")
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -229,12 +279,12 @@ def _read_table(path: Path, mapping: ForceRecordsMapping) -> pd.DataFrame:
         raise DataError(f"{path}: column(s) named in {mapping.source} [columns] not in the file: {named}; "
                         f"the file has columns {list(df.columns)}")
     if df.empty:
-        raise DataError(f"{path}: the file has a header (line 1) but no crime records")
+        raise DataError(f"{path}: the file has a header (line 1) but no {what} records")
     df["source_row"] = np.arange(2, len(df) + 2, dtype=np.int64)
     return df
 
 
-def _parse_datetime(table: pd.DataFrame, mapping: ForceRecordsMapping, path: Path) -> pd.Series:
+def parse_datetimes(table: pd.DataFrame, mapping: ExportMapping, path: Path) -> pd.Series:
     """Date-times of the mapped column; an empty or unreadable one -> NaT (dropped later).
 
     A format that is not a format, or that reads none of the dates, is the
@@ -253,7 +303,7 @@ def _parse_datetime(table: pd.DataFrame, mapping: ForceRecordsMapping, path: Pat
     return when
 
 
-def _coordinates(df: pd.DataFrame, mapping: ForceRecordsMapping) -> tuple[np.ndarray, ...]:
+def export_coordinates(df: pd.DataFrame, mapping: ExportMapping) -> tuple[np.ndarray, ...]:
     """The mapped coordinate pair as floats (NaN when missing or non-numeric)."""
     a_key, b_key = ("x", "y") if mapping.has_bng else ("lon", "lat")
     a = pd.to_numeric(df[mapping.columns[a_key]].str.strip(), errors="coerce").to_numpy(float)
@@ -269,7 +319,7 @@ def _lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def _optional_text(df: pd.DataFrame, mapping: ForceRecordsMapping, key: str) -> pd.Series:
+def optional_text(df: pd.DataFrame, mapping: ExportMapping, key: str) -> pd.Series:
     """A mapped optional text column (empty -> missing), or all missing when not mapped."""
     if key not in mapping.columns:
         return pd.Series(pd.NA, index=df.index, dtype=object)
@@ -279,15 +329,15 @@ def _optional_text(df: pd.DataFrame, mapping: ForceRecordsMapping, key: str) -> 
 
 def _as_police_uk(df: pd.DataFrame, mapping: ForceRecordsMapping, when: pd.Series) -> pd.DataFrame:
     """The rows in the police.uk column layout that :func:`clean_crimes` reads."""
-    a, b = _coordinates(df, mapping)
+    a, b = export_coordinates(df, mapping)
     lon, lat = _lonlat(a, b) if mapping.has_bng else (a, b)
-    offence = _optional_text(df, mapping, "offence")  # empty -> missing, counted as "<missing>" type
+    offence = optional_text(df, mapping, "offence")  # empty -> missing, counted as "<missing>" type
     out = pd.DataFrame({c: pd.Series(pd.NA, index=df.index, dtype=object) for c in POLICE_UK_COLUMNS})
-    out["Crime ID"] = _optional_text(df, mapping, "id")
+    out["Crime ID"] = optional_text(df, mapping, "id")
     out["Month"] = when.dt.strftime("%Y-%m")
     out["Longitude"], out["Latitude"] = lon, lat
-    out["Location"] = _optional_text(df, mapping, "location")
-    out["LSOA code"] = _optional_text(df, mapping, "lsoa")
+    out["Location"] = optional_text(df, mapping, "location")
+    out["LSOA code"] = optional_text(df, mapping, "lsoa")
     out["Crime type"] = offence.map(mapping.offence_map).fillna(offence)
     out["offence"] = offence
     out["datetime"] = when
@@ -321,7 +371,7 @@ def _check_offence_map(mapping: ForceRecordsMapping, harm: pd.DataFrame) -> None
                           f"know: {wrong}; known categories: {list(harm.index)}")
 
 
-def _outside_period(when: pd.Series, months: tuple[str, str] | None) -> np.ndarray:
+def outside_period(when: pd.Series, months: tuple[str, str] | None) -> np.ndarray:
     """Rows dated after now (a typing error: no record is from the future) or outside ``months``."""
     outside = (when > pd.Timestamp.now()).to_numpy().copy()
     if months is not None:
@@ -330,10 +380,45 @@ def _outside_period(when: pd.Series, months: tuple[str, str] | None) -> np.ndarr
     return outside
 
 
-def _period_detail(months: tuple[str, str] | None) -> str:
+def period_detail(months: tuple[str, str] | None) -> str:
     if months is None:
         return "dated in the future"
     return f"dated in the future or outside {months[0]} to {months[1]}"
+
+
+def drop_ids_and_times(rows: pd.DataFrame, id_column: str, report: ForceDropReport,
+                       mapping: ExportMapping, path: Path, months: tuple[str, str] | None) -> pd.DataFrame:
+    """Drop, count and name the lines of repeated ids, unreadable date-times and dates out of period.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        With `id_column` (missing = no id), ``datetime`` (NaT = unreadable) and ``source_row``.
+    id_column : str
+        The record-id column of `rows`.
+    report : ForceDropReport
+        Counts ``duplicate_id``, ``bad_datetime`` and ``outside_period`` (updated in place).
+    mapping : ExportMapping
+        Names the export's columns in the warnings.
+    path : Path
+        The export, named in the warnings.
+    months : tuple of str or None
+        First and last month to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows kept.
+    """
+    # An empty id is no id (police.uk leaves ASB ids blank too): kept, never a duplicate.
+    repeated = (rows[id_column].duplicated() & rows[id_column].notna()).to_numpy()
+    rows = drop_lines(rows, repeated, report, "duplicate_id",
+                      path, f"id column {mapping.columns['id']!r} repeats an earlier row")
+    rows = drop_lines(rows, rows["datetime"].isna().to_numpy(), report, "bad_datetime", path,
+                      f"column {mapping.columns['datetime']!r} does not read as "
+                      f"{mapping.datetime_format or 'ISO 8601'}")
+    return drop_lines(rows, outside_period(rows["datetime"], months), report,
+                      "outside_period", path, period_detail(months))
 
 
 def read_force_crimes(
@@ -392,22 +477,14 @@ def read_force_crimes(
     path = Path(path)
     harm = load_harm_weights() if harm is None else harm
     _check_offence_map(mapping, harm)
-    table = _read_table(path, mapping)
-    when = _parse_datetime(table, mapping, path)
+    table = read_export_table(path, mapping)
+    when = parse_datetimes(table, mapping, path)
     try:
         rows = _as_police_uk(table, mapping, when)
     except DataError as exc:
         raise DataError(f"{path}: {exc}") from None
     report = ForceDropReport(total_in=len(rows))
-    # An empty id is no id (police.uk leaves ASB ids blank too): kept, never a duplicate.
-    repeated = (rows["Crime ID"].duplicated() & rows["Crime ID"].notna()).to_numpy()
-    rows = _drop_lines(rows, repeated, report, "duplicate_id",
-                       path, f"id column {mapping.columns['id']!r} repeats an earlier row")
-    rows = _drop_lines(rows, rows["datetime"].isna().to_numpy(), report, "bad_datetime", path,
-                       f"column {mapping.columns['datetime']!r} does not read as "
-                       f"{mapping.datetime_format or 'ISO 8601'}")
-    rows = _drop_lines(rows, _outside_period(rows["datetime"], months), report,
-                       "outside_period", path, _period_detail(months))
+    rows = drop_ids_and_times(rows, "Crime ID", report, mapping, path, months)
     crimes, cleaned = clean_crimes(rows.reset_index(drop=True), bbox_bng, harm)
     _merge_clean_report(report, cleaned, rows, crimes, path)
     own = crimes.pop("record_harm").to_numpy(float)
