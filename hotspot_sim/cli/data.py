@@ -23,6 +23,7 @@ def add_data_commands(sub) -> None:
                    help="how many top places to list (default 10)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     p.set_defaults(handler=cmd_data_summary)
+    add_download_css_command(data_sub)
     data_p.set_defaults(handler=lambda a: data_p.print_help() or 1)
 
 
@@ -37,6 +38,39 @@ def cmd_data_summary(args) -> int:
         print(json.dumps(summary, indent=2, default=str))
     else:
         print(format_study_summary(summary))
+    return 0
+
+
+def add_download_css_command(data_sub) -> None:
+    """Add ``data download-css`` (the ONS Crime Severity Score weights)."""
+    p = data_sub.add_parser(
+        "download-css", help="download the ONS Crime Severity Score weights (needs internet)",
+        description="Download the ONS Crime Severity Score weights (one weight per Home Office "
+                    "offence code) for 'target --harm-index css'. Without internet it stops "
+                    "and says where to get the file by hand.")
+    p.add_argument("--dest", default=None, metavar="DIR",
+                   help="folder to save into (default: $HOTSPOT_SIM_DATA/ons_css when set, "
+                        "else ./data/ons_css)")
+    p.add_argument("--url", default=None,
+                   help="the ONS dataset page or the weights file itself (default: the ONS "
+                        "Crime Severity Score dataset page)")
+    p.set_defaults(handler=cmd_download_css)
+
+
+def cmd_download_css(args) -> int:
+    """Download the ONS weights and say where they went."""
+    import os
+
+    from ..data.download import download_css
+    from ..data.harm_indices import CSS_DEFAULT_FILE
+    from ..locations import DATA_ENV_VAR
+
+    root = os.environ.get(DATA_ENV_VAR) or "data"
+    dest = args.dest or os.path.join(root, str(CSS_DEFAULT_FILE.parent))
+    path = download_css(dest, url=args.url)
+    print(f"Saved the ONS Crime Severity Score weights to {path}\n"
+          f"Rank by them: hotspot-sim target --harm-index css --css-table {path} "
+          "--code-map CODE_MAP.csv")
     return 0
 
 

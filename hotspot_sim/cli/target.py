@@ -31,8 +31,35 @@ what the terms mean:
               crime (monthly dates only, so only the last ~8 weeks count);
               last_month: counts in the last training month (naive baseline).
 
+harm index (--harm-index; what "harm" above weighs crimes by):
+  chi         Cambridge Crime Harm Index (default; shipped table chi_police_uk.csv).
+  css         ONS Crime Severity Score: weights per Home Office offence code from the
+              ONS table (hotspot-sim data download-css, or --css-table FILE) and
+              --code-map FILE saying which police.uk crime type each code is. A
+              category weighs the --category-rule (median by default) of its codes'
+              weights: coarse, it ignores how common each offence is in the category.
+  FILE        a force's own weights: CSV 'crime_type,weight' (every police.uk type)
+              or 'offence_code,weight[,crime_type]' (examples/README.md).
+  With css or FILE, the hot spots, LSOA map and out-of-sample scores use that index,
+  and the output compares its top places with CHI's: how many of the top k are in
+  both lists, the rank correlation of place scores, and the places in one list
+  only (harm_index_comparison.csv).
+
+eligibility (--eligibility; Operations Savvy/Style, REFERENCE.md):
+  a hot spot holds --min-crimes to --max-crimes crimes per 12 months (36-150,
+  scaled to the months of data) within --elig-radius (150 m), its centre is at
+  least --elig-separation (500 m) from every other, and no other hot spot enters
+  its --buffer (100 m). Places are taken best first under the rules (at most -k);
+  excluded.csv lists every other candidate with the rule it failed and why
+  (too_few_crimes, too_many_crimes, too_close, buffer_overlap, or beyond_k:
+  eligible but ranked below the k asked for).
+
 examples:
   hotspot-sim target -k 20 --rank-by harm
+  hotspot-sim target --harm-index css --css-table data/ons_css/crime_severity_score_weights.csv \
+      --code-map my_code_map.csv
+  hotspot-sim target --harm-index examples/force_weights_by_type_SYNTHETIC.csv
+  hotspot-sim target --eligibility -k 10 --min-crimes 24
   hotspot-sim target --train-months 2021-01:2021-07 --test-months 2021-08:2021-10
   hotspot-sim target --window 18:00-02:00 --out results/target --json
 """
@@ -75,7 +102,51 @@ def add_target_command(sub) -> None:
     p.add_argument("--out", default="results/target", metavar="DIR",
                    help="folder for the output files (default results/target)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
+    _add_harm_index_args(p)
+    _add_eligibility_args(p)
     p.set_defaults(handler=cmd_target)
+
+
+def _add_harm_index_args(p) -> None:
+    """``--harm-index`` and the files and rule it may need."""
+    from ..data.harm_indices import CATEGORY_RULES, DEFAULT_CATEGORY_RULE
+
+    g = p.add_argument_group("harm index")
+    g.add_argument("--harm-index", default="chi", metavar="chi|css|FILE",
+                   help="weigh crimes by the Cambridge Crime Harm Index (default), the ONS "
+                        "Crime Severity Score, or a force's own weight table (see below)")
+    g.add_argument("--css-table", default=None, metavar="FILE",
+                   help="ONS Crime Severity Score weights (default: "
+                        "ons_css/crime_severity_score_weights.csv in the data folder)")
+    g.add_argument("--code-map", default=None, metavar="FILE",
+                   help="CSV offence_code,crime_type: the police.uk crime type of each "
+                        "offence code (needed by css, and by a force table by offence code "
+                        "without a crime_type column)")
+    g.add_argument("--category-rule", choices=CATEGORY_RULES, default=DEFAULT_CATEGORY_RULE,
+                   help="a police.uk crime type's weight from its offence codes' weights "
+                        f"(default {DEFAULT_CATEGORY_RULE})")
+
+
+def _add_eligibility_args(p) -> None:
+    """``--eligibility`` and its rule values (defaults: EligibilityRules, Operations Savvy/Style)."""
+    from ..target import EligibilityRules
+
+    r = EligibilityRules()
+    g = p.add_argument_group("eligibility rules (Operations Savvy/Style)")
+    g.add_argument("--eligibility", action="store_true",
+                   help="choose hot spots by the eligibility rules and write excluded.csv")
+    g.add_argument("--min-crimes", type=finite_float(0, 1e6), default=r.min_crimes_12m,
+                   metavar="N", help=f"fewest crimes per 12 months (default {r.min_crimes_12m:g})")
+    g.add_argument("--max-crimes", type=finite_float(0, 1e6), default=r.max_crimes_12m,
+                   metavar="N", help=f"most crimes per 12 months (default {r.max_crimes_12m:g})")
+    g.add_argument("--elig-radius", type=finite_float(0, 5000, lo_open=True),
+                   default=r.radius_m, metavar="M",
+                   help=f"hot spot radius in metres (default {r.radius_m:g})")
+    g.add_argument("--elig-separation", type=finite_float(0, 10_000),
+                   default=r.min_separation_m, metavar="M",
+                   help=f"least distance between centres (default {r.min_separation_m:g})")
+    g.add_argument("--buffer", type=finite_float(0, 5000), default=r.buffer_m, metavar="M",
+                   help=f"buffer no other hot spot may enter (default {r.buffer_m:g})")
 
 
 def cmd_target(args) -> int:
@@ -84,12 +155,15 @@ def cmd_target(args) -> int:
     from ..settings import load_scenario
     from ..study import load_study
 
-    study = load_study(load_scenario(args.scenario))
+    chi_study = load_study(load_scenario(args.scenario))
+    index, study = _weighted_study(chi_study, args)
     w_asb = study.scenario.crime.asb_weight_in_index if args.w_asb is None else args.w_asb
     settings = tg.TargetSettings(k=args.k, min_separation_m=args.min_separation,
                                  radius_m=args.radius, rank_by=args.rank_by, w_asb=w_asb,
                                  level=args.level, windows=tuple(args.window))
-    table = tg.target(study, settings)
+    eligible = _eligible(study, settings, args) if args.eligibility else None
+    shown = settings if eligible is None else _eligibility_shown(settings, eligible)
+    table = tg.target(study, settings) if eligible is None else eligible.table
     totals = tg.place_totals(study, args.level, settings.cell_m, "harm")
     power = {f"top_{p}pct": tg.share_of_total_in_top(totals, p) for p in (1, 5)}
     if (args.train_months is None) != (args.test_months is None):
@@ -108,12 +182,83 @@ def cmd_target(args) -> int:
 
     files["out_of_sample"] = Path(args.out) / "out_of_sample.csv"
     write_csv(oos, files["out_of_sample"])
+    comparison = None
+    if index.name != "chi":
+        comparison = tg.compare_hotspots(chi_study, study.crimes, settings,
+                                         labels=("chi", index.name),
+                                         table_other=None if eligible else table)
+        files["harm_index_comparison"] = Path(args.out) / "harm_index_comparison.csv"
+        write_csv(comparison.table, files["harm_index_comparison"])
+    if eligible is not None:
+        files["excluded"] = tg.write_excluded(eligible.excluded, args.out)
+    extra = _extra_json(index, comparison, eligible)
     if args.json:
-        print(json.dumps({"hotspots": json.loads(table.to_json(orient="records")),
+        print(json.dumps({**extra, "hotspots": json.loads(table.to_json(orient="records")),
                           "power_few_harm": power, "places": int(len(totals)),
                           "train_months": train, "test_months": test,
                           "out_of_sample": json.loads(oos.to_json(orient="records")),
                           "files": {k: str(v) for k, v in files.items()}}, indent=2))
     else:
-        print(tg.format_target(study, settings, table, power, len(totals), oos, files))
+        print(tg.format_target(study, shown, table, power, len(totals), oos, files))
+        print(_extra_text(index, comparison, eligible))
     return 0
+
+
+def _weighted_study(study, args):
+    """The harm index asked for and the study with its crimes weighted by it."""
+    import dataclasses
+
+    from ..data.harm_indices import apply_harm_index, resolve_harm_index
+
+    index = resolve_harm_index(args.harm_index, study.harm_table, args.css_table,
+                               args.code_map, args.category_rule)
+    if index.name == "chi":
+        return index, study
+    return index, dataclasses.replace(study, crimes=apply_harm_index(study.crimes, index))
+
+
+def _eligible(study, settings, args):
+    """Hot spots under the eligibility rules of the command line (at most -k)."""
+    from .. import target as tg
+
+    rules = tg.EligibilityRules(min_crimes_12m=args.min_crimes, max_crimes_12m=args.max_crimes,
+                                radius_m=args.elig_radius, min_separation_m=args.elig_separation,
+                                buffer_m=args.buffer)
+    return tg.eligible_hotspots(study, rules, k=settings.k, rank_by=settings.rank_by,
+                                w_asb=settings.w_asb, w_count=settings.w_count,
+                                windows=settings.windows)
+
+
+def _eligibility_shown(settings, eligible):
+    """`settings` with the eligibility radius and spacing, for the printed heading."""
+    import dataclasses
+
+    rules = eligible.result.rules
+    return dataclasses.replace(settings, radius_m=rules.radius_m, min_separation_m=max(
+        rules.min_separation_m, rules.buffer_separation_m))
+
+
+def _extra_json(index, comparison, eligible) -> dict:
+    """The harm index, comparison and eligibility parts of ``--json``."""
+    out = {"harm_index": {"name": index.name, "unit": index.unit, "source": index.source}}
+    if comparison is not None:
+        out["harm_index_comparison"] = {
+            "labels": list(comparison.labels), "k": comparison.k,
+            "overlap": comparison.overlap, "spearman": comparison.spearman,
+            "places_compared": comparison.places_compared}
+    if eligible is not None:
+        out["eligibility"] = {"chosen": len(eligible.table),
+                              "excluded": {k: int(v) for k, v in eligible.summary().items()}}
+    return out
+
+
+def _extra_text(index, comparison, eligible) -> str:
+    """The harm index, comparison and eligibility lines of the text output."""
+    from .. import target as tg
+
+    lines = ["", f"Harm index: {index.name} ({index.unit}; {index.source})"]
+    if comparison is not None:
+        lines.append(tg.format_comparison(comparison))
+    if eligible is not None:
+        lines.append(tg.format_eligibility(eligible))
+    return "\n".join(lines)

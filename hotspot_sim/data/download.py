@@ -5,11 +5,13 @@ For users with internet: :func:`download_police_uk` writes
 :func:`~hotspot_sim.data.police_uk.read_police_uk` reads like the bulk
 download. Without a connection it stops with an
 :class:`~hotspot_sim.errors.OfflineError` saying how to supply the files by hand.
+:func:`download_css` fetches the ONS Crime Severity Score weights the same way.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -171,3 +173,93 @@ def download_police_uk(
         log.info("wrote %d rows to %s", len(crimes), path)
         written.append(path)
     return written
+
+
+# ---------------------------------------------------------------- ONS Crime Severity Score
+_SHEET_LINK = re.compile(r'href="([^"]+?\.(?:csv|xlsx|xls))"', re.IGNORECASE)
+
+
+def _css_offline_message(url: str, exc: Exception, dest: Path) -> str:
+    """Explain that ons.gov.uk is unreachable and where to get the weights by hand."""
+    from .harm_indices import CSS_DATASET_URL, CSS_DEFAULT_FILE
+
+    return (f"cannot reach ons.gov.uk ({url}): {exc}. This machine seems to have no internet "
+            f"connection. Get the Crime Severity Score weights by hand: on a connected machine "
+            f"open {CSS_DATASET_URL}, download the weights table (one row per Home Office "
+            f"offence code: offence code, offence, weight), save it as CSV at "
+            f"{Path(dest) / CSS_DEFAULT_FILE.name} (or anywhere, and give --css-table FILE).")
+
+
+def _get(url: str, timeout: float, dest: Path):
+    """GET `url` (OfflineError with the hand-download advice when unreachable)."""
+    import requests
+
+    try:
+        resp = requests.get(url, timeout=timeout)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise OfflineError(_css_offline_message(url, exc, dest)) from exc
+    if resp.status_code != 200:
+        raise DataError(f"ons.gov.uk answered {resp.status_code} for {url}")
+    return resp
+
+
+def _weights_link(page_html: str, base_url: str) -> str:
+    """The link to the weights file on the ONS dataset page (one naming 'weight' first)."""
+    from urllib.parse import urljoin
+
+    links = _SHEET_LINK.findall(page_html)
+    if not links:
+        raise DataError(f"{base_url}: the page links no CSV or spreadsheet; download the "
+                        "weights table by hand")
+    best = next((link for link in links if "weight" in link.lower()), links[0])
+    return urljoin(base_url, best.replace("&amp;", "&"))
+
+
+def download_css(dest: Path, url: str | None = None, timeout: float = 30) -> Path:
+    """Download the ONS Crime Severity Score weights into `dest`.
+
+    Fetches `url` (default the ONS dataset page,
+    :data:`~hotspot_sim.data.harm_indices.CSS_DATASET_URL`); when it is a
+    web page, follows its link to the weights file (a link naming "weight"
+    first). A CSV is saved as ``dest/crime_severity_score_weights.csv``, a
+    spreadsheet under its own name; either is checked with
+    :func:`~hotspot_sim.data.harm_indices.load_css_table`.
+
+    Parameters
+    ----------
+    dest : Path
+        Folder to save into (created if needed).
+    url : str, optional
+        Page or file to fetch.
+    timeout : float
+        Seconds per HTTP request.
+
+    Returns
+    -------
+    Path
+        The file saved.
+
+    Raises
+    ------
+    OfflineError
+        If ons.gov.uk cannot be reached (saying where to get the file by hand).
+    DataError
+        If the service answers with an error, the page links no table, or the
+        file is not a table of weights by offence code.
+    """
+    from .harm_indices import CSS_DATASET_URL, CSS_DEFAULT_FILE, load_css_table
+
+    dest = Path(dest)
+    url = url or CSS_DATASET_URL
+    resp = _get(url, timeout, dest)
+    if "html" in resp.headers.get("content-type", "").lower():
+        url = _weights_link(resp.text, url)
+        resp = _get(url, timeout, dest)
+    name = Path(url.split("?")[0].split("%2F")[-1]).name
+    suffix = Path(name).suffix.lower()
+    target = dest / (CSS_DEFAULT_FILE.name if suffix not in (".xlsx", ".xls") else name)
+    dest.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(resp.content)
+    load_css_table(target)  # fails, naming the file, when it is not the weights table
+    log.info("saved the ONS Crime Severity Score weights to %s", target)
+    return target

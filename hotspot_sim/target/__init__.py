@@ -13,6 +13,10 @@ where crime harm concentrates.
   contaminate each other, and describe their catchments (:func:`target`);
 * ``eligibility``: the hot spot rules real trials wrote down (Operations Savvy/Style:
   crime band, radius, separation, buffer), with every excluded place and the rule it failed;
+* ``eligible``: the eligible hot spots in the ``target`` table shape and
+  ``excluded.csv`` (every candidate left out, with its rule);
+* ``compare``: how the top places differ between two harm indices (overlap of
+  the top k, rank correlation, places in one list only);
 * ``evaluation``: check out of sample whether places chosen on earlier months
   still hold crime in later months (hit rate and Predictive Accuracy Index, PAI);
 * ``export``: write the hot spot table as CSV, GeoJSON and GeoPackage, and the
@@ -22,6 +26,9 @@ Each default names its source where it is set. police.uk dates are months
 only, so every time here is in whole months.
 """
 
+from .compare import IndexComparison, compare_hotspots, format_comparison
+from .eligible import (BEYOND_K, EligibleHotspots, eligible_hotspots, format_eligibility,
+                       write_excluded)
 from .eligibility import (RULES, Eligibility, EligibilityRules, apply_eligibility,
                           eligibility_candidates)
 from .evaluation import (METHODS, default_split, method_scores, out_of_sample, parse_months,
@@ -34,6 +41,8 @@ from .selection import choose_hotspots, describe_catchments, greedy_separated, t
 from .settings import LEVELS, RANK_BY, ProspectiveSettings, TargetSettings, parse_window
 
 __all__ = [
+    "BEYOND_K", "EligibleHotspots", "IndexComparison", "compare_hotspots",
+    "eligible_hotspots", "format_comparison", "format_eligibility", "write_excluded",
     "RULES", "Eligibility", "EligibilityRules", "apply_eligibility", "eligibility_candidates",
     "LEVELS", "METHODS", "RANK_BY", "ProspectiveSettings", "TargetSettings",
     "catchment_matrix", "choose_hotspots", "crime_values", "default_split",
