@@ -1,7 +1,89 @@
-"""``hotspot-sim trial analyse`` (being built for issue 15)."""
+"""``hotspot-sim trial analyse``: the real trial analysed as a simulated one is."""
 
 from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .args import finite_float, positive_int
+
+ANALYSE_EPILOG = """\
+files (CSV, header row, column names case-insensitive):
+  --schedule  date, day, hotspot_id, treated, planned_minutes [, visits, block]
+              one row per hot spot per trial day ('trial design' writes it as
+              schedule.csv; the --plan format of 'track'). date: YYYY-MM-DD,
+              day 0 = the first date; treated: true/false.
+  --hotspots  hotspot_id, x, y (or lon, lat) [, radius_m, ...]; default: the
+              hotspots.csv beside the schedule
+  --gps       officer, time, x, y (or lon, lat) [, status]   every officer's pings
+  --crimes    time, x, y (or lon, lat) [, crime_type, harm]
+  The formats and the checks that the files belong together are those of
+  'hotspot-sim track --help'. Errors name the file, the line and the column.
+
+what is reported (as for a simulated trial, 'hotspot-sim report'):
+  dose        GPS presence minutes per spot-day on treated and on control days
+              (control places get background patrol too: Ariel et al. 2016)
+  compliance  delivered against planned minutes (80% of the plan = delivered)
+  effect      Poisson GLM rate ratio with hot spot fixed effects, and a
+              randomisation test re-drawing each day's assignment, on crime
+              counts and on harm (CHI days), for all crimes and by crime type
+  displace-   the same rate ratio on crimes in the 100 m buffer beyond each
+  ment        hot spot (above 1: displacement; Bland et al. 2021)
+  cost        extra officer hours over background patrol, per crime and per
+              harm day prevented
+
+examples:
+  hotspot-sim trial analyse --schedule examples/trial_schedule.csv \\
+      --hotspots examples/trial_hotspots.csv --gps examples/trial_gps.csv \\
+      --crimes examples/trial_crimes.csv --out results/trial_analysis
+"""
 
 
 def add_analyse_parser(trial_sub) -> None:
     """Add ``trial analyse`` to the ``trial`` group."""
+    from ..trial.economics import DEFAULT_COST_PER_OFFICER_HOUR
+
+    p = trial_sub.add_parser(
+        "analyse", help="analyse the real trial's schedule, GPS and crimes",
+        description="Analyse a real hot spot trial with the code that analyses simulated\n"
+                    "trials: dose per arm, compliance, rate ratios on counts and harm (all\n"
+                    "crimes and by type), 100 m buffer displacement and cost-benefit.\n"
+                    "Writes the tables as CSV, report.md and dose.png to --out.",
+        epilog=ANALYSE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--schedule", type=Path, required=True, metavar="FILE.csv",
+                   help="the randomisation schedule (the trial pack's schedule.csv)")
+    p.add_argument("--gps", type=Path, required=True, metavar="FILE.csv",
+                   help="officers' GPS pings")
+    p.add_argument("--crimes", type=Path, required=True, metavar="FILE.csv",
+                   help="recorded crimes with times")
+    p.add_argument("--hotspots", type=Path, metavar="FILE.csv",
+                   help="the hot spots (default: hotspots.csv beside the schedule)")
+    p.add_argument("--radius", type=finite_float(0, 5000, lo_open=True), default=None,
+                   metavar="M", help="hot spot radius in metres for every hot spot (default: "
+                                     "the hot spots' radius_m, else 100)")
+    p.add_argument("--cost-per-hour", type=finite_float(0), metavar="GBP",
+                   default=DEFAULT_COST_PER_OFFICER_HOUR,
+                   help=f"cost of one officer hour (default £{DEFAULT_COST_PER_OFFICER_HOUR:g}, "
+                        "an assumption: give your force's figure)")
+    p.add_argument("--permutations", type=positive_int(100_000), default=999, metavar="N",
+                   help="re-drawn assignments of the randomisation test (default 999)")
+    p.add_argument("--out", type=Path, default=Path("results") / "trial_analysis",
+                   metavar="DIR", help="output folder (default results/trial_analysis)")
+    p.set_defaults(handler=cmd_trial_analyse)
+
+
+def cmd_trial_analyse(args) -> int:
+    """Read the trial's files, analyse them, write the report and print the headline."""
+    from ..trial.field import analyse_trial, headline, read_trial, write_analysis
+
+    trial = read_trial(args.schedule, args.gps, args.crimes, args.hotspots)
+    tables = analyse_trial(trial, args.radius, args.cost_per_hour, args.permutations)
+    for message in tables["warnings"]["message"]:
+        print(f"hotspot-sim: warning: {message}", file=sys.stderr)
+    files = write_analysis(tables, args.out, args.cost_per_hour,
+                           {k: str(v) for k, v in trial["files"].items()})
+    print(headline(tables))
+    print(f"\nWrote {len(files)} files to {args.out}/ (report.md, dose.png, spot_days.csv, "
+          "statistics.csv, ...)")
+    return 0

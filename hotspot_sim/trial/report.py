@@ -383,12 +383,14 @@ def _changes_for_text(changes: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.DataFrame:
+def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999,
+                     outcome: str = "crimes") -> pd.DataFrame:
     """What the real trial would report, on each simulated replication of a randomised design.
 
-    Rate ratio of crimes on treated vs control spot-days from a Poisson GLM with
+    Rate ratio of the outcome on treated vs control spot-days from a Poisson GLM with
     hot spot fixed effects (statsmodels), and a randomisation test that
-    re-draws the daily assignment (crossover design).
+    re-draws the daily assignment (crossover design).  ``trial analyse`` reports a
+    real trial with this same function (:mod:`hotspot_sim.trial.field`).
 
     Parameters
     ----------
@@ -396,6 +398,10 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
         ``spotdays.parquet`` of an experiment (``task_id`` plus the spot-day columns).
     n_permutations : int
         Re-drawn assignments of the randomisation test.
+    outcome : str
+        The spot-day column analysed: ``"crimes"`` (counts) or ``"harm"`` (Crime Harm
+        Index days, a Poisson quasi-likelihood on a non-negative outcome, with
+        cluster-robust errors by hot spot and a t reference).
 
     Returns
     -------
@@ -409,8 +415,8 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
         if g["treated"].nunique() < 2:
             continue  # not a randomised design (no control spot-days)
         try:
-            glm = rate_ratio_glm(g, outcome="crimes", family="poisson")
-            perm = permutation_test(g, outcome="crimes", n_permutations=n_permutations,
+            glm = rate_ratio_glm(g, outcome=outcome, family="poisson", **_glm_errors(outcome))
+            perm = permutation_test(g, outcome=outcome, n_permutations=n_permutations,
                                     seed=0, design="crossover")
         except (ConfigError, ValueError) as exc:  # e.g. no crimes at all in a short run
             rows.append({"task_id": task_id, "note": str(exc)})
@@ -420,6 +426,118 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999) -> pd.Da
                      "p_glm": glm.p_value, "p_permutation": perm["p_value"],
                      "mean_treated": glm.mean_treated, "mean_control": glm.mean_control})
     return pd.DataFrame(rows)
+
+
+def _glm_errors(outcome: str) -> dict:
+    """Standard errors for the outcome: model-based for counts; for harm (CHI days, a
+    quasi-likelihood: one crime weighs up to thousands of days) cluster-robust by hot spot
+    with a t reference, as :func:`rate_ratio_glm` advises (model-based ones would be far
+    too narrow)."""
+    return {} if outcome == "crimes" else {"cov": "cluster", "use_t": True}
+
+
+def dose_by_arm(spotdays: pd.DataFrame, cluster: str = "hotspot_id",
+                level: float = 0.95) -> pd.DataFrame:
+    """Presence minutes per spot-day on treated and on control spot-days, with intervals.
+
+    Control places get background patrol too (response travel, random patrol): Southend
+    about 2 minutes a day on control days (Basford et al. 2021), Peterborough about 16
+    (Ariel et al. 2016).  The interval is cluster-robust: spot-days of one ``cluster``
+    (a hot spot in one trial, a run across replications) are not independent, so the
+    standard error of the mean comes from the clusters' summed deviations, with a t
+    reference on (clusters - 1) degrees of freedom.
+
+    Parameters
+    ----------
+    spotdays : pandas.DataFrame
+        Spot-days with ``treated`` and ``dose_minutes`` and the ``cluster`` column.
+    cluster : str
+        The column grouping dependent spot-days.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per assignment (``treated``, ``control``): ``assignment, spot_days,
+        clusters, mean_minutes, ci_low, ci_high, median_minutes, share_with_presence,
+        note`` (why there is no interval, else "").
+
+    Raises
+    ------
+    DataError
+        No ``dose_minutes`` column.
+    """
+    from ..errors import DataError
+
+    if "dose_minutes" not in spotdays:
+        raise DataError("the spot-days have no dose_minutes column: the dose was not measured "
+                        "(a run without GPS pings, or results written before it was)")
+    rows = []
+    for name, on in (("treated", True), ("control", False)):
+        g = spotdays[spotdays["treated"].astype(bool) == on]
+        rows.append({"assignment": name, **_clustered_mean(g["dose_minutes"], g[cluster], level)})
+    return pd.DataFrame(rows)
+
+
+def _clustered_mean(values: pd.Series, clusters: pd.Series, level: float) -> dict:
+    """Mean of ``values`` with a cluster-robust t-interval (CR1 standard error)."""
+    y = values.to_numpy(float)
+    n, n_clusters = len(y), int(clusters.nunique())
+    out = {"spot_days": n, "clusters": n_clusters, "mean_minutes": math.nan,
+           "ci_low": math.nan, "ci_high": math.nan, "median_minutes": math.nan,
+           "share_with_presence": math.nan, "note": ""}
+    if n == 0:
+        return {**out, "note": "no spot-days"}
+    mean = float(y.mean())
+    out.update(mean_minutes=mean, median_minutes=float(np.median(y)),
+               share_with_presence=float((y > 0).mean()))
+    if n_clusters < 2:
+        return {**out, "note": f"no interval: one cluster ({n_clusters})"}
+    resid = pd.Series(y - mean).groupby(clusters.to_numpy()).sum().to_numpy()
+    se = math.sqrt(n_clusters / (n_clusters - 1) * float((resid ** 2).sum())) / n
+    half = float(stats.t.ppf(0.5 + level / 2, n_clusters - 1)) * se
+    # minutes cannot be negative: a t-interval on a skewed mean can reach below 0
+    return {**out, "ci_low": max(0.0, mean - half), "ci_high": mean + half}
+
+
+def experiment_dose(runs: pd.DataFrame, spotdays: pd.DataFrame) -> pd.DataFrame:
+    """:func:`dose_by_arm` of each experiment arm, spot-days clustered by run.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` (``task_id, arm, grid_index``).
+    spotdays : pandas.DataFrame
+        ``spotdays.parquet`` with ``dose_minutes``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, grid_index`` and the columns of :func:`dose_by_arm`; rows with no
+        spot-day (a control assignment in an arm that treats every spot-day) left out.
+    """
+    arm_of = runs.set_index("task_id")[["arm", "grid_index"]]
+    sd = spotdays.join(arm_of, on="task_id")
+    parts = [dose_by_arm(g, cluster="task_id").assign(arm=arm, grid_index=gi)
+             for (arm, gi), g in sd.groupby(["arm", "grid_index"], sort=False)]
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["spot_days"] > 0]
+    return out[["arm", "grid_index"] + [c for c in out if c not in ("arm", "grid_index")]]
+
+
+def _dose_text(dose: pd.DataFrame) -> list[str]:
+    """The dose per arm as report lines."""
+    show = dose.drop(columns=["ci_low", "ci_high", "note"]).copy()
+    show.insert(show.columns.get_loc("mean_minutes") + 1, "95% interval", [
+        _interval_text(lo, hi, why) for lo, hi, why
+        in zip(dose["ci_low"], dose["ci_high"], dose["note"])])
+    return ["## Dose per spot-day, treated and control (GPS presence minutes)", "",
+            "Every officer's GPS pings within the hot spot radius count, so control places "
+            "get background presence too (response travel, random patrol), as real trials "
+            "measure it (Southend about 2 min/day at controls, Basford et al. 2021; "
+            "Peterborough about 16, Ariel et al. 2016). Interval: cluster-robust.", "",
+            markdown(show), ""]
 
 
 def _change_figure(changes: pd.DataFrame, path: Path, title: str) -> list[str]:
@@ -513,6 +631,9 @@ def build_report(folder: Path, cost_per_hour: float = DEFAULT_COST_PER_OFFICER_H
         lines += _change_figure(tables["change_vs_control"], out / "change_vs_control.png",
                                 f"{manifest['experiment']}: change against {control}")
     _sweep_figure(runs, arms, out / "sweep.png")
+    if spotdays is not None and "dose_minutes" in spotdays:
+        tables["dose_by_arm"] = experiment_dose(runs, spotdays)
+        lines += _dose_text(tables["dose_by_arm"])
     if spotdays is not None and spotdays["treated"].any():
         trials = trial_statistics(spotdays, n_permutations)
         tables["trial_statistics"] = trials
