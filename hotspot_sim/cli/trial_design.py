@@ -1,7 +1,260 @@
-"""``hotspot-sim trial design`` (being built for issue 15)."""
+"""``hotspot-sim trial design``: the pack for the real trial.
+
+Chooses the hot spots (as ``target`` does, by the Savvy/Style eligibility rules, or
+from a file), randomises them over the trial's days with a recorded seed, and writes
+the schedule, the geofences and a one-page protocol with power and cost
+(:mod:`hotspot_sim.trial.design`, :mod:`hotspot_sim.trial.pack`).
+"""
 
 from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from ..checks import MAX_DAYS
+from ..errors import ConfigError
+from .args import add_scenario_arg, finite_float, positive_int, seed_arg
+
+#: Seeds drawn when none is given: small enough to read out and type.
+FRESH_SEED_BELOW = 10**9
+
+DESIGN_EPILOG = """\
+designs (--design):
+  crossover  every day a fixed share of the hot spots (--treat-share, default 0.4:
+             Southend, Basford et al. 2021, 720 of 1,800 place-days; Bedfordshire,
+             Bland et al. 2021, 7 of 21) is drawn afresh for patrol; each hot spot
+             is its own control on other days. Most power for the fewest spots.
+  parallel   a random half of the hot spots is patrolled every day, the others never
+             (Sherman & Weisburd 1995, 55 of 110).
+  block      hot spots are paired by baseline crimes and one of each pair, drawn at
+             random, is patrolled for the whole trial (matched pairs).
+  The schedule is drawn by the code that draws the simulated trials behind the
+  power figure, so the power describes the schedule written.
+
+defaults and their sources:
+  -k 20          Southend randomised 20 hot spots (Basford et al. 2021)
+  --days 90      Southend and Bedfordshire ran 90 days
+  --minutes 15   Koper (1995): about 11-15 minutes is best, little gained after 15;
+                 Southend 15-20, Bedfordshire 15
+  --visits 1     one patrol a day in Southend and Bedfordshire (Operations
+                 Savvy/Style: about 3 per late shift)
+  --effect 0.85  rate ratio to plan for: Braga et al. (2019) mean effects 8-16%
+  --start        the next Monday after today (stated in the output)
+  --seed         a fresh random seed, printed and recorded: give it again to make
+                 the same schedule byte for byte
+  --cost-per-hour  40 pounds, an assumption: give your force's figure
+
+hot spots:
+  default        chosen from the scenario's crimes as 'hotspot-sim target' does
+                 (-k, --rank-by; 100 m radius, centres 300 m apart)
+  --eligibility  the rules of Operations Savvy/Style: 36-150 crimes in 12 months
+                 within 150 m, centres 500 m apart, 100 m buffer; the best -k
+  --hotspots F   your own list in the 'track --hotspots' format (hotspot_id, x, y
+                 or lon, lat, optional radius_m, default 100 m); the scenario's
+                 crimes within each radius give the baseline for the power figure
+
+writes to --out: schedule.csv (hotspot-sim track --plan), hotspots.csv,
+design.json, geofences.geojson, geofences.gpx, protocol.md, protocol.html
+
+examples:
+  hotspot-sim trial design --seed 20261207
+  hotspot-sim trial design --design block -k 10 --days 60 --start 2027-01-04
+  hotspot-sim trial design --eligibility -k 10 --visits 3 --out pack/
+  hotspot-sim trial design --hotspots my_hotspots.csv --design parallel
+"""
 
 
 def add_design_parser(trial_sub) -> None:
     """Add ``trial design`` to the ``trial`` group."""
+    from ..trial.design import DEFAULT_DAYS, DEFAULT_EFFECT, DEFAULT_MINUTES, DEFAULT_VISITS
+
+    p = trial_sub.add_parser(
+        "design", help="randomisation schedule, geofences and a one-page protocol",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=DESIGN_EPILOG,
+        description="Write the pack for a real hot spot patrol trial: which hot spot is "
+                    "patrolled on which day (with the seed that drew it), the hot spots' "
+                    "geofences for officers' devices (GeoJSON, GPX), and a one-page protocol "
+                    "(Markdown, HTML) to pre-register: hot spots, design, dose, outcomes, the "
+                    "analysis 'trial analyse' runs, power from simulation with its interval, "
+                    "officer hours and cost.")
+    add_scenario_arg(p)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--eligibility", action="store_true",
+                       help="choose hot spots by the Operations Savvy/Style rules")
+    where.add_argument("--hotspots", type=Path, metavar="FILE.csv",
+                       help="use these hot spots (track's hot spot format)")
+    p.add_argument("-k", type=positive_int(10_000), default=None,
+                   help="hot spots in the trial (default 20; with --hotspots: all in the file)")
+    p.add_argument("--rank-by", choices=("harm", "count", "composite"), default="harm",
+                   help="what to rank places by (default harm, as 'target')")
+    p.add_argument("--design", choices=("crossover", "block", "parallel"), default="crossover",
+                   help="how patrol is assigned (default crossover; see below)")
+    p.add_argument("--days", type=positive_int(int(MAX_DAYS)), default=DEFAULT_DAYS,
+                   help=f"trial length in days (default {DEFAULT_DAYS})")
+    p.add_argument("--start", type=_iso_date, metavar="YYYY-MM-DD",
+                   help="first day of the trial (default: next Monday)")
+    p.add_argument("--minutes", type=finite_float(0, 1440, lo_open=True),
+                   default=DEFAULT_MINUTES,
+                   help=f"minutes per visit (default {DEFAULT_MINUTES:g})")
+    p.add_argument("--visits", type=positive_int(96), default=DEFAULT_VISITS,
+                   help=f"visits per patrolled hot spot per day (default {DEFAULT_VISITS})")
+    p.add_argument("--treat-share", type=finite_float(0, 1, lo_open=True), default=None,
+                   metavar="SHARE",
+                   help="share of hot spots patrolled (default 0.4 crossover, 0.5 otherwise)")
+    p.add_argument("--seed", type=seed_arg, default=None,
+                   help="randomisation seed (default: a fresh one, printed and recorded)")
+    p.add_argument("--effect", type=finite_float(0, 100, lo_open=True), default=DEFAULT_EFFECT,
+                   help=f"rate ratio the power is for (default {DEFAULT_EFFECT})")
+    p.add_argument("--sims", type=positive_int(1_000_000), default=200,
+                   help="simulated trials for the power figure (default 200)")
+    p.add_argument("--cost-per-hour", type=finite_float(0, 1e6), default=None,
+                   help="cost of an officer hour in pounds (default 40, an assumption)")
+    p.add_argument("--out", type=Path, default=Path("results/trial_pack"),
+                   help="folder for the pack (default results/trial_pack)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=cmd_design)
+
+
+def cmd_design(args) -> int:
+    """Choose, randomise, write the pack and print its summary."""
+    import secrets
+
+    from ..progress import StepProgress
+    from ..settings import load_scenario
+    from ..study import load_study
+    from ..trial.design import DAYS_PER_MONTH, TrialDesign, next_monday, plan_trial
+    from ..trial.pack import write_pack
+
+    study = load_study(load_scenario(args.scenario))
+    hotspots, source = choose_trial_hotspots(args, study)
+    today = dt.date.today()
+    start = args.start or next_monday(today)
+    seed = secrets.randbelow(FRESH_SEED_BELOW) if args.seed is None else args.seed
+    design = TrialDesign(args.design, args.days, start, args.minutes, args.visits,
+                         args.treat_share, seed)
+    baseline_days = DAYS_PER_MONTH * len(study.months)
+    with StepProgress(quiet=args.quiet, unit="cell") as progress:
+        plan = plan_trial(hotspots, design, baseline_days, effect=args.effect,
+                          n_sims=args.sims, cost_per_hour=args.cost_per_hour,
+                          progress=progress)
+    name = study.scenario.scenario.name
+    info = {"title": name.replace("_", " ").title(), "scenario": name,
+            "hotspot_source": source,
+            "baseline": f"police.uk, {study.months[0]} to {study.months[-1]}",
+            "start_note": "given" if args.start else f"default: the next Monday after {today}",
+            "command": reproduce_command(args, seed, start)}
+    files = write_pack(plan, args.out, info)
+    print(format_design(plan, info, args, files))
+    return 0
+
+
+def choose_trial_hotspots(args, study):
+    """The trial's hot spots (best first) and a sentence saying how they were chosen.
+
+    Returns
+    -------
+    (pandas.DataFrame, str)
+        ``hotspot_id, x, y, radius_m, crimes`` and other columns; the sentence.
+
+    Raises
+    ------
+    ConfigError
+        More hot spots asked for than the rules or the file give.
+    """
+    if args.hotspots is not None:
+        return _hotspots_from_file(args.hotspots, args.k, study)
+    k = 20 if args.k is None else args.k
+    if args.eligibility:
+        return _eligible_hotspots(study, k, args.rank_by)
+    from ..target import TargetSettings, target
+
+    settings = TargetSettings(k=k, rank_by=args.rank_by)
+    table = target(study, settings)
+    return table, (f"The {k} places with the highest {args.rank_by} score, centres at least "
+                   f"{settings.min_separation_m:g} m apart ('hotspot-sim target').")
+
+
+def _eligible_hotspots(study, k: int, rank_by: str):
+    from ..projection import to_lonlat
+    from ..target import EligibilityRules, apply_eligibility, eligibility_candidates
+
+    rules = EligibilityRules()
+    chosen = apply_eligibility(eligibility_candidates(study, rules, rank_by=rank_by), rules,
+                               study.months)
+    if len(chosen.chosen) < k:
+        counts = ", ".join(f"{n} {rule}" for rule, n in chosen.summary().items())
+        raise ConfigError(f"-k {k}: only {len(chosen.chosen)} places meet the eligibility "
+                          f"rules (excluded: {counts}); ask for at most {len(chosen.chosen)}")
+    table = chosen.chosen.head(k).copy()
+    table["lon"], table["lat"] = to_lonlat(table["x"], table["y"])
+    low, high = chosen.crime_band
+    return table, (f"The best {k} places by {rank_by} meeting the Operations Savvy/Style "
+                   f"rules: {low:g}-{high:g} crimes in {chosen.months} months within "
+                   f"{rules.radius_m:g} m, centres at least {rules.min_separation_m:g} m "
+                   f"apart, a {rules.buffer_m:g} m buffer free of other hot spots.")
+
+
+def _hotspots_from_file(path: Path, k: int | None, study):
+    from ..track import read_hotspots_csv
+    from ..track.inputs import LINE
+    from ..trial.design import crimes_within
+
+    table = read_hotspots_csv(path).drop(columns=[LINE, "node"], errors="ignore")
+    if k is not None:
+        if k > len(table):
+            raise ConfigError(f"-k {k}: {path} lists only {len(table)} hot spots")
+        table = table.head(k)
+    note = ""
+    if "radius_m" not in table:
+        table["radius_m"] = 100.0  # target's default catchment
+        note = " (no radius_m column: 100 m, as 'target')"
+    table["crimes"] = crimes_within(study.crimes, table["x"], table["y"], table["radius_m"])
+    return table, f"From {path}, in its order{note}."
+
+
+def reproduce_command(args, seed: int, start: dt.date) -> str:
+    """The command that makes the same schedule (every choice spelled out)."""
+    if args.hotspots is not None:
+        chosen = f"--hotspots {args.hotspots}" + (f" -k {args.k}" if args.k else "")
+    else:
+        chosen = ("--eligibility " if args.eligibility else "") + \
+            f"-k {args.k or 20} --rank-by {args.rank_by}"
+    share = "" if args.treat_share is None else f" --treat-share {args.treat_share:g}"
+    return (f"hotspot-sim trial design -s {args.scenario} {chosen} --design {args.design} "
+            f"--days {args.days} --start {start} --minutes {args.minutes:g} "
+            f"--visits {args.visits}{share} --seed {seed}")
+
+
+def format_design(plan, info: dict, args, files: dict) -> str:
+    """The summary printed after writing the pack."""
+    from ..trial.protocol import TARGET_POWER
+
+    d, p, r = plan.design, plan.power, plan.resources
+    start_note = "" if args.start else " (next Monday; --start to change)"
+    seed_note = "" if args.seed is not None else f" (drawn now: give --seed {d.seed} to repeat)"
+    lines = [
+        f"Trial pack, {info['scenario']}: {d.design}, {len(plan.hotspots)} hot spots x "
+        f"{d.days} days, {d.start:%a %Y-%m-%d}{start_note} to {d.dates[-1]:%a %Y-%m-%d}",
+        f"  randomisation: seed {d.seed}{seed_note}; {r['treated_spot_days']:,} patrol and "
+        f"{r['control_spot_days']:,} control spot-days",
+        f"  dose: {d.visits} x {d.minutes:g} min per patrol spot-day = "
+        f"{r['patrol_hours']:,.0f} officer hours (£{r['patrol_cost']:,.0f} at "
+        f"£{r['cost_per_hour']:g}/h) + travel about {r['travel_hours']:,.0f} h",
+        f"  power to detect a rate ratio of {p['effect']:g}: {100 * p['power']:.0f}% (95% "
+        f"interval {100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%, {p['n_sims']:,} "
+        "simulated trials)"]
+    if p["power"] < TARGET_POWER:
+        lines.append(f"  below {100 * TARGET_POWER:.0f}%: more hot spots or days are needed "
+                     "('hotspot-sim power' finds how many), or a larger effect")
+    lines.append(f"files in {args.out}/:")
+    lines += [f"  {name}" for name in files]
+    return "\n".join(lines)
+
+
+def _iso_date(text: str) -> dt.date:
+    """argparse type: a date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a date written YYYY-MM-DD") from None

@@ -28,6 +28,11 @@ code that analyses simulated trials:
 * :mod:`.economics` -- :func:`cost_benefit`: cost per crime and per CHI day
   prevented.
 
+The real trial's pack (``hotspot-sim trial design``): :mod:`.design`
+(:class:`TrialDesign`, :func:`plan_trial`: schedule, power, hours),
+:mod:`.geofences` (GeoJSON, GPX), :mod:`.protocol` (one-page protocol,
+:func:`analysis_plan`) and :mod:`.pack` (:func:`write_pack`).
+
 Power curves are drawn by :func:`hotspot_sim.plots.plot_power`; command-line
 ranges such as ``"10:40:10"`` are read by :func:`hotspot_sim.checks.parse_range`.
 """
@@ -44,10 +49,14 @@ from .._lazy import lazy_names
 # worker unpickling :func:`run_task` does not import statsmodels, scipy.stats
 # and the report code it never calls.
 _EXPORTS = {
+    "design": ["TrialDesign", "TrialPlan", "next_monday", "plan_trial", "randomise"],
     "economics": ["DEFAULT_COST_PER_OFFICER_HOUR", "cost_benefit"],
     "experiment": ["Arm", "Experiment", "Task", "load_experiment", "scenario_for"],
+    "geofences": ["geofences_geojson", "geofences_gpx"],
     "measure": ["run_task"],
+    "pack": ["write_pack"],
     "power": ["POWER_STEP", "power", "simulate_trial", "smallest_adequate"],
+    "protocol": ["analysis_plan", "protocol_markdown"],
     "report": ["build_report", "change_table", "mean_ci"],
     "results": ["load_results"],
     "runner": ["run_experiment"],
@@ -58,10 +67,14 @@ _EXPORTS = {
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 if TYPE_CHECKING:
+    from .design import TrialDesign, TrialPlan, next_monday, plan_trial, randomise
     from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
     from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
+    from .geofences import geofences_geojson, geofences_gpx
     from .measure import run_task
+    from .pack import write_pack
     from .power import POWER_STEP, power, simulate_trial, smallest_adequate
+    from .protocol import analysis_plan, protocol_markdown
     from .report import build_report, change_table, mean_ci
     from .results import load_results
     from .runner import run_experiment
@@ -94,18 +107,27 @@ __all__ = [
     "Arm",
     "Experiment",
     "Task",
+    "TrialDesign",
+    "TrialPlan",
     "TrialResult",
+    "analysis_plan",
     "build_report",
     "change_table",
     "conditional_poisson",
     "cost_benefit",
+    "geofences_geojson",
+    "geofences_gpx",
     "load_experiment",
     "load_results",
     "make_tasks",
     "mean_ci",
     "move_aside",
+    "next_monday",
     "permutation_test",
+    "plan_trial",
     "power",
+    "protocol_markdown",
+    "randomise",
     "rate_ratio_glm",
     "run_experiment",
     "run_task",
@@ -114,4 +136,5 @@ __all__ = [
     "simulate_trial",
     "smallest_adequate",
     "study_fingerprint",
+    "write_pack",
 ]

@@ -1,0 +1,273 @@
+"""The one-page trial protocol, ready to pre-register: Markdown and HTML.
+
+:func:`analysis_plan` is the analysis the protocol promises, as data (it goes into
+``design.json`` so that ``hotspot-sim trial analyse`` can run exactly it);
+:func:`protocol_markdown` writes the page from a
+:class:`~hotspot_sim.trial.design.TrialPlan`; :func:`protocol_html` renders it with
+Python-Markdown and a small stylesheet.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .design import CAR_SPEED_KMH, TrialPlan
+
+#: Randomisation-test draws promised in the protocol (p-values to about +-0.004 at 0.05).
+N_PERMUTATIONS = 9999
+#: Power a trial is conventionally designed for.
+TARGET_POWER = 0.8
+#: Ring around each hot spot where displacement is measured: 100 m, as Bland et al. (2021)
+#: and Operations Savvy/Style (REFERENCE.md).
+BUFFER_M = 100.0
+
+DESIGN_TEXT = {
+    "crossover": "daily crossover: every day a fixed number of the hot spots is drawn at "
+                 "random for patrol and the rest are controls; each hot spot is its own "
+                 "control on other days (Basford et al. 2021, Southend; Bland et al. 2021, "
+                 "Bedfordshire)",
+    "parallel": "parallel groups: a random half of the hot spots is patrolled on every day "
+                "of the trial, the others never (Sherman & Weisburd 1995, Minneapolis)",
+    "block": "randomised blocks: hot spots are paired by their baseline crimes and one of "
+             "each pair, drawn at random, is patrolled for the whole trial; the other is its "
+             "matched control",
+}
+
+_STYLE = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1d1f;
+       max-width: 60em; margin: 2em auto; padding: 0 1.5em; }
+h1 { font-size: 1.5em; border-bottom: 2px solid #1d3557; padding-bottom: .2em; }
+h2 { font-size: 1.1em; color: #1d3557; margin-top: 1.4em; }
+table { border-collapse: collapse; font-size: .9em; margin: .5em 0; }
+th, td { border: 1px solid #c8ccd2; padding: .2em .5em; text-align: left; }
+th { background: #eef1f5; }
+td:nth-child(n+4) { text-align: right; font-variant-numeric: tabular-nums; }
+code { background: #f3f4f6; padding: 0 .2em; border-radius: 3px; }
+@media print { body { margin: 0; font-size: 11px; } }
+"""
+
+
+def analysis_plan(design: str, seed: int) -> dict:
+    """The pre-registered analysis for a design, as the trial statistics functions take it.
+
+    Primary outcome: crime harm (Cambridge Crime Harm Index days) per spot-day, by a
+    Poisson quasi-likelihood GLM with cluster-robust errors (harm is not a count;
+    :func:`~hotspot_sim.trial.stats.rate_ratio_glm`); secondary: crime counts by the
+    same GLM, model-based errors in a crossover.  Fixed effects: hot spots (crossover),
+    none (parallel), blocks (block), plus one effect per day.  A randomisation test
+    (:func:`~hotspot_sim.trial.stats.permutation_test`) re-draws the assignment as
+    the design drew it.
+
+    Parameters
+    ----------
+    design : {"crossover", "parallel", "block"}
+    seed : int
+        Seed of the randomisation test.
+
+    Returns
+    -------
+    dict
+        ``primary`` and ``secondary_counts`` (keyword arguments of
+        ``rate_ratio_glm``), ``randomisation_test`` (of ``permutation_test``),
+        ``alpha``, ``sides``, ``buffer_m``.
+    """
+    fixed = {"crossover": ["hotspot_id"], "parallel": [], "block": ["block"]}[design]
+    cluster = "block" if design == "block" else "hotspot_id"
+    glm = {"family": "poisson", "fixed_effects": fixed, "day_effects": True,
+           "cov": "cluster", "cluster": cluster, "use_t": True}
+    counts = dict(glm, cov="model", use_t=False) if design == "crossover" else dict(glm)
+    return {"primary": {"outcome": "harm", **glm},
+            "secondary_counts": {"outcome": "crimes", **counts},
+            "randomisation_test": {"design": design, "statistic": "log_ratio",
+                                   "n_permutations": N_PERMUTATIONS, "seed": seed},
+            "alpha": 0.05, "sides": 2, "buffer_m": BUFFER_M}
+
+
+def protocol_markdown(plan: TrialPlan, info: dict) -> str:
+    """The one-page protocol as Markdown.
+
+    Parameters
+    ----------
+    plan : TrialPlan
+        From :func:`~hotspot_sim.trial.design.plan_trial`.
+    info : dict
+        ``title`` (place), ``hotspot_source`` (how they were chosen), ``baseline``
+        (the data the counts come from), ``schedule_sha256``, ``command`` (that
+        re-makes the pack), ``version``.
+
+    Returns
+    -------
+    str
+    """
+    parts = [_header(plan, info), _hotspot_section(plan, info), _design_section(plan, info),
+             _dose_section(plan), _outcome_section(), _analysis_section(plan),
+             _power_section(plan), _resource_section(plan), _sources()]
+    return "\n\n".join(parts) + "\n"
+
+
+def protocol_html(markdown_text: str, title: str) -> str:
+    """The protocol as a stand-alone HTML page (Python-Markdown, tables extension).
+
+    Parameters
+    ----------
+    markdown_text : str
+        From :func:`protocol_markdown`.
+    title : str
+        The page title.
+
+    Returns
+    -------
+    str
+    """
+    import markdown
+
+    body = markdown.markdown(markdown_text, extensions=["tables"])
+    return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+            f"<body>\n{body}\n</body>\n</html>\n")
+
+
+def _header(plan: TrialPlan, info: dict) -> str:
+    d = plan.design
+    end = d.dates[-1].date()
+    return (f"# Trial protocol: hot spot patrol in {info['title']}\n\n"
+            f"{d.design.capitalize()} randomised trial of {len(plan.hotspots)} hot spots for "
+            f"{d.days} days, {d.start:%A %d %B %Y} to {end:%A %d %B %Y}. Question: do "
+            f"{_visits(d.visits, d.minutes)} a day reduce crime harm at the hot "
+            "spots on the days they are patrolled? Written by hotspot-sim "
+            f"{info['version']} for pre-registration, before the first day.")
+
+
+def _hotspot_section(plan: TrialPlan, info: dict) -> str:
+    t = plan.hotspots
+    loc = t["location"].astype(str) if "location" in t else pd.Series("", index=t.index)
+    rows = ["| Rank | Hot spot | Place | Centre (lat, lon) | Radius m | Crimes | Per day | Arm |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r, place in zip(t.itertuples(index=False), loc):
+        arm = r.arm if r.block == 0 else f"{r.arm} (pair {r.block})"
+        rows.append(f"| {r.rank} | {r.hotspot_id} | {_cell(place)} | {r.lat:.5f}, {r.lon:.5f} "
+                    f"| {r.radius_m:g} | {r.crimes:g} | {r.baseline_per_day:.3f} | {arm} |")
+    return (f"## 1. Hot spots\n\n{info['hotspot_source']} Crimes: {info['baseline']} "
+            f"({plan.baseline_days:.0f} days; ASB excluded), within each radius.\n\n"
+            + "\n".join(rows) + "\n\nGeofences: `geofences.geojson`, `geofences.gpx` "
+            "(circles of the radius above, WGS84).")
+
+
+def _design_section(plan: TrialPlan, info: dict) -> str:
+    d, res = plan.design, plan.resources
+    per_day = {"crossover": f"{round(d.share * len(plan.hotspots))} of "
+                            f"{len(plan.hotspots)} hot spots patrolled each day",
+               "parallel": f"{(plan.hotspots['arm'] == 'treatment').sum()} hot spots "
+                           "patrolled throughout",
+               "block": f"{plan.hotspots['block'].nunique()} blocks, "
+                        f"{(plan.hotspots['arm'] == 'treatment').sum()} hot spots patrolled "
+                        "throughout"}[d.design]
+    return (f"## 2. Design and randomisation\n\n- Design: {DESIGN_TEXT[d.design]}.\n"
+            f"- {per_day}: {res['treated_spot_days']:,} patrol and "
+            f"{res['control_spot_days']:,} control spot-days.\n"
+            f"- Randomisation: by computer, numpy PCG64 seeded with SeedSequence(**{d.seed}**),"
+            " by the code that draws the simulated trials behind the power figure. "
+            f"`schedule.csv` (SHA-256 `{info['schedule_sha256']}`) lists every hot spot and "
+            f"day; `{info['command']}` re-makes it byte for byte.\n"
+            "- The schedule is fixed before day 0: a missed patrol is recorded as missed, "
+            "never re-drawn.")
+
+
+def _dose_section(plan: TrialPlan) -> str:
+    d = plan.design
+    return (f"## 3. Intervention and dose\n\nOn a patrol day: {_visits(d.visits)} of "
+            f"{d.minutes:g} minutes, high-visibility, at unpredictable times (Koper 1995: "
+            "about 11-15 minutes is best). Control days: no directed "
+            "patrol; response and ordinary patrol carry on as usual. Dose is tracked in both "
+            "arms from officers' GPS (`hotspot-sim track --plan schedule.csv`).")
+
+
+def _outcome_section() -> str:
+    return ("## 4. Outcomes\n\n- **Primary:** crime harm at the hot spot per spot-day "
+            "(Cambridge Crime Harm Index days; Sherman, Neyroud & Neyroud 2016), recorded "
+            "crimes inside the geofence on the day.\n"
+            "- **Secondary:** crime counts; counts and harm by crime type; displacement or "
+            f"diffusion in the {BUFFER_M:g} m buffer ring around each hot spot; dose "
+            "delivered (GPS minutes inside the geofence) in both arms, including background "
+            "patrol in control places (Ariel et al. 2016: 16 minutes a day); compliance with "
+            "the schedule.")
+
+
+def _analysis_section(plan: TrialPlan) -> str:
+    d = plan.design.design
+    fe = {"crossover": "hot spot and day fixed effects",
+          "parallel": "day fixed effects (one intercept per day)",
+          "block": "pair and day fixed effects"}[d]
+    cluster = "pair" if d == "block" else "hot spot"
+    test = {"crossover": "within each day, the patrolled labels re-drawn among the hot spots",
+            "parallel": "the patrolled half re-drawn", "block": "the patrolled member of "
+            "each pair re-drawn"}[d]
+    return (f"## 5. Analysis\n\nRate ratio, patrol vs control spot-days, from a Poisson GLM "
+            f"with {fe}; standard errors cluster-robust by {cluster} for harm (a "
+            "quasi-likelihood: harm is not a count)"
+            + (", model-based for counts" if d == "crossover" else "") + ". A randomisation "
+            f"test ({N_PERMUTATIONS:,} re-draws: {test}) checks the p-value without model "
+            "assumptions. Two-sided, alpha = 0.05; every spot-day analysed as randomised "
+            "(intention to treat). Command: `hotspot-sim trial analyse --schedule "
+            "schedule.csv --gps GPS.csv --crimes CRIMES.csv` (the analysis is stored in "
+            "`design.json`).")
+
+
+def _power_section(plan: TrialPlan) -> str:
+    p = plan.power
+    return (f"## 6. Power\n\nPower to detect a rate ratio of {p['effect']:g} "
+            f"({100 * (1 - p['effect']):.0f}% fewer crimes; Braga et al. 2019 find mean "
+            f"effects of about 8-16%) in crime counts: **{100 * p['power']:.0f}%** (95% "
+            f"interval {100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%, Wilson, from "
+            f"{p['n_sims']:,} simulated trials of this design with these hot spots' baseline "
+            f"rates, {plan.hotspots['baseline_per_day'].mean():.2f} crimes per hot spot per "
+            "day on average; Poisson counts, no seasonality). Harm varies more than counts, "
+            "so its power is lower." + _power_warning(p))
+
+
+def _resource_section(plan: TrialPlan) -> str:
+    r = plan.resources
+    return (f"## 7. Officer time and cost\n\n{r['treated_spot_days']:,} patrol spot-days x "
+            f"{_visits(plan.design.visits)} x {plan.design.minutes:g} minutes = "
+            f"**{r['patrol_hours']:,.0f} officer hours** at the hot spots, "
+            f"£{r['patrol_cost']:,.0f} at £{r['cost_per_hour']:g} an hour. Travel is extra: "
+            f"about {r['travel_km']:,.0f} km, {r['travel_hours']:,.0f} hours "
+            f"(£{r['travel_cost']:,.0f}), estimated as one car touring each day's patrolled "
+            f"hot spots in straight lines at {CAR_SPEED_KMH:g} km/h, without trips to and "
+            "from the station: a low estimate.")
+
+
+def _sources() -> str:
+    return ("## Sources\n\nAriel, Weinborn & Sherman (2016), J. Experimental Criminology 12; "
+            "Basford et al. (2021) and Bland et al. (2021), Cambridge J. Evidence-Based "
+            "Policing 5; Braga, Turchan, Papachristos & Hureau (2019), Campbell Systematic "
+            "Reviews 15; Koper (1995) and Sherman & Weisburd (1995), Justice Quarterly 12; "
+            "Sherman (2013), Crime and Justice 42; Sherman, Neyroud & Neyroud (2016), "
+            "Policing 10.")
+
+
+def _power_warning(p: dict) -> str:
+    """A warning when the power is below the conventional 80%."""
+    if p["power"] >= TARGET_POWER:
+        return ""
+    return (f" **Below the conventional {100 * TARGET_POWER:.0f}%:** more hot spots or days "
+            "(`hotspot-sim power` finds how many) or a larger expected effect are needed for "
+            "this trial to be likely to detect it.")
+
+
+def _visits(n: int, minutes: float | None = None) -> str:
+    """'1 visit', '3 visits' or '3 x 15-minute visits'."""
+    noun = "visit" if n == 1 else "visits"
+    if minutes is None:
+        return f"{n} {noun}"
+    return f"{n} {minutes:g}-minute {noun}" if n == 1 else f"{n} x {minutes:g}-minute {noun}"
+
+
+def _cell(text: str) -> str:
+    """Text safe in a Markdown table cell."""
+    return str(text).replace("|", "/").replace("\n", " ")
+
+
+__all__ = ["BUFFER_M", "N_PERMUTATIONS", "analysis_plan", "protocol_html", "protocol_markdown"]
