@@ -100,6 +100,12 @@ class CrimeSettings:
     lsoa_boundaries: str | None = _opt(None, "GeoJSON of LSOA polygons (ONS; .gz too), relative "
                                        "to the data root: 'target' maps the LSOA harm index on it.",
                                        source="setting")
+    records: str | None = _opt(None, "A force's own crime export (CSV) read instead of police.uk, "
+                               "its records dated first_month..last_month; a relative path is "
+                               "looked for beside the scenario file, then under the data root. "
+                               "Format: examples/README.md.", source="setting")
+    records_mapping: str | None = _opt(None, "TOML column mapping of [crime] records (needed with "
+                                       "it; found like records).", source="setting")
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,12 @@ class RiskSettings:
     near_repeat_decay_days: float = _opt(14.0, "e-folding time of the boost in days.", 0.01, 365.0,
                                          source="Bowers, Johnson & Pease 2004; Johnson et al. "
                                                 "2007 (2 weeks to 2 months)")
+    # police.uk gives months only, so the hour-of-day and day-of-week risk profile is
+    # an assumption unless a force's time-stamped records are given ([crime] records).
+    time_profile: str = _opt("auto", "Offending risk by hour of day and day of week: 'auto' "
+                             "estimates it from [crime] records when they carry times (else the "
+                             "assumed profile); 'assumed' always uses the assumed profile.",
+                             choices=("auto", "assumed"), source="setting")
     type_weights: dict = _opt({}, "Multipliers of each police.uk crime type in the local mix a "
                               "crime's type is drawn from (set by 'hotspot-sim calibrate').",
                               0.0, 1e6, source="fitted by 'hotspot-sim calibrate'")
@@ -297,6 +309,16 @@ class CallSettings:
     # the last free one to a priority or scheduled call (an assumption).
     cars_held_for_grade1: int = _opt(1, "Free response cars a grade 2 or 3 call may not take "
                                      "(it goes to a patrol officer or waits).", 0, 10_000)
+    records: str | None = _opt(None, "A force's calls-for-service (CAD) export (CSV), dated "
+                               "[crime] first_month..last_month; a relative path is looked for "
+                               "beside the scenario file, then under the data root. Format: "
+                               "examples/README.md.", source="setting")
+    records_mapping: str | None = _opt(None, "TOML column mapping of [calls] records (needed with "
+                                       "it; found like records).", source="setting")
+    demand: str = _opt("auto", "Call demand: 'auto' estimates the hourly profile and calls a day "
+                       "of each grade from [calls] records when given (replacing grade*_per_day); "
+                       "'assumed' uses grade*_per_day and the assumed hourly profile.",
+                       choices=("auto", "assumed"), source="setting")
 
 
 @dataclass(frozen=True)
@@ -378,7 +400,27 @@ def load_scenario(path: str | Path, relative_to: Path | None = None) -> Scenario
         invalid key or value.
     """
     path = resolve_toml(path, "scenarios", relative_to)
-    return scenario_from_dict(read_toml(path, "scenario"), source=str(path))
+    raw = read_toml(path, "scenario")
+    return scenario_from_dict(records_beside(raw, path.parent), source=str(path))
+
+
+RECORD_KEYS: tuple[tuple[str, str], ...] = (("crime", "records"), ("crime", "records_mapping"),
+                                            ("calls", "records"), ("calls", "records_mapping"))
+"""Keys naming a force's own files: found beside the scenario file before the data root."""
+
+
+def records_beside(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`raw` with each relative records path that names a file in `folder` made absolute.
+
+    A force's own exports usually sit beside the scenario that uses them, not in the
+    shared data root; a relative path naming no file there is left for the data root.
+    """
+    for section, key in RECORD_KEYS:
+        value = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else None
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute() \
+                and (folder / value).is_file():
+            raw[section] = {**raw[section], key: str((folder / value).resolve())}
+    return raw
 
 
 def read_toml(path: Path, what: str) -> dict:
@@ -501,6 +543,11 @@ def check_scenario(s: Scenario) -> None:
         if len(vals) != 3 or min(vals) <= 0:
             raise ConfigError(f"{where} [calls] {key} = {vals!r}: need 3 positive values "
                               "(grades 1, 2, 3)")
+    for section in ("crime", "calls"):
+        table = getattr(s, section)
+        if (table.records is None) != (table.records_mapping is None):
+            raise ConfigError(f"{where} [{section}]: records and records_mapping go together: give "
+                              "both (the export and its TOML column mapping) or neither")
     if s.crime.first_month > s.crime.last_month:
         raise ConfigError(f"{where} [crime]: first_month {s.crime.first_month} is after "
                           f"last_month {s.crime.last_month}")
@@ -523,7 +570,9 @@ et al. 2021; Ariel et al. 2016; Bowers, Johnson & Pease 2004; Short et al. 2008;
 Neyroud & Neyroud 2016; Braga et al. 2019), "assumption" where no study gives the figure, and
 "setting" for a choice of data or run; the comments in `hotspot_sim/settings.py` say more.
 Time-of-day profiles of risk, trips and calls are stated assumptions (police.uk gives
-months only); risk and offender defaults are refined per scenario by `hotspot-sim calibrate`.
+months only) unless a force's time-stamped records are given (`[crime] records`,
+`[calls] records`: the risk and call profiles are then estimated from them); risk and
+offender defaults are refined per scenario by `hotspot-sim calibrate`.
 
 """
 

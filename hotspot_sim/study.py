@@ -21,11 +21,15 @@ import numpy as np
 import pandas as pd
 
 from . import data
-from .data import DropReport
+from .data import DropReport, ForceDropReport
+from .data.force_calls import CallDropReport, read_calls_mapping, read_force_calls
+from .data.time_profiles import (CallDemand, TimeProfile, assumed_call_demand, assumed_risk_profile,
+                                 call_demand, risk_profile)
+from .errors import ConfigError, DataError
 from .io import arrow_pool, atomic_file
 from .network import StreetNetwork, cache_dir, load_network
 from .projection import to_bng
-from .locations import data_source, find_data_file, resolve_data_path
+from .locations import data_location_hint, data_source, find_data_file, resolve_data_path
 from .settings import Scenario
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,11 @@ class Study:
     harm_table : pandas.DataFrame
         CHI weight per police.uk crime type.
     months : list of str
+    calls : pandas.DataFrame or None
+        A force's calls for service (``[calls] records``), cleaned and snapped
+        (``call_id, datetime, grade, x, y, incident_type, node, snap_m``); None without.
+    call_drops : CallDropReport or None
+        Call rows dropped and why.
     """
 
     scenario: Scenario
@@ -54,6 +63,34 @@ class Study:
     drops: DropReport
     harm_table: pd.DataFrame
     months: list[str]
+    calls: pd.DataFrame | None = None
+    call_drops: CallDropReport | None = None
+
+    @cached_property
+    def risk_profile(self) -> TimeProfile:
+        """Offending risk by hour of day and weekday: estimated from the crime records' times
+        (``[risk] time_profile = "auto"`` with ``[crime] records``), else the assumed one."""
+        if self.scenario.risk.time_profile == "assumed":
+            return assumed_risk_profile("[risk] time_profile = 'assumed'")
+        if not self.scenario.crime.records:
+            return assumed_risk_profile("police.uk dates are months only")
+        return risk_profile(self.crimes, self.scenario.crime.records)
+
+    @cached_property
+    def call_demand(self) -> CallDemand:
+        """Calls by grade, hour and day: estimated from ``[calls] records`` (``demand = "auto"``),
+        else ``[calls] grade*_per_day`` with the assumed hourly profile."""
+        c = self.scenario.calls
+        rates = (c.grade1_per_day, c.grade2_per_day, c.grade3_per_day)
+        if c.demand == "assumed":
+            return assumed_call_demand(rates, "[calls] demand = 'assumed' (grade*_per_day)")
+        if self.calls is None:
+            return assumed_call_demand(rates, "no [calls] records given (grade*_per_day)")
+        return call_demand(self.calls, c.records)
+
+    def time_profile_sources(self) -> dict[str, str]:
+        """Where the risk and call profiles come from, for run metadata."""
+        return {"risk": self.risk_profile.source, "calls": self.call_demand.source}
 
     @cached_property
     def crime_types(self) -> list[str]:
@@ -108,13 +145,21 @@ def data_files(scenario: Scenario) -> list[Path]:
     -------
     list of Path
         The street network file (none for a downloaded place), one police.uk
-        file per month, the harm table and the LSOA boundaries (when named).
+        file per month or the force's crime records and their mapping, the
+        calls records and their mapping (when named), the harm table and the
+        LSOA boundaries (when named).
     """
     c = scenario.crime
     files = [resolve_data_path(scenario.network.osm_file)] if scenario.network.osm_file else []
-    root = resolve_data_path(c.police_uk_dir)
-    files += [find_data_file(data.police_uk_path(root, m, c.force))
-              for m in data.month_range(c.first_month, c.last_month)]
+    if c.records:
+        files += [resolve_data_path(c.records), resolve_data_path(c.records_mapping)]
+    else:
+        root = resolve_data_path(c.police_uk_dir)
+        files += [find_data_file(data.police_uk_path(root, m, c.force))
+                  for m in data.month_range(c.first_month, c.last_month)]
+    if scenario.calls.records:
+        files += [resolve_data_path(scenario.calls.records),
+                  resolve_data_path(scenario.calls.records_mapping)]
     files.append(resolve_data_path(c.harm_table) if c.harm_table else data.DEFAULT_HARM_FILE)
     if c.lsoa_boundaries:
         files.append(resolve_data_path(c.lsoa_boundaries))
@@ -225,8 +270,54 @@ def load_study(scenario: Scenario, network: StreetNetwork | None = None,
     for name, message in notes:  # the same warnings, cleaned now or read from the cache
         logging.getLogger(name).warning("%s", message)
     log.info("%s", report)
-    return Study(scenario=scenario, network=network, crimes=crimes,
-                 drops=report, harm_table=harm, months=months)
+    calls, call_drops = load_calls(scenario, network) if scenario.calls.records else (None, None)
+    return Study(scenario=scenario, network=network, crimes=crimes, drops=report, harm_table=harm,
+                 months=months, calls=calls, call_drops=call_drops)
+
+
+def records_file(value: str, key: str, scenario: Scenario) -> Path:
+    """A force's own file named by `key` (``[crime] records``...), resolved and checked.
+
+    Relative paths beside the scenario file were made absolute when it was read
+    (:func:`~hotspot_sim.settings.records_beside`); others are under the data root.
+
+    Raises
+    ------
+    ConfigError
+        If the file does not exist (naming the key and where it was looked for).
+    """
+    path = resolve_data_path(value)
+    if not path.is_file():
+        raise ConfigError(f"{scenario.source} {key} = {value!r}: no such file (looked for beside "
+                          f"the scenario file and {data_location_hint()})")
+    return path
+
+
+def load_calls(scenario: Scenario, network: StreetNetwork) -> tuple[pd.DataFrame, CallDropReport]:
+    """Read, clean and snap the scenario's calls-for-service export (``[calls] records``).
+
+    Calls are kept for the study area and the months of ``[crime]``, and snapped to
+    the nearest street node within ``[crime] max_snap_distance_m``; every dropped row
+    is counted by reason and warned with its file line.
+
+    Raises
+    ------
+    ConfigError, DataError
+        A missing file or bad mapping; no call left (naming every drop reason).
+    """
+    c = scenario.calls
+    path = records_file(c.records, "[calls] records", scenario)
+    mapping = read_calls_mapping(records_file(c.records_mapping, "[calls] records_mapping", scenario))
+    calls, report = read_force_calls(path, mapping, study_area_bng(scenario, network),
+                                     (scenario.crime.first_month, scenario.crime.last_month))
+    calls = data.snap_to_nodes(calls, network.x, network.y, scenario.crime.max_snap_distance_m, report)
+    calls = calls.rename(columns={"snap_distance_m": "snap_m"})
+    if calls.empty:
+        raise DataError(f"{path}: no call left for the study area and months "
+                        f"{scenario.crime.first_month} to {scenario.crime.last_month} "
+                        f"({scenario.source}); dropped by reason: {report.as_dict()['dropped']}")
+    log.info("calls for service from %s:\n%s", path, report)
+    return calls, report
 
 
 def _clean_and_snap(scenario: Scenario, network: StreetNetwork, months: list[str],
@@ -234,12 +325,20 @@ def _clean_and_snap(scenario: Scenario, network: StreetNetwork, months: list[str
     """Read, clean and snap the scenario's police.uk months (no cache)."""
     c = scenario.crime
     bbox = study_area_bng(scenario, network)
-    raw = data.read_police_uk(resolve_data_path(c.police_uk_dir), months, c.force)
-    crimes, report = data.clean_crimes(raw, bbox, harm)
+    if c.records:
+        mapping = data.read_force_mapping(records_file(c.records_mapping, "[crime] records_mapping",
+                                                       scenario))
+        crimes, report = data.read_force_crimes(records_file(c.records, "[crime] records", scenario),
+                                                mapping, bbox, harm, (months[0], months[-1]))
+        origin = f"force records {c.records}"
+    else:
+        raw = data.read_police_uk(resolve_data_path(c.police_uk_dir), months, c.force)
+        crimes, report = data.clean_crimes(raw, bbox, harm)
+        origin = f"force {c.force!r}"
     crimes = data.snap_to_nodes(crimes, network.x, network.y, c.max_snap_distance_m, report)
     area = f"study area {c.study_area}" if c.study_area else "the street network's extent"
     data.require_crimes(crimes, report, f"{area} (BNG {tuple(round(v) for v in bbox)}), months "
-                        f"{months[0]} to {months[-1]}, force {c.force!r} ({scenario.source})")
+                        f"{months[0]} to {months[-1]}, {origin} ({scenario.source})")
     return crimes.reset_index(drop=True), report
 
 
@@ -405,9 +504,11 @@ def read_prepared(path: Path):
     try:
         crimes = _read_parquet_lean(path)
         meta = json.loads(notes_path.read_text())
-        report = DropReport(total_in=meta["report"]["total_in"],
-                            unknown_types=meta["report"]["unknown_crime_types"],
-                            **meta["report"]["dropped"])
+        dropped = meta["report"]["dropped"]
+        # a force export's report has reasons police.uk rows do not
+        kind = ForceDropReport if set(dropped) - set(DropReport.REASONS) else DropReport
+        report = kind(total_in=meta["report"]["total_in"],
+                      unknown_types=meta["report"]["unknown_crime_types"], **dropped)
         return crimes, report, [tuple(n) for n in meta["warnings"]]
     except (OSError, ValueError, KeyError, TypeError):  # not cached yet, or damaged: clean again
         return None

@@ -18,15 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from ..data.time_profiles import ASSUMED_CALL_HOURLY, CallDemand
 from ..settings import CallSettings
 
-# Share of calls in each hour of the day relative to the mean (an assumption:
-# police.uk carries no times; demand is lowest before dawn and peaks in the
-# evening, as in published command-and-control demand profiles).
-CALL_HOURLY_PROFILE = np.array([
-    0.8, 0.7, 0.55, 0.45, 0.4, 0.4, 0.5, 0.7, 0.9, 1.0, 1.05, 1.1,
-    1.15, 1.15, 1.15, 1.2, 1.3, 1.35, 1.35, 1.35, 1.3, 1.2, 1.05, 0.95])
-CALL_HOURLY_PROFILE = CALL_HOURLY_PROFILE / CALL_HOURLY_PROFILE.mean()
+# Share of calls in each hour of the day relative to the mean: the assumption
+# used when no calls-for-service records are given (police.uk carries no times),
+# defined with the estimation in hotspot_sim.data.time_profiles.
+CALL_HOURLY_PROFILE = ASSUMED_CALL_HOURLY
 
 
 @dataclass(order=True)
@@ -65,10 +63,15 @@ class Dispatch:
         ``f(call) -> officer index or None``: who would get there first.
     assign
         ``f(officer, call)``: send the officer (may interrupt its call: :meth:`requeue`).
+    demand
+        Calls a day and hourly profile by grade (e.g. estimated from a force's CAD
+        export: :attr:`~hotspot_sim.study.Study.call_demand`); default
+        ``settings.grade*_per_day`` with :data:`CALL_HOURLY_PROFILE`.
     """
 
     def __init__(self, settings: CallSettings, rng: np.random.Generator, call_nodes: np.ndarray,
-                 call_weights: np.ndarray, minute_of_day0: int, choose_officer, assign):
+                 call_weights: np.ndarray, minute_of_day0: int, choose_officer, assign,
+                 demand: CallDemand | None = None):
         self.settings = settings
         self.rng = rng
         self.env = simpy.Environment()
@@ -85,15 +88,20 @@ class Dispatch:
         self.assign = assign
         self.calls: list[Call] = []
         self._wake = self.env.event()  # an officer freed or a call queued
-        rates = (settings.grade1_per_day, settings.grade2_per_day, settings.grade3_per_day)
-        for grade, per_day in enumerate(rates, start=1):
+        if demand is None:
+            rates = (settings.grade1_per_day, settings.grade2_per_day, settings.grade3_per_day)
+            profiles = (CALL_HOURLY_PROFILE,) * 3
+        else:
+            rates, profiles = tuple(float(r) for r in demand.per_day), tuple(demand.hourly)
+        self.demand = demand
+        for grade, (per_day, profile) in enumerate(zip(rates, profiles), start=1):
             if per_day > 0:
-                self.env.process(self._arrivals(grade, per_day / 1440.0))
+                self.env.process(self._arrivals(grade, per_day / 1440.0, np.asarray(profile, float)))
         self.env.process(self._dispatcher())
 
     # -- processes
 
-    def _arrivals(self, grade: int, mean_rate: float):
+    def _arrivals(self, grade: int, mean_rate: float, profile: np.ndarray):
         """Calls of one grade: a Poisson process with rate ``mean_rate * profile[hour]``.
 
         Inversion, not thinning: the cumulative rate Lambda(t) rises by Exp(1)
@@ -101,19 +109,19 @@ class Dispatch:
         next call time is found exactly.  Thinning made SimPy events of
         rejected candidates too, and each one stopped the compiled kernels.
         """
-        step = mean_rate * 60.0 * CALL_HOURLY_PROFILE          # Lambda gained in each hour
+        step = mean_rate * 60.0 * profile                      # Lambda gained in each hour
         cum = np.concatenate([[0.0], np.cumsum(step)])          # Lambda at each hour of a day
         per_day = cum[-1]
         clock = self.env.now + self.minute_of_day0               # minutes since the day-0 midnight
         days, minute = divmod(clock, 1440.0)
         h = int(minute // 60)
-        lam = days * per_day + cum[h] + (minute - 60 * h) * mean_rate * CALL_HOURLY_PROFILE[h]
+        lam = days * per_day + cum[h] + (minute - 60 * h) * mean_rate * profile[h]
         while True:
             lam += self.rng.exponential()
             days = math.floor(lam / per_day)
             rem = lam - days * per_day
             h = min(int(np.searchsorted(cum, rem, side="right")) - 1, 23)
-            minute = 60 * h + (rem - cum[h]) / (mean_rate * CALL_HOURLY_PROFILE[h])
+            minute = 60 * h + (rem - cum[h]) / (mean_rate * profile[h])
             when = days * 1440.0 + minute - self.minute_of_day0
             yield self.env.timeout(max(0.0, when - self.env.now))
             self._new_call(grade)

@@ -109,6 +109,8 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self.net, self.observed_intensity = world.net, world.observed_intensity
         self.crime_types, self.type_harm = world.crime_types, world.type_harm
         self._attractors, self._station = world.attractors, world.station
+        # where the risk and call-demand profiles come from (assumed, or a force's records)
+        self.time_profile_sources = self.study.time_profile_sources()
         self.nodes = new_node_state(self.network.n_nodes)
         self.offenders = place_offenders(config, world, self.router, self.rng,
                                          self.calendar.week_minute0)
@@ -203,8 +205,10 @@ class PatrolModel(tables.RunTables, mesa.Model):
     def _build_dispatch(self) -> Dispatch:
         weights = self.observed_intensity[self._attractors] + 1e-9
         self.responders = Responders(self)
+        demand = self.study.call_demand  # None below: the assumed path, exactly as before
         dispatch = Dispatch(self.config.calls, self.rng, self._attractors, weights,
-                            self.minute_of_day0, self.responders.nearest, self.responders.assign)
+                            self.minute_of_day0, self.responders.nearest, self.responders.assign,
+                            demand=demand if demand.estimated else None)
         self.responders.requeue = dispatch.requeue
         return dispatch
 

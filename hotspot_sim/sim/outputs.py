@@ -10,7 +10,8 @@ A run folder holds::
     daily.parquet          daily totals (crimes, harm, deterred, displaced, calls)
     model_series.parquet   Mesa DataCollector model-level series (daily)
     scenario.json          the full scenario, as validated
-    run.json               seed, policy, days, timings, versions, summary
+    run.json               seed, policy, days, timings, versions, summary, and where
+                           the risk and call time profiles come from (time_profiles)
 
 A run folder holds one run: it is written whole and swapped in, every file
 atomically (:func:`hotspot_sim.io.write_run_folder`), so a new run never
@@ -95,6 +96,7 @@ def _write_run_files(model, folder: Path, wall_seconds: float | None) -> dict:
         "minutes": model.tick, "days": model.tick / 1440,
         "wall_seconds": wall_seconds, "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "hotspot_sim": __version__, "python": platform.python_version(),
+        "time_profiles": getattr(model, "time_profile_sources", None),
         "tables": rows, "summary": summary,
     }
     write_text(folder / "run.json", json.dumps(manifest, indent=2, default=str))
@@ -163,4 +165,7 @@ def format_summary(manifest: dict) -> str:
     total = sum(v for k, v in om.items() if k != "off_duty") or 1
     lines.append("  officer time: " + ", ".join(f"{k} {100 * v / total:.0f}%"
                                                 for k, v in om.items() if k != "off_duty" and v))
+    sources = manifest.get("time_profiles") or {}
+    lines += [f"  {what} time profile: {source}" for what, source in sources.items()
+              if not source.startswith("assumed")]  # the assumed ones are the documented default
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..data.time_profiles import ASSUMED_RISK_DAILY, ASSUMED_RISK_HOURLY, TimeProfile
 from ..errors import ConfigError
 from ..neighbourhoods import cell_index
 from ..network import StreetNetwork
@@ -21,12 +22,11 @@ from . import kernels as K
 from .routing import Router
 from .state import Net, Offenders, new_offenders, trip_hazard
 
-# Offending risk by hour of day and by day of week, relative to the mean.  An
-# assumption (police.uk gives months only): risk lowest before dawn, highest
-# in the evening and at weekends.
-RISK_HOURLY = np.array([1.0, 0.9, 0.7, 0.5, 0.35, 0.3, 0.35, 0.5, 0.7, 0.85, 0.95, 1.0,
-                        1.05, 1.05, 1.05, 1.15, 1.25, 1.3, 1.3, 1.35, 1.35, 1.3, 1.25, 1.15])
-RISK_DAILY = np.array([0.95, 0.93, 0.95, 0.97, 1.05, 1.1, 1.05])  # Monday..Sunday
+# Offending risk by hour of day and by day of week, relative to the mean: the
+# assumption used when no time-stamped records are given (police.uk gives months
+# only), defined with the estimation in hotspot_sim.data.time_profiles.
+RISK_HOURLY = ASSUMED_RISK_HOURLY
+RISK_DAILY = ASSUMED_RISK_DAILY  # Monday..Sunday
 TYPE_PRIOR_WEIGHT = 2.0     # pseudo-counts of the area-wide crime mix at each node
 
 
@@ -39,6 +39,7 @@ class World(NamedTuple):
     station: int                    # where shifts begin
     crime_types: list[str]
     type_harm: np.ndarray           # Crime Harm Index days per crime type
+    risk_profile: TimeProfile | None = None  # the hour and weekday risk profile used
 
 
 def build_world(config: Scenario, study: Study, router: Router) -> World:
@@ -87,13 +88,36 @@ def build_world(config: Scenario, study: Study, router: Router) -> World:
         dif_ptr=dif[0], dif_idx=dif[1], dif_w=np.exp(-dif[2] / max(d.diffusion_radius_m, 1e-9)),
         cell_ptr=cells.ptr, cell_nodes=cells.nodes, cell_grid=cells.grid,
         disp_ptr=disp[0], disp_idx=disp[1], base=base,
-        time_factor=(RISK_DAILY[:, None] * RISK_HOURLY[None, :]).ravel(), type_cum=type_cum,
+        time_factor=risk_time_factor(study.risk_profile), type_cum=type_cum,
         trip_cum=trip_hazard(c.offenders.trips_per_day),
         koper=K.koper_table(d.onset_minutes, d.onset_width_minutes, d.residual_peak),
         res_decay=K.decay_table(d.short_decay_minutes), hop=router.hop)
     crime_types = study.crime_types
     type_harm = study.harm_table.loc[crime_types, "chi_days"].to_numpy(float)
-    return World(kernel_net, total, attractors, station, crime_types, type_harm)
+    return World(kernel_net, total, attractors, station, crime_types, type_harm, study.risk_profile)
+
+
+def risk_time_factor(profile: TimeProfile) -> np.ndarray:
+    """Risk multiplier of each hour of the week (Monday 00:00 first) from a risk profile.
+
+    An estimated profile (mean 1) is scaled to the mean of the assumed one, so
+    ``[risk] base_rate``, fitted by 'hotspot-sim calibrate' with the assumed
+    profile, keeps its meaning: records change when offending happens, not how
+    much of it. The assumed profile is used exactly as it is (scale 1.0).
+
+    Parameters
+    ----------
+    profile : TimeProfile
+        Hour-of-day (24) and day-of-week (7) factors.
+
+    Returns
+    -------
+    numpy.ndarray
+        (168,) factors, ``daily[d] * hourly[h]`` at ``24 d + h``.
+    """
+    hourly = profile.hourly * (RISK_HOURLY.mean() / profile.hourly.mean())
+    daily = profile.daily * (RISK_DAILY.mean() / profile.daily.mean())
+    return (daily[:, None] * hourly[None, :]).ravel()
 
 
 def type_weights(config: Scenario, study: Study) -> np.ndarray:
