@@ -22,7 +22,8 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = None,
-                 ping_every_min: int = 1, officers=None) -> dict[str, Path]:
+                 ping_every_min: int = 1, officers=None,
+                 on_duty_only: bool = False) -> dict[str, Path]:
     """Write a simulated trial's schedule, hot spots, GPS pings and crimes as CSV.
 
     Parameters
@@ -38,6 +39,8 @@ def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = 
         force's 2-minute GPS would give).
     officers : iterable, optional
         Keep only these officers' pings (default: all, response cars too).
+    on_duty_only : bool
+        Leave out the pings with status ``off_duty`` (a force's devices are off then).
 
     Returns
     -------
@@ -66,7 +69,7 @@ def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = 
                                    manifest.get("policy_params", {}),
                                    origin, n_days),
         "hotspots": hotspots_frame(run["hotspots"], radius_m),
-        "gps": gps_frame(run["gps"], ping_every_min, officers),
+        "gps": gps_frame(run["gps"], ping_every_min, officers, on_duty_only),
         "crimes": crimes_frame(run["crimes"]),
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +136,8 @@ def hotspots_frame(hotspots: pd.DataFrame, radius_m: float | None = None) -> pd.
                          "lon": np.round(lon, 6), "lat": np.round(lat, 6), "radius_m": radius})
 
 
-def gps_frame(gps: pd.DataFrame, ping_every_min: int = 1, officers=None) -> pd.DataFrame:
+def gps_frame(gps: pd.DataFrame, ping_every_min: int = 1, officers=None,
+              on_duty_only: bool = False) -> pd.DataFrame:
     """``gps.csv``: ``officer, time, x, y, status``, optionally thinned.
 
     Parameters
@@ -144,6 +148,8 @@ def gps_frame(gps: pd.DataFrame, ping_every_min: int = 1, officers=None) -> pd.D
         Keep the pings whose tick is a multiple of this.
     officers : iterable, optional
         Keep only these officers.
+    on_duty_only : bool
+        Leave out the ``off_duty`` pings.
 
     Returns
     -------
@@ -159,6 +165,8 @@ def gps_frame(gps: pd.DataFrame, ping_every_min: int = 1, officers=None) -> pd.D
     keep = gps["tick"].to_numpy() % int(ping_every_min) == 0
     if officers is not None:
         keep &= gps["officer"].isin(list(officers)).to_numpy()
+    if on_duty_only:
+        keep &= (gps["status"].astype(str) != "off_duty").to_numpy()
     g = gps[keep]
     if not len(g):
         raise DataError("no GPS ping left to export (check officers and ping_every_min)")
