@@ -1,10 +1,11 @@
-"""``hotspot-sim data summary`` and ``hotspot-sim params``: what the data and settings say."""
+"""``hotspot-sim data summary``, ``data records`` and ``hotspot-sim params``: what the data and settings say."""
 
 from __future__ import annotations
 
 import json
 
 from .args import add_scenario_arg, positive_int
+from .data_records import add_records_command
 
 
 def add_data_commands(sub) -> None:
@@ -24,6 +25,7 @@ def add_data_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     p.set_defaults(handler=cmd_data_summary)
     add_download_css_command(data_sub)
+    add_records_command(data_sub)
     data_p.set_defaults(handler=lambda a: data_p.print_help() or 1)
 
 

@@ -259,3 +259,84 @@ def call_demand(calls: pd.DataFrame, label: str) -> CallDemand:
     if unknown.any():
         hourly_source += f" ({int(unknown.sum()):,} at 00:00 left out as time unknown)"
     return CallDemand(hourly, per_day, hourly_source, per_day_source)
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hourly_table(risk: TimeProfile, demand: CallDemand | None = None) -> pd.DataFrame:
+    """Hour-of-day factors, estimated beside assumed (each relative to a mean of 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hour: ``risk``, ``risk_assumed`` and, with `demand`,
+        ``calls_grade1..3`` and ``calls_assumed``.
+    """
+    table = pd.DataFrame({"hour": np.arange(24), "risk": risk.hourly / risk.hourly.mean(),
+                          "risk_assumed": ASSUMED_RISK_HOURLY / ASSUMED_RISK_HOURLY.mean()})
+    if demand is not None:
+        for i, g in enumerate(GRADES):
+            table[f"calls_grade{g}"] = demand.hourly[i]
+        table["calls_assumed"] = ASSUMED_CALL_HOURLY
+    return table
+
+
+def daily_table(risk: TimeProfile) -> pd.DataFrame:
+    """Day-of-week risk factors, estimated beside assumed (Monday first)."""
+    return pd.DataFrame({"weekday": WEEKDAYS, "risk": risk.daily / risk.daily.mean(),
+                         "risk_assumed": ASSUMED_RISK_DAILY / ASSUMED_RISK_DAILY.mean()})
+
+
+def profiles_figure(risk: TimeProfile, demand: CallDemand | None = None, path=None):
+    """Estimated against assumed profiles: risk by hour and weekday, calls by hour and grade.
+
+    Parameters
+    ----------
+    risk : TimeProfile
+    demand : CallDemand, optional
+    path : path-like, optional
+        Save the PNG here (folders made) and close the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    hours, days = hourly_table(risk, demand), daily_table(risk)
+    panels = 3 if demand is not None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 3.6))
+    ax = axes[0]
+    ax.plot(hours["hour"], hours["risk_assumed"], color="#7f8c8d", ls="--", label="assumed")
+    ax.plot(hours["hour"], hours["risk"], color="#c0392b", marker="o", ms=3, label="estimated")
+    ax.set(title="Offending risk by hour", xlabel="hour of day", ylabel="relative to mean (1)",
+           xticks=range(0, 24, 3))
+    ax.legend(frameon=False, fontsize=8)
+    ax = axes[1]
+    x = np.arange(7)
+    ax.bar(x - 0.2, days["risk_assumed"], 0.4, color="#bdc3c7", label="assumed")
+    ax.bar(x + 0.2, days["risk"], 0.4, color="#c0392b", label="estimated")
+    ax.set(title="Offending risk by weekday", xticks=x, xticklabels=WEEKDAYS,
+           ylabel="relative to mean (1)")
+    ax.legend(frameon=False, fontsize=8)
+    if demand is not None:
+        ax = axes[2]
+        ax.plot(hours["hour"], hours["calls_assumed"], color="#7f8c8d", ls="--", label="assumed")
+        for g, colour in zip(GRADES, ("#c0392b", "#e67e22", "#2980b9")):
+            ax.plot(hours["hour"], hours[f"calls_grade{g}"], color=colour, marker="o", ms=3,
+                    label=f"grade {g}: {demand.per_day[g - 1]:.1f} a day")
+        ax.set(title="Calls for service by hour", xlabel="hour of day",
+               ylabel="relative to mean (1)", xticks=range(0, 24, 3))
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=130)
+        plt.close(fig)
+    return fig
