@@ -75,7 +75,8 @@ def add_target_command(sub) -> None:
                     "hold crime later (hit rate and PAI per method at 1/2/5% of street\n"
                     "length). Writes hotspots.csv, hotspots.geojson (EPSG:4326 points),\n"
                     "hotspots.gpkg (points and catchments, EPSG:27700, for QGIS/ArcGIS) and\n"
-                    "out_of_sample.csv to --out.",
+                    "out_of_sample.csv to --out, and with LSOA boundaries lsoa_harm.* and\n"
+                    "local_harm.csv (the local harm index: crime harm, ASB, calls per LSOA).",
         epilog=TARGET_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_scenario_arg(p)
     p.add_argument("-k", type=positive_int(10_000), default=20,
@@ -103,6 +104,7 @@ def add_target_command(sub) -> None:
                    help="folder for the output files (default results/target)")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON instead")
     _add_harm_index_args(p)
+    _add_local_harm_args(p)
     _add_eligibility_args(p)
     p.set_defaults(handler=cmd_target)
 
@@ -125,6 +127,17 @@ def _add_harm_index_args(p) -> None:
     g.add_argument("--category-rule", choices=CATEGORY_RULES, default=DEFAULT_CATEGORY_RULE,
                    help="a police.uk crime type's weight from its offence codes' weights "
                         f"(default {DEFAULT_CATEGORY_RULE})")
+
+
+def _add_local_harm_args(p) -> None:
+    """Options of the local harm index by LSOA."""
+    from ..data.lsoa import LOCAL_SCALES
+
+    g = p.add_argument_group("local harm index by LSOA (needs crime.lsoa_boundaries)")
+    g.add_argument("--local-index", choices=LOCAL_SCALES, default="units",
+                   help="units: crime harm + w_asb per ASB incident + 1 per call (default); "
+                        "share: each layer as shares of its total, so the layers count "
+                        "equally (both assumptions)")
 
 
 def _add_eligibility_args(p) -> None:
@@ -178,6 +191,10 @@ def cmd_target(args) -> int:
     lsoa_map = study.lsoa_harm_map()
     if lsoa_map is not None:
         files.update(tg.write_lsoa_harm(lsoa_map, args.out))
+    local_weights = _local_weights(args, w_asb)
+    local = _local_harm(study, local_weights)
+    if local is not None:
+        files["local_harm"] = tg.write_local_harm(local, args.out)
     from ..io import write_csv  # pandas: only for the commands that write tables
 
     files["out_of_sample"] = Path(args.out) / "out_of_sample.csv"
@@ -201,6 +218,8 @@ def cmd_target(args) -> int:
     else:
         print(tg.format_target(study, shown, table, power, len(totals), oos, files))
         print(_extra_text(index, comparison, eligible))
+        if local is not None:
+            print(tg.format_local_harm(local, index.unit, local_weights))
     return 0
 
 
@@ -215,6 +234,26 @@ def _weighted_study(study, args):
     if index.name == "chi":
         return index, study
     return index, dataclasses.replace(study, crimes=apply_harm_index(study.crimes, index))
+
+
+def _local_weights(args, w_asb: float):
+    """Weights of the local harm index: ASB as the composite score's, calls 1 per grade."""
+    from ..data.lsoa import LocalHarmWeights
+
+    return LocalHarmWeights(asb=w_asb, scale=args.local_index)
+
+
+def _local_harm(study, weights):
+    """The local harm index per LSOA (crime harm by the chosen index, ASB), or None without
+    LSOA boundaries."""
+    from ..data.lsoa import local_harm_index, read_lsoa_boundaries
+    from ..locations import resolve_data_path
+
+    path = study.scenario.crime.lsoa_boundaries
+    if not path:
+        return None
+    boundaries = read_lsoa_boundaries(resolve_data_path(path))
+    return local_harm_index(study.crimes, None, boundaries, weights)
 
 
 def _eligible(study, settings, args):

@@ -172,6 +172,9 @@ CALL_GRADES = (1, 2, 3)
 LOCAL_LAYERS = ("crime_harm", "asb", "calls")
 """The layers of the local harm index, in report order."""
 
+LOCAL_SCALES = ("units", "share")
+"""How layers are put on one scale (see :class:`LocalHarmWeights`)."""
+
 
 @dataclass(frozen=True)
 class LocalHarmWeights:
@@ -194,13 +197,25 @@ class LocalHarmWeights:
     calls : tuple of float
         Per call for service of grade 1, 2, 3: 1 each (assumption: a call
         counts like an ASB incident whatever its grade).
+    scale : str
+        ``units``: the parts are the layers times the weights, in the crime
+        harm layer's unit (ASB and calls then count little beside harm
+        days). ``share``: each weighted layer is first divided by its total
+        over all LSOAs, so the crime harm and ASB parts sum to their weights
+        and the calls parts to 1 (the grade weights then only mix the grades
+        within the calls layer); with the default weights the three layers
+        count equally (an assumption).
     """
 
     crime_harm: float = 1.0   # assumption: the chosen harm index as it is
     asb: float = 1.0          # assumption: as crime.asb_weight_in_index (1 day per incident)
     calls: tuple[float, float, float] = (1.0, 1.0, 1.0)  # assumption: 1 per call, any grade
+    scale: str = "units"
 
     def __post_init__(self) -> None:
+        if self.scale not in LOCAL_SCALES:
+            raise ConfigError(f"local harm weights: scale {self.scale!r} must be one of "
+                              f"{', '.join(LOCAL_SCALES)}")
         values = {"crime_harm": self.crime_harm, "asb": self.asb,
                   **{f"calls grade {g}": w for g, w in zip(CALL_GRADES, self.calls)}}
         if len(self.calls) != len(CALL_GRADES):
@@ -273,9 +288,12 @@ def _call_layer(calls: pd.DataFrame, boundaries) -> pd.DataFrame:
     """Calls for service per LSOA and grade (columns ``calls_grade_1..3``, ``calls``)."""
     require_columns(calls, ("x", "y", "grade"), "local_harm_index (calls)")
     grade = pd.to_numeric(calls["grade"], errors="coerce")
-    if not grade.isin(CALL_GRADES).all():
-        bad = calls["grade"][~grade.isin(CALL_GRADES)].iloc[0]
-        raise DataError(f"calls for service: grade {bad!r} is not one of {CALL_GRADES}")
+    wrong = ~grade.isin(CALL_GRADES).to_numpy()
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        which = f"call {calls['call_id'].iat[i]}" if "call_id" in calls else f"row {i}"
+        raise DataError(f"calls for service: {int(wrong.sum())} call(s) with a grade outside "
+                        f"{CALL_GRADES}, e.g. {which}: grade {str(calls['grade'].iat[i])!r}")
     code = assign_lsoa(calls["x"], calls["y"], boundaries)
     lost = int(code.isna().sum())
     if lost:
@@ -300,6 +318,11 @@ def local_harm_index(crimes: pd.DataFrame, calls: pd.DataFrame | None = None,
         crime_harm_part  = weights.crime_harm * (harm of the LSOA's crimes, chosen index)
         asb_part         = weights.asb * ASB incidents
         calls_part       = sum over grades g of weights.calls[g] * calls of grade g
+
+    With ``weights.scale == "share"`` each part is then divided by its total
+    over the LSOAs (times ``weights.crime_harm`` / ``weights.asb`` for the
+    first two; the calls layer counts 1), so the layers count by their
+    weights, not by their units.
 
     Crimes are placed by their police.uk ``LSOA code`` (or, without one, by
     their point on `boundaries`); calls by point in polygon, or the nearest
@@ -349,6 +372,11 @@ def local_harm_index(crimes: pd.DataFrame, calls: pd.DataFrame | None = None,
     table["asb_part"] = w.asb * table["asb"]
     table["calls_part"] = sum(wg * table[f"calls_grade_{g}"] for g, wg in zip(CALL_GRADES, w.calls))
     parts = ["crime_harm_part", "asb_part", "calls_part"]
+    if w.scale == "share":  # each layer as its LSOAs' shares, times the layer's weight
+        for part, weight in zip(parts, (w.crime_harm, w.asb, 1.0)):
+            total = table[part].sum()
+            table[part] = table[part] / total * (weight if part != "calls_part" else 1.0) \
+                if total > 0 else 0.0
     table["local_harm_index"] = table[parts].sum(axis=1)
     total = table["local_harm_index"].where(table["local_harm_index"] > 0)
     for part, layer in zip(parts, LOCAL_LAYERS):

@@ -33,7 +33,8 @@ from .eligibility import (RULES, Eligibility, EligibilityRules, apply_eligibilit
                           eligibility_candidates)
 from .evaluation import (METHODS, default_split, method_scores, out_of_sample, parse_months,
                          prospective_scores, select_by_coverage)
-from .export import format_target, write_hotspots, write_lsoa_harm
+from .export import (format_local_harm, format_target, write_hotspots, write_local_harm,
+                     write_lsoa_harm)
 from .ranking import (catchment_matrix, crime_values, micro_places, node_street_length,
                       place_totals, power_few_curve, score_places, score_values,
                       select_months, share_of_total_in_top)
@@ -50,5 +51,6 @@ __all__ = [
     "node_street_length", "out_of_sample", "parse_months", "parse_window", "place_totals",
     "power_few_curve", "prospective_scores", "score_places", "score_values",
     "select_by_coverage", "select_months", "share_of_total_in_top", "target",
-    "write_hotspots", "write_lsoa_harm", "format_target",
+    "write_hotspots", "write_lsoa_harm", "format_target", "format_local_harm",
+    "write_local_harm",
 ]

@@ -111,3 +111,42 @@ def format_target(study, s, table, power, n_places, oos, files) -> str:
     out += ["  (coverage and PAI by share of street length; PAI = hit rate / area share)", "",
             "Wrote " + ", ".join(str(p) for p in files.values())]
     return "\n".join(out)
+
+
+def write_local_harm(table: pd.DataFrame, folder) -> Path:
+    """Write ``local_harm.csv``: each LSOA's layers, their weighted parts and the local index.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`~hotspot_sim.data.lsoa.local_harm_index`.
+    folder : Path
+        Output folder (created if needed).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(folder) / "local_harm.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(table.reset_index(), path)
+    return path
+
+
+def format_local_harm(table: pd.DataFrame, unit: str, weights, top: int = 5) -> str:
+    """The LSOAs with the highest local harm index, each layer's part shown."""
+    how = (f"{weights.crime_harm:g} x crime harm ({unit}) + {weights.asb:g} per ASB incident + "
+           f"{'/'.join(f'{w:g}' for w in weights.calls)} per call of grade 1/2/3"
+           if weights.scale == "units" else
+           f"each layer as shares of its total, weighted {weights.crime_harm:g} (crime harm, "
+           f"{unit}) / {weights.asb:g} (ASB) / 1 (calls)")
+    out = [f"Local harm index by LSOA: {how} (weights are assumptions; layers in "
+           "local_harm.csv)",
+           f"  {'LSOA':<10} {'index':>10} {'crime harm':>11} {'ASB':>7} {'calls':>7}"]
+    fmt = ",.1f" if weights.scale == "units" else ".4f"  # shares are small fractions
+    for code, r in table.head(top).iterrows():
+        out.append(f"  {code:<10} {r['local_harm_index']:>10{fmt}} "
+                   f"{r['crime_harm_part']:>11{fmt}} {r['asb_part']:>7{fmt}} "
+                   f"{r['calls_part']:>7{fmt}}")
+    return "\n".join(out)
