@@ -6,7 +6,7 @@ Simulates a short daily crossover trial (``crossover_patrol``: 8 hot spots, 10 d
 Monday 1 November 2021, two patrol officers who walk the streets between visits) on the
 embedded Welwyn Hatfield data, and exports it with
 :func:`hotspot_sim.track.export.export_trial` as ``trial_schedule.csv``,
-``trial_hotspots.csv``, ``trial_gps.csv`` (the two patrol officers' on-duty pings, one
+``trial_analysis_hotspots.csv``, ``trial_gps.csv`` (the two patrol officers' on-duty pings, one
 every 2 minutes) and ``trial_crimes.csv``.  The same seed writes the same files.
 """
 
@@ -27,6 +27,10 @@ HOTSPOTS = 8
 DAYS = 10
 PATROL_OFFICERS = 2
 PING_EVERY_MIN = 2
+EXAMPLE_NAMES = {"schedule": "trial_schedule.csv", "gps": "trial_gps.csv",
+                 "crimes": "trial_crimes.csv",
+                 # examples/trial_hotspots.csv is trial design's input list (other ids)
+                 "hotspots": "trial_analysis_hotspots.csv"}
 
 
 def simulate(run_dir: Path) -> None:
@@ -45,7 +49,7 @@ def simulate(run_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Simulate, export and rename the files to ``trial_*.csv`` in ``--out``."""
+    """Simulate, export and rename the files (``EXAMPLE_NAMES``) in ``--out``."""
     from hotspot_sim.track.export import export_trial
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                              officers=range(PATROL_OFFICERS), on_duty_only=True)
         args.out.mkdir(parents=True, exist_ok=True)
         for name, path in files.items():
-            target = args.out / f"trial_{name}.csv"
+            target = args.out / EXAMPLE_NAMES[name]
             shutil.copyfile(path, target)
             print(f"{target}: {target.stat().st_size / 1024:.0f} KB")
     return 0

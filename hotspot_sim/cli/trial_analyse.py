@@ -35,7 +35,7 @@ what is reported (as for a simulated trial, 'hotspot-sim report'):
 
 examples:
   hotspot-sim trial analyse --schedule examples/trial_schedule.csv \\
-      --hotspots examples/trial_hotspots.csv --gps examples/trial_gps.csv \\
+      --hotspots examples/trial_analysis_hotspots.csv --gps examples/trial_gps.csv \\
       --crimes examples/trial_crimes.csv --out results/trial_analysis
 """
 
