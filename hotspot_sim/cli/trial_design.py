@@ -209,7 +209,7 @@ def _hotspots_from_file(path: Path, k: int | None, study):
     if "radius_m" not in table:
         table["radius_m"] = 100.0  # target's default catchment
         note = " (no radius_m column: 100 m, as 'target')"
-    table["crimes"] = crimes_within(study.crimes, table["x"], table["y"], table["radius_m"])
+    table["crimes"] = crimes_within(study, table["x"], table["y"], table["radius_m"])
     return table, f"From {path}, in its order{note}."
 
 

@@ -147,7 +147,8 @@ class TrialPlan:
     design : TrialDesign
     power : dict
         The :func:`~hotspot_sim.trial.power.power` row for this design (``power``,
-        ``ci_low``, ``ci_high``, ``n_sims``, ``effect``, ...) plus ``alpha``.
+        ``ci_low``, ``ci_high``, ``n_sims``, ``effect``, ...; not its timing, so the
+        pack is the same bytes each time) plus ``alpha``.
     resources : dict
         ``treated_spot_days``, ``patrol_hours``, ``travel_km``, ``travel_hours``,
         ``cost_per_hour``, ``patrol_cost``, ``travel_cost``.
@@ -231,7 +232,9 @@ def build_schedule(hotspot_ids, treated: np.ndarray, block: np.ndarray,
     pandas.DataFrame
         ``date, day, hotspot_id, treated, planned_minutes, visits, block``; one row per
         day and hot spot, by day then rank; ``planned_minutes`` and ``visits`` are 0 on
-        control days.
+        control days.  ``block`` is the stratum the assignment was drawn in: the day
+        for a crossover (a fixed number treated each day), the pair (1..) for the block
+        design, 0 for a parallel design (one draw for the whole trial).
     """
     n, days = treated.shape
     on = treated.T.ravel()  # day-major: a day's rows together, as officers read it
@@ -243,7 +246,9 @@ def build_schedule(hotspot_ids, treated: np.ndarray, block: np.ndarray,
         "treated": np.where(on, "true", "false"),
         "planned_minutes": visits * design.minutes,
         "visits": visits,
-        "block": np.tile(block, days),
+        # the stratum the assignment was drawn in: the day (crossover), the pair (block)
+        "block": np.repeat(np.arange(days), n) if design.design == "crossover"
+        else np.tile(block, days),
     })
 
 
@@ -301,7 +306,8 @@ def plan_trial(hotspots: pd.DataFrame, design: TrialDesign, baseline_days: float
     cost = DEFAULT_COST_PER_OFFICER_HOUR if cost_per_hour is None else float(cost_per_hour)
     resources = officer_hours(table, treated, design, cost)
     return TrialPlan(hotspots=table, schedule=schedule, design=design,
-                     power={**_plain(row.to_dict()), "alpha": alpha}, resources=resources,
+                     power={**_plain(row.drop("seconds").to_dict()), "alpha": alpha},
+                     resources=resources,
                      baseline_days=float(baseline_days))
 
 
@@ -368,15 +374,19 @@ def loop_length_m(xy: np.ndarray) -> float:
     return total + float(np.hypot(*(xy[here] - xy[0])))
 
 
-def crimes_within(crimes: pd.DataFrame, x, y, radius_m) -> np.ndarray:
+def crimes_within(study, x, y, radius_m) -> np.ndarray:
     """Crimes (ASB excluded) within each hot spot's radius, for hot spots given as a file.
+
+    Counted as ``target`` counts a catchment: crimes snapped to the street nodes
+    that lie within the radius of the centre (straight line, edge included), so a
+    hot spot ``target`` chose gets its own ``crimes`` back.
 
     Parameters
     ----------
-    crimes : pandas.DataFrame
-        A study's crimes: ``x, y`` (EPSG:27700 m) and ``is_asb``.
+    study : Study
+        Network and snapped crimes (``node``, ``is_asb``, ``harm``).
     x, y, radius_m : array-like
-        Hot spot centres and radii in metres.
+        Hot spot centres and radii in metres (EPSG:27700).
 
     Returns
     -------
@@ -385,14 +395,15 @@ def crimes_within(crimes: pd.DataFrame, x, y, radius_m) -> np.ndarray:
     """
     from scipy.spatial import cKDTree
 
-    rows = crimes[~crimes["is_asb"].to_numpy(bool)]
-    points = rows[["x", "y"]].to_numpy(float)
-    points = points[np.isfinite(points).all(axis=1)]
-    if not len(points):
-        return np.zeros(len(np.atleast_1d(x)))
-    found = cKDTree(points).query_ball_point(np.column_stack([x, y]),
-                                             np.asarray(radius_m, float), return_length=True)
-    return np.asarray(found, float)
+    from ..target import crime_values
+
+    net = study.network
+    per_node = crime_values(study.crimes, net.n_nodes)["crimes"].to_numpy(float)
+    centres = np.column_stack([np.atleast_1d(np.asarray(x, float)),
+                               np.atleast_1d(np.asarray(y, float))])
+    near = cKDTree(np.column_stack([net.x, net.y])).query_ball_point(
+        centres, np.broadcast_to(np.asarray(radius_m, float), len(centres)))
+    return np.array([per_node[nodes].sum() for nodes in near], dtype=float)
 
 
 def _describe_arms(table: pd.DataFrame, treated: np.ndarray, block: np.ndarray,

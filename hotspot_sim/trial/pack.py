@@ -4,7 +4,9 @@
 
 ``schedule.csv``
     ``date, day, hotspot_id, treated, planned_minutes, visits, block``: the
-    ``track --plan`` format (:func:`hotspot_sim.track.read_plan_csv` reads it).
+    ``track --plan`` format (:func:`hotspot_sim.track.read_plan_csv` reads it);
+    ``block`` = the stratum of the draw (the day in a crossover, the pair in the block
+    design, 0 in a parallel design).
 ``hotspots.csv``
     ``rank, hotspot_id, x, y, lon, lat, radius_m, crimes, baseline_per_day, arm,
     block, treated_days`` and the chosen table's other columns: the ``track

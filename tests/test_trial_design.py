@@ -1,0 +1,249 @@
+"""``hotspot-sim trial design``: the real trial's schedule, geofences and protocol.
+
+The pack is written from the embedded (or $HOTSPOT_SIM_DATA) Welwyn Hatfield data with
+few hot spots, few days and few simulated trials, so each test takes about a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspot_sim.cli import main
+from hotspot_sim.errors import ConfigError, DataError
+from hotspot_sim.trial.design import TrialDesign, next_monday, plan_trial, randomise
+from hotspot_sim.trial.pack import PACK_FILES
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_HOTSPOTS = ROOT / "examples" / "trial_hotspots.csv"
+EXAMPLE_PACK = ROOT / "examples" / "trial_pack"
+GPX = "{http://www.topografix.com/GPX/1/1}"
+START = "2027-01-04"
+
+
+def design_pack(out: Path, *extra: str, seed: int = 11) -> Path:
+    """Write a small pack (6 hot spots, 14 days, 20 simulated trials) and return its folder."""
+    argv = ["trial", "design", "-k", "6", "--days", "14", "--start", START, "--sims", "20",
+            "--seed", str(seed), "-q", "--out", str(out), *extra]
+    assert main(argv) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory, real_data) -> Path:
+    return design_pack(tmp_path_factory.mktemp("pack") / "crossover")
+
+
+# --------------------------------------------------------------------------- reproducible
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path, pack, real_data):
+    again = design_pack(tmp_path / "again")
+    for name in PACK_FILES:
+        assert (again / name).read_bytes() == (pack / name).read_bytes(), name
+    other = design_pack(tmp_path / "other", seed=12)
+    assert (other / "schedule.csv").read_bytes() != (pack / "schedule.csv").read_bytes()
+
+
+def test_example_pack_is_what_the_documented_command_writes(tmp_path, real_data, monkeypatch):
+    record = json.loads((EXAMPLE_PACK / "design.json").read_text())
+    argv = record["command"].split()[1:] + ["--sims", "20", "-q", "--out", str(tmp_path)]
+    monkeypatch.chdir(ROOT)  # the command names examples/trial_hotspots.csv from the root
+    assert main(argv) == 0
+    assert (tmp_path / "schedule.csv").read_bytes() == \
+        (EXAMPLE_PACK / "schedule.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- designs
+
+
+RATES = np.array([0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.4, 0.8, 0.6, 0.05])
+
+
+def design(kind: str, **kw) -> TrialDesign:
+    return TrialDesign(kind, kw.pop("days", 30), dt.date(2027, 1, 4), seed=kw.pop("seed", 3),
+                       **kw)
+
+
+def test_crossover_treats_the_same_number_every_day_and_redraws():
+    treated, block = randomise(design("crossover"), RATES)
+    assert treated.shape == (10, 30)
+    assert (treated.sum(axis=0) == 4).all()           # 40% of 10 every day (Southend share)
+    assert (treated.any(axis=1) & ~treated.all(axis=1)).all()  # each spot in both arms
+    assert (block == 0).all()
+
+
+def test_parallel_treats_a_fixed_half_throughout():
+    treated, _ = randomise(design("parallel"), RATES)
+    assert (treated == treated[:, :1]).all()          # never changes arm
+    assert treated[:, 0].sum() == 5
+
+
+def test_block_treats_one_of_each_pair_of_similar_baseline():
+    treated, block = randomise(design("block"), RATES)
+    assert (treated == treated[:, :1]).all()
+    assert sorted(np.bincount(block)[1:]) == [2] * 5
+    for b in range(1, 6):
+        members = np.flatnonzero(block == b)
+        assert treated[members, 0].sum() == 1
+        # pairs are neighbours in baseline order: no rate lies between the two
+        lo, hi = np.sort(RATES[members])
+        assert not ((RATES > lo) & (RATES < hi)).any()
+
+
+def test_the_power_figure_is_for_the_schedule_written(pack):
+    record = json.loads((pack / "design.json").read_text())
+    schedule = (pack / "schedule.csv").read_text().splitlines()
+    assert record["power"]["hotspots"] == record["hotspot_count"] == 6
+    assert record["power"]["days"] == record["days"] == 14
+    assert len(schedule) - 1 == 6 * 14
+    on = sum(line.split(",")[3] == "true" for line in schedule[1:])
+    assert on == record["resources"]["treated_spot_days"] == round(0.4 * 6) * 14
+    assert record["resources"]["patrol_hours"] == pytest.approx(on * 15 / 60)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_schedule_and_hotspots_read_back_by_track(pack):
+    from hotspot_sim.track import read_hotspots_csv, read_plan_csv
+
+    plan = read_plan_csv(pack / "schedule.csv")
+    spots = read_hotspots_csv(pack / "hotspots.csv")
+    assert set(plan["hotspot_id"]) == set(spots["hotspot_id"])
+    assert str(plan["date"].min()) == START and plan["day"].max() == 13
+    assert (plan.loc[~plan["treated"], "planned_minutes"] == 0).all()
+    assert (plan.loc[plan["treated"], "planned_minutes"] == 15).all()
+    blocks = [int(line.split(",")[6]) for line in
+              (pack / "schedule.csv").read_text().splitlines()[1:]]
+    assert blocks == plan["day"].tolist()  # a crossover's stratum is the day
+    assert (spots["radius_m"] == 100).all()
+
+
+def test_geojson_polygons_close_around_each_centre(pack):
+    from hotspot_sim.projection import to_bng
+
+    collection = json.loads((pack / "geofences.geojson").read_text())
+    spots = (pack / "hotspots.csv").read_text().splitlines()[1:]
+    assert collection["type"] == "FeatureCollection" and len(collection["features"]) == 6
+    for feature, line in zip(collection["features"], spots):
+        ring = np.array(feature["geometry"]["coordinates"][0])
+        assert feature["geometry"]["type"] == "Polygon"
+        assert (ring[0] == ring[-1]).all() and len(ring) > 4
+        assert {"id", "radius_m", "rank", "arm"} <= set(feature["properties"])
+        x, y = to_bng(ring[:, 0], ring[:, 1])
+        cx, cy = (float(v) for v in line.split(",")[2:4])
+        assert np.hypot(x - cx, y - cy) == pytest.approx(100, abs=0.5)
+
+
+def test_gpx_parses_with_a_waypoint_and_closed_track_per_hot_spot(pack):
+    root = ET.parse(pack / "geofences.gpx").getroot()
+    assert root.tag == f"{GPX}gpx" and root.get("version") == "1.1"
+    assert len(root.findall(f"{GPX}wpt")) == 6
+    tracks = root.findall(f"{GPX}trk")
+    assert len(tracks) == 6
+    for trk in tracks:
+        points = trk.findall(f"{GPX}trkseg/{GPX}trkpt")
+        assert points[0].attrib == points[-1].attrib and len(points) > 4
+
+
+def test_protocol_states_seed_design_and_the_power_in_design_json(pack):
+    record = json.loads((pack / "design.json").read_text())
+    text = (pack / "protocol.md").read_text()
+    assert f"SeedSequence(**{record['seed']}**)" in text and record["seed"] == 11
+    assert "Crossover randomised trial of 6 hot spots for 14 days" in text
+    assert f"**{100 * record['power']['power']:.0f}%**" in text
+    ci = f"{100 * record['power']['ci_low']:.0f}-{100 * record['power']['ci_high']:.0f}%"
+    assert ci in text
+    assert record["schedule_sha256"] in text
+    for section in ("Hot spots", "Design and randomisation", "Outcomes", "Analysis", "Power",
+                    "Officer time and cost"):
+        assert section in text
+    page = (pack / "protocol.html").read_text()
+    assert page.count("<tr>") == 7 and "<h2>" in page and "**" not in page
+
+
+def test_hotspots_from_a_file_keep_ids_and_count_the_baseline(tmp_path, real_data):
+    out = design_pack(tmp_path / "file", "--hotspots", str(EXAMPLE_HOTSPOTS), "--design",
+                      "block")
+    lines = (out / "hotspots.csv").read_text().splitlines()
+    assert lines[1].split(",")[1] == "WH-A" and len(lines) == 7  # -k 6 of 8
+    crimes = [float(line.split(",")[7]) for line in lines[1:]]
+    assert min(crimes) > 0
+    record = json.loads((out / "design.json").read_text())
+    assert record["block_size"] == 2 and record["analysis"]["primary"]["cluster"] == "block"
+
+
+def test_file_hot_spots_get_the_crimes_target_counted(wh_study):
+    from hotspot_sim.target import TargetSettings, target
+    from hotspot_sim.trial.design import crimes_within
+
+    table = target(wh_study, TargetSettings(k=5))
+    counted = crimes_within(wh_study, table["x"], table["y"], table["radius_m"])
+    assert counted.tolist() == table["crimes"].astype(float).tolist()
+
+
+def test_next_monday_is_after_today():
+    assert next_monday(dt.date(2026, 12, 3)) == dt.date(2026, 12, 7)   # a Thursday
+    assert next_monday(dt.date(2026, 12, 7)) == dt.date(2026, 12, 14)  # a Monday: next week
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("how, message", [
+    ([], r"k = 5000: only \d+ places"),
+    (["--eligibility"], r"-k 5000: only \d+ places meet the eligibility rules"),
+])
+def test_more_hot_spots_than_places_is_a_clear_error(tmp_path, capsys, real_data, how,
+                                                      message):
+    assert main(["trial", "design", "-k", "5000", "-q", "--out", str(tmp_path), *how]) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "schedule.csv").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--days", "0"], "argument --days: '0'"),
+    (["--design", "latin"], "argument --design: invalid choice: 'latin'"),
+    (["--start", "next week"], "not a date written YYYY-MM-DD"),
+])
+def test_bad_options_are_usage_errors(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as stop:
+        main(["trial", "design", "--out", str(tmp_path), *argv])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_bad_hotspots_files_name_the_file(tmp_path, capsys, real_data):
+    missing = tmp_path / "none.csv"
+    assert main(["trial", "design", "--hotspots", str(missing), "--out", str(tmp_path)]) == 2
+    assert f"hot spots file not found: {missing}" in capsys.readouterr().err
+    broken = tmp_path / "broken.csv"
+    broken.write_text("hotspot_id,x\n1,2\n")
+    assert main(["trial", "design", "--hotspots", str(broken), "--out", str(tmp_path)]) == 2
+    assert re.search(r"broken\.csv.*missing column", capsys.readouterr().err)
+    far = tmp_path / "far.csv"  # Edinburgh: no crime of the scenario's data near
+    far.write_text("hotspot_id,lon,lat\n1,-3.19,55.95\n2,-3.20,55.95\n")
+    assert main(["trial", "design", "--hotspots", str(far), "--out", str(tmp_path)]) == 2
+    assert "no crime at all" in capsys.readouterr().err
+
+
+def test_design_settings_are_checked():
+    for kw, message in ((dict(days=0), "days=0"), (dict(minutes=0.0), "minutes=0.0"),
+                        (dict(treat_share=1.0), "treat_share=1.0"), (dict(visits=0), "visits")):
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            design("crossover", **kw)
+    with pytest.raises(ConfigError, match="design='latin'"):
+        design("latin")
+    with pytest.raises(ConfigError, match="need at least one treated and one control"):
+        randomise(design("crossover", treat_share=0.1), RATES[:3])
+    with pytest.raises(DataError, match="appears more than once"):
+        plan_trial(pd.DataFrame({"hotspot_id": [1, 1], "x": [0, 1], "y": [0, 1],
+                                 "radius_m": [100, 100], "crimes": [3, 4]}),
+                   design("crossover"), 30.0)
