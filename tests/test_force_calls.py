@@ -128,3 +128,53 @@ def test_a_date_format_reading_no_date_is_an_error_not_every_row_dropped(tmp_pat
     path = _write(tmp_path, ["a,02/01/2024 10:00,1,523000,209000"])
     with pytest.raises(DataError, match="reads as a date-time"):
         read_force_calls(path, calls_mapping_from_dict(_mapping()))
+
+
+# --------------------------------------------------------------------------- hotspot-sim data records
+
+CRIMES = EXAMPLES / "force_crimes.csv"
+CRIMES_MAPPING = EXAMPLES / "force_crimes_mapping.toml"
+
+
+def test_data_records_command_reports_drops_and_writes_tables_profiles_and_figure(tmp_path, capsys):
+    from hotspot_sim.cli import main
+
+    out = tmp_path / "records"
+    code = main(["data", "records", "--crimes", str(CRIMES), "--mapping", str(CRIMES_MAPPING),
+                 "--calls", str(CSV), "--calls-mapping", str(MAPPING), "--months", *MONTHS,
+                 "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "read 200, kept 196" in text and "read 302, kept 296" in text
+    assert "unknown value 'Z9': 1" in text
+    assert "Risk profile: hour of day estimated from" in text
+    for name in ("crimes.csv", "calls.csv", "profile_hourly.csv", "profile_daily.csv",
+                 "call_rates.csv", "drops.json", "profiles.png"):
+        assert (out / name).stat().st_size > 0, name
+    hourly = pd.read_csv(out / "profile_hourly.csv")
+    assert len(hourly) == 24 and hourly["risk"].mean() == pytest.approx(1.0, abs=1e-3)
+    rates = pd.read_csv(out / "call_rates.csv")
+    assert rates["per_day"].sum() == pytest.approx(296 / 89, abs=1e-3)  # 296 calls over 89 days
+    assert len(pd.read_csv(out / "calls.csv")) == 296
+
+
+def test_data_records_with_a_scenario_snaps_to_its_streets(tmp_path, capsys):
+    from hotspot_sim.cli import main
+
+    code = main(["data", "records", "--crimes", str(CRIMES), "--mapping", str(CRIMES_MAPPING),
+                 "--scenario", "welwyn_hatfield", "--out", str(tmp_path)])
+    assert code == 0
+    crimes = pd.read_csv(tmp_path / "crimes.csv")
+    assert {"node", "snap_distance_m"} <= set(crimes.columns) and len(crimes) == 196
+    text = capsys.readouterr().out
+    assert "Calls for service" not in text and "Call demand" not in text
+
+
+def test_data_records_calls_without_their_mapping_is_an_error(tmp_path, capsys):
+    from hotspot_sim.cli import main
+
+    code = main(["data", "records", "--crimes", str(CRIMES), "--mapping", str(CRIMES_MAPPING),
+                 "--calls", str(CSV), "--out", str(tmp_path)])
+    assert code != 0
+    assert "--calls and --calls-mapping go together" in capsys.readouterr().err
+    assert not (tmp_path / "crimes.csv").exists()

@@ -198,7 +198,7 @@ def risk_profile(records: pd.DataFrame, label: str) -> TimeProfile:
     when = pd.to_datetime(records["datetime"]).dropna()
     if when.empty:
         return assumed_risk_profile(f"{label} holds no dated records")
-    days = np.bincount(when.dt.dayofweek.to_numpy(), minlength=7).astype(float)
+    days = np.bincount(when.dt.day_of_week.to_numpy(), minlength=7).astype(float)
     daily = shrunk_profile(days, ASSUMED_RISK_DAILY, DAY_PSEUDO_COUNTS)
     daily_source = _describe(label, when, "records")
     unknown = time_unknown(when)
