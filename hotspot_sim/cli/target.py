@@ -45,7 +45,7 @@ harm index (--harm-index; what "harm" above weighs crimes by):
   both lists, the rank correlation of place scores, and the places in one list
   only (harm_index_comparison.csv).
 
-eligibility (--eligibility; Operations Savvy/Style, REFERENCE.md):
+eligibility (--eligibility; the rules of Operations Savvy and Style):
   a hot spot holds --min-crimes to --max-crimes crimes per 12 months (36-150,
   scaled to the months of data) within --elig-radius (150 m), its centre is at
   least --elig-separation (500 m) from every other, and no other hot spot enters
