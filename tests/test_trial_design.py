@@ -190,6 +190,24 @@ def test_file_hot_spots_get_the_crimes_target_counted(wh_study):
     assert counted.tolist() == table["crimes"].astype(float).tolist()
 
 
+@pytest.mark.parametrize("outcome, key", [("harm", "primary"), ("crimes", "secondary_counts")])
+def test_the_preregistered_crossover_analysis_is_what_trial_analyse_runs(outcome, key):
+    from hotspot_sim.trial import simulate_trial
+    from hotspot_sim.trial.protocol import analysis_plan
+    from hotspot_sim.trial.report import trial_statistics
+    from hotspot_sim.trial.stats import rate_ratio_glm
+
+    table = simulate_trial("crossover", 8, 40, 0.6, 0.8, seed=5)
+    weights = np.random.default_rng(5).choice([1.0, 10.0, 365.0], size=len(table))
+    table["harm"] = table["crimes"] * weights
+    spec = dict(analysis_plan("crossover")[key])
+    assert spec.pop("outcome") == outcome
+    ours = rate_ratio_glm(table, outcome=outcome, **spec)
+    theirs = trial_statistics(table.assign(task_id=0), 19, outcome=outcome).iloc[0]
+    assert (ours.rate_ratio, ours.ci_low, ours.ci_high, ours.p_value) == pytest.approx(
+        (theirs["rate_ratio"], theirs["ci_low"], theirs["ci_high"], theirs["p_glm"]))
+
+
 def test_next_monday_is_after_today():
     assert next_monday(dt.date(2026, 12, 3)) == dt.date(2026, 12, 7)   # a Thursday
     assert next_monday(dt.date(2026, 12, 7)) == dt.date(2026, 12, 14)  # a Monday: next week

@@ -448,5 +448,5 @@ def _plain(row: dict) -> dict:
 
 __all__ = ["DEFAULT_DAYS", "DEFAULT_EFFECT", "DEFAULT_HOTSPOTS", "DEFAULT_MINUTES",
            "DEFAULT_TREAT_SHARE", "DEFAULT_VISITS", "TrialDesign", "TrialPlan",
-           "build_schedule", "crimes_within", "loop_length_m", "next_monday", "officer_hours", "plan_trial",
-           "randomise"]
+           "build_schedule", "crimes_within", "loop_length_m", "next_monday",
+           "officer_hours", "plan_trial", "randomise"]

@@ -108,7 +108,7 @@ def design_record(plan: TrialPlan, info: dict) -> dict:
                          float(plan.hotspots["baseline_per_day"].mean())},
         "code_version": _versions(),
         "power": plan.power, "resources": plan.resources,
-        "analysis": analysis_plan(d.design, d.seed),
+        "analysis": analysis_plan(d.design),
         "schedule_sha256": info["schedule_sha256"], "command": info["command"],
         "files": list(PACK_FILES),
     }

@@ -49,22 +49,22 @@ code { background: #f3f4f6; padding: 0 .2em; border-radius: 3px; }
 """
 
 
-def analysis_plan(design: str, seed: int) -> dict:
+def analysis_plan(design: str) -> dict:
     """The pre-registered analysis for a design, as the trial statistics functions take it.
 
     Primary outcome: crime harm (Cambridge Crime Harm Index days) per spot-day, by a
-    Poisson quasi-likelihood GLM with cluster-robust errors (harm is not a count;
-    :func:`~hotspot_sim.trial.stats.rate_ratio_glm`); secondary: crime counts by the
-    same GLM, model-based errors in a crossover.  Fixed effects: hot spots (crossover),
-    none (parallel), blocks (block), plus one effect per day.  A randomisation test
-    (:func:`~hotspot_sim.trial.stats.permutation_test`) re-draws the assignment as
-    the design drew it.
+    Poisson quasi-likelihood GLM with cluster-robust errors and a t reference (harm is
+    not a count); secondary: crime counts by the same GLM, with model-based errors in a
+    crossover (:func:`~hotspot_sim.trial.stats.rate_ratio_glm`).  Fixed effects: hot
+    spots (crossover: each is its own control), none (parallel), pairs (block).  For a
+    crossover this is what ``hotspot-sim trial analyse`` runs
+    (:func:`~hotspot_sim.trial.report.trial_statistics`).  A randomisation test
+    (:func:`~hotspot_sim.trial.stats.permutation_test`, seed 0 as ``trial analyse``)
+    re-draws the assignment as the design drew it.
 
     Parameters
     ----------
     design : {"crossover", "parallel", "block"}
-    seed : int
-        Seed of the randomisation test.
 
     Returns
     -------
@@ -75,13 +75,13 @@ def analysis_plan(design: str, seed: int) -> dict:
     """
     fixed = {"crossover": ["hotspot_id"], "parallel": [], "block": ["block"]}[design]
     cluster = "block" if design == "block" else "hotspot_id"
-    glm = {"family": "poisson", "fixed_effects": fixed, "day_effects": True,
+    glm = {"family": "poisson", "fixed_effects": fixed, "day_effects": False,
            "cov": "cluster", "cluster": cluster, "use_t": True}
     counts = dict(glm, cov="model", use_t=False) if design == "crossover" else dict(glm)
     return {"primary": {"outcome": "harm", **glm},
             "secondary_counts": {"outcome": "crimes", **counts},
             "randomisation_test": {"design": design, "statistic": "log_ratio",
-                                   "n_permutations": N_PERMUTATIONS, "seed": seed},
+                                   "n_permutations": N_PERMUTATIONS, "seed": 0},
             "alpha": 0.05, "sides": 2, "buffer_m": BUFFER_M}
 
 
@@ -197,22 +197,25 @@ def _outcome_section() -> str:
 
 def _analysis_section(plan: TrialPlan) -> str:
     d = plan.design.design
-    fe = {"crossover": "hot spot and day fixed effects",
-          "parallel": "day fixed effects (one intercept per day)",
-          "block": "pair and day fixed effects"}[d]
-    cluster = "pair" if d == "block" else "hot spot"
+    spec = analysis_plan(d)
+    primary, counts = spec["primary"], spec["secondary_counts"]
+    names = {"hotspot_id": "hot spot", "block": "pair"}
+    terms = [names[c] for c in primary["fixed_effects"]] + \
+        (["day"] if primary["day_effects"] else [])
+    fe = f"{' and '.join(terms)} fixed effects" if terms else "one intercept"
+    errors = (", model-based for counts" if counts["cov"] == "model" else "")
     test = {"crossover": "within each day, the patrolled labels re-drawn among the hot spots",
             "parallel": "the patrolled half re-drawn", "block": "the patrolled member of "
             "each pair re-drawn"}[d]
+    n = spec["randomisation_test"]["n_permutations"]
     return (f"## 5. Analysis\n\nRate ratio, patrol vs control spot-days, from a Poisson GLM "
-            f"with {fe}; standard errors cluster-robust by {cluster} for harm (a "
-            "quasi-likelihood: harm is not a count)"
-            + (", model-based for counts" if d == "crossover" else "") + ". A randomisation "
-            f"test ({N_PERMUTATIONS:,} re-draws: {test}) checks the p-value without model "
-            "assumptions. Two-sided, alpha = 0.05; every spot-day analysed as randomised "
-            "(intention to treat). Command: `hotspot-sim trial analyse --schedule "
-            "schedule.csv --gps GPS.csv --crimes CRIMES.csv` (the analysis is stored in "
-            "`design.json`).")
+            f"with {fe}; standard errors cluster-robust by {names[primary['cluster']]} "
+            f"with a t reference for harm (a quasi-likelihood: harm is not a count){errors}. "
+            f"A randomisation test ({n:,} re-draws: {test}) checks the p-value without "
+            "model assumptions. Two-sided, alpha = 0.05; every spot-day analysed as "
+            "randomised (intention to treat). Command: `hotspot-sim trial analyse "
+            f"--schedule schedule.csv --gps GPS.csv --crimes CRIMES.csv --permutations {n}` "
+            "(the analysis is also stored in `design.json`).")
 
 
 def _power_section(plan: TrialPlan) -> str:
