@@ -94,3 +94,39 @@ def test_share_scale_makes_each_layer_count_by_its_weight(boundaries):
     assert out.loc["E1", "calls_part"] == pytest.approx(2 / 4)   # 2 of the 4 placed calls
     with pytest.raises(ConfigError, match="scale 'raw' must be one of units, share"):
         lsoa.LocalHarmWeights(scale="raw")
+
+
+# ------------------------------------------------------------------ target's local_harm.csv
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+LSOA_FILE = ROOT / "hotspot_sim/data/datasets/boundaries/herts_lsoa_2011.geojson.gz"
+
+
+def test_target_writes_the_local_index_with_the_calls_layer(tmp_path, capsys):
+    from hotspot_sim.cli import main
+    from hotspot_sim.data.force_calls import read_calls_mapping, read_force_calls
+
+    out = tmp_path / "t"
+    assert main(["target", "--scenario", str(EXAMPLES / "welwyn_hatfield_force.toml"), "-k", "2",
+                 "--out", str(out), "--lsoa-boundaries", str(LSOA_FILE),
+                 "--calls", str(EXAMPLES / "force_calls.csv"),
+                 "--calls-mapping", str(EXAMPLES / "force_calls_mapping.toml")]) == 0
+    assert "Local harm index by LSOA" in capsys.readouterr().out
+    table = pd.read_csv(out / "local_harm.csv")
+    calls, _ = read_force_calls(EXAMPLES / "force_calls.csv",
+                                read_calls_mapping(EXAMPLES / "force_calls_mapping.toml"),
+                                months=("2024-01", "2024-03"))
+    assert 0 < table["calls"].sum() <= len(calls)
+    assert (table[["calls_grade_1", "calls_grade_2", "calls_grade_3"]].sum(axis=1)
+            == table["calls"]).all()
+    np.testing.assert_allclose(table[["crime_harm_part", "asb_part", "calls_part"]].sum(axis=1),
+                               table["local_harm_index"])
+
+
+def test_target_calls_without_mapping_is_an_error(tmp_path, capsys):
+    from hotspot_sim.cli import main
+
+    assert main(["target", "-k", "2", "--out", str(tmp_path / "t"),
+                 "--calls", str(EXAMPLES / "force_calls.csv")]) == 2
+    assert "give both --calls FILE and --calls-mapping TOML" in capsys.readouterr().err

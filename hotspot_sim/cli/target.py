@@ -138,6 +138,14 @@ def _add_local_harm_args(p) -> None:
                    help="units: crime harm + w_asb per ASB incident + 1 per call (default); "
                         "share: each layer as shares of its total, so the layers count "
                         "equally (both assumptions)")
+    g.add_argument("--lsoa-boundaries", default=None, metavar="FILE",
+                   help="LSOA polygons (ONS GeoJSON, .gz too; default: the scenario's "
+                        "crime.lsoa_boundaries)")
+    g.add_argument("--calls", default=None, metavar="FILE",
+                   help="calls for service (CAD export) for the calls layer (default: the "
+                        "scenario's [calls] records, if any); needs --calls-mapping")
+    g.add_argument("--calls-mapping", default=None, metavar="TOML",
+                   help="column mapping of --calls (format: examples/README.md)")
 
 
 def _add_eligibility_args(p) -> None:
@@ -192,7 +200,7 @@ def cmd_target(args) -> int:
     if lsoa_map is not None:
         files.update(tg.write_lsoa_harm(lsoa_map, args.out))
     local_weights = _local_weights(args, w_asb)
-    local = _local_harm(study, local_weights)
+    local = _local_harm(study, local_weights, args)
     if local is not None:
         files["local_harm"] = tg.write_local_harm(local, args.out)
     from ..io import write_csv  # pandas: only for the commands that write tables
@@ -217,7 +225,7 @@ def cmd_target(args) -> int:
                           "files": {k: str(v) for k, v in files.items()}}, indent=2))
     else:
         print(tg.format_target(study, shown, table, power, len(totals), oos, files))
-        print(_extra_text(index, comparison, eligible))
+        print(_extra_text(index, comparison, eligible, study.crimes))
         if local is not None:
             print(tg.format_local_harm(local, index.unit, local_weights))
     return 0
@@ -243,17 +251,39 @@ def _local_weights(args, w_asb: float):
     return LocalHarmWeights(asb=w_asb, scale=args.local_index)
 
 
-def _local_harm(study, weights):
-    """The local harm index per LSOA (crime harm by the chosen index, ASB), or None without
-    LSOA boundaries."""
+def _local_harm(study, weights, args):
+    """The local harm index per LSOA (crime harm by the chosen index, ASB, calls), or None
+    without LSOA boundaries."""
     from ..data.lsoa import local_harm_index, read_lsoa_boundaries
     from ..locations import resolve_data_path
 
-    path = study.scenario.crime.lsoa_boundaries
+    calls = _calls(study, args)
+    path = args.lsoa_boundaries or study.scenario.crime.lsoa_boundaries
     if not path:
+        if args.calls:
+            raise ConfigError("--calls: the calls layer of the local harm index needs LSOA "
+                              "boundaries: give --lsoa-boundaries FILE or set "
+                              "crime.lsoa_boundaries")
         return None
-    boundaries = read_lsoa_boundaries(resolve_data_path(path))
-    return local_harm_index(study.crimes, None, boundaries, weights)
+    boundaries = read_lsoa_boundaries(Path(args.lsoa_boundaries) if args.lsoa_boundaries
+                                      else resolve_data_path(path))
+    return local_harm_index(study.crimes, calls, boundaries, weights)
+
+
+def _calls(study, args):
+    """Calls for service: --calls through --calls-mapping, else the scenario's, else None."""
+    if (args.calls is None) != (args.calls_mapping is None):
+        raise ConfigError("give both --calls FILE and --calls-mapping TOML, or neither")
+    if args.calls is None:
+        return getattr(study, "calls", None)
+    from ..data.force_calls import read_calls_mapping, read_force_calls
+    from ..study import study_area_bng
+
+    c = study.scenario.crime
+    calls, _ = read_force_calls(Path(args.calls), read_calls_mapping(Path(args.calls_mapping)),
+                                study_area_bng(study.scenario, study.network),
+                                (c.first_month, c.last_month))
+    return calls
 
 
 def _eligible(study, settings, args):
@@ -291,11 +321,15 @@ def _extra_json(index, comparison, eligible) -> dict:
     return out
 
 
-def _extra_text(index, comparison, eligible) -> str:
+def _extra_text(index, comparison, eligible, crimes) -> str:
     """The harm index, comparison and eligibility lines of the text output."""
     from .. import target as tg
 
     lines = ["", f"Harm index: {index.name} ({index.unit}; {index.source})"]
+    if "harm_source" in crimes and (crimes["harm_source"] == "code").any():
+        by_code = int((crimes["harm_source"] == "code").sum())
+        lines.append(f"  {by_code:,} of {len(crimes):,} records weighted by their own offence "
+                     "code, the rest by their crime type")
     if comparison is not None:
         lines.append(tg.format_comparison(comparison))
     if eligible is not None:
