@@ -31,7 +31,10 @@ code that analyses simulated trials:
 The real trial's pack (``hotspot-sim trial design``): :mod:`.design`
 (:class:`TrialDesign`, :func:`plan_trial`: schedule, power, hours),
 :mod:`.geofences` (GeoJSON, GPX), :mod:`.protocol` (one-page protocol,
-:func:`analysis_plan`) and :mod:`.pack` (:func:`write_pack`).
+:func:`analysis_plan`) and :mod:`.pack` (:func:`write_pack`).  The real trial analysed
+(``hotspot-sim trial analyse``): :mod:`.field` (:func:`read_trial`, :func:`analyse_trial`,
+:func:`write_analysis`): the same spot-days, dose per arm (:func:`dose_by_arm`) and
+statistics as a simulated trial, from the schedule, GPS and crimes.
 
 Power curves are drawn by :func:`hotspot_sim.plots.plot_power`; command-line
 ranges such as ``"10:40:10"`` are read by :func:`hotspot_sim.checks.parse_range`.
@@ -52,12 +55,13 @@ _EXPORTS = {
     "design": ["TrialDesign", "TrialPlan", "next_monday", "plan_trial", "randomise"],
     "economics": ["DEFAULT_COST_PER_OFFICER_HOUR", "cost_benefit"],
     "experiment": ["Arm", "Experiment", "Task", "load_experiment", "scenario_for"],
+    "field": ["analyse_trial", "read_trial", "write_analysis"],
     "geofences": ["geofences_geojson", "geofences_gpx"],
     "measure": ["run_task"],
     "pack": ["write_pack"],
     "power": ["POWER_STEP", "power", "simulate_trial", "smallest_adequate"],
     "protocol": ["analysis_plan", "protocol_markdown"],
-    "report": ["build_report", "change_table", "mean_ci"],
+    "report": ["build_report", "change_table", "dose_by_arm", "mean_ci"],
     "results": ["load_results"],
     "runner": ["run_experiment"],
     "runs": ["make_tasks", "move_aside", "runs_to_do", "study_fingerprint"],
@@ -70,12 +74,13 @@ if TYPE_CHECKING:
     from .design import TrialDesign, TrialPlan, next_monday, plan_trial, randomise
     from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
     from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
+    from .field import analyse_trial, read_trial, write_analysis
     from .geofences import geofences_geojson, geofences_gpx
     from .measure import run_task
     from .pack import write_pack
     from .power import POWER_STEP, power, simulate_trial, smallest_adequate
     from .protocol import analysis_plan, protocol_markdown
-    from .report import build_report, change_table, mean_ci
+    from .report import build_report, change_table, dose_by_arm, mean_ci
     from .results import load_results
     from .runner import run_experiment
     from .runs import make_tasks, move_aside, runs_to_do, study_fingerprint
@@ -110,11 +115,13 @@ __all__ = [
     "TrialDesign",
     "TrialPlan",
     "TrialResult",
+    "analyse_trial",
     "analysis_plan",
     "build_report",
     "change_table",
     "conditional_poisson",
     "cost_benefit",
+    "dose_by_arm",
     "geofences_geojson",
     "geofences_gpx",
     "load_experiment",
@@ -129,6 +136,7 @@ __all__ = [
     "protocol_markdown",
     "randomise",
     "rate_ratio_glm",
+    "read_trial",
     "run_experiment",
     "run_task",
     "runs_to_do",
@@ -136,5 +144,6 @@ __all__ = [
     "simulate_trial",
     "smallest_adequate",
     "study_fingerprint",
+    "write_analysis",
     "write_pack",
 ]
