@@ -202,7 +202,7 @@ def cmd_target(args) -> int:
     local_weights = _local_weights(args, w_asb)
     local = _local_harm(study, local_weights, args)
     if local is not None:
-        files["local_harm"] = tg.write_local_harm(local, args.out)
+        files["local_harm"] = tg.write_table(local, args.out, "local_harm.csv", index=True)
     from ..io import write_csv  # pandas: only for the commands that write tables
 
     files["out_of_sample"] = Path(args.out) / "out_of_sample.csv"
@@ -212,10 +212,10 @@ def cmd_target(args) -> int:
         comparison = tg.compare_hotspots(chi_study, study.crimes, settings,
                                          labels=("chi", index.name),
                                          table_other=None if eligible else table)
-        files["harm_index_comparison"] = Path(args.out) / "harm_index_comparison.csv"
-        write_csv(comparison.table, files["harm_index_comparison"])
+        files["harm_index_comparison"] = tg.write_table(comparison.table, args.out,
+                                                        "harm_index_comparison.csv")
     if eligible is not None:
-        files["excluded"] = tg.write_excluded(eligible.excluded, args.out)
+        files["excluded"] = tg.write_table(eligible.excluded, args.out, "excluded.csv")
     extra = _extra_json(index, comparison, eligible)
     if args.json:
         print(json.dumps({**extra, "hotspots": json.loads(table.to_json(orient="records")),

@@ -27,14 +27,13 @@ only, so every time here is in whole months.
 """
 
 from .compare import IndexComparison, compare_hotspots, format_comparison
-from .eligible import (BEYOND_K, EligibleHotspots, eligible_hotspots, format_eligibility,
-                       write_excluded)
+from .eligible import BEYOND_K, EligibleHotspots, eligible_hotspots, format_eligibility
 from .eligibility import (RULES, Eligibility, EligibilityRules, apply_eligibility,
                           eligibility_candidates)
 from .evaluation import (METHODS, default_split, method_scores, out_of_sample, parse_months,
                          prospective_scores, select_by_coverage)
-from .export import (format_local_harm, format_target, write_hotspots, write_local_harm,
-                     write_lsoa_harm)
+from .export import (format_local_harm, format_target, write_hotspots, write_lsoa_harm,
+                     write_table)
 from .ranking import (catchment_matrix, crime_values, micro_places, node_street_length,
                       place_totals, power_few_curve, score_places, score_values,
                       select_months, share_of_total_in_top)
@@ -43,7 +42,7 @@ from .settings import LEVELS, RANK_BY, ProspectiveSettings, TargetSettings, pars
 
 __all__ = [
     "BEYOND_K", "EligibleHotspots", "IndexComparison", "compare_hotspots",
-    "eligible_hotspots", "format_comparison", "format_eligibility", "write_excluded",
+    "eligible_hotspots", "format_comparison", "format_eligibility", "write_table",
     "RULES", "Eligibility", "EligibilityRules", "apply_eligibility", "eligibility_candidates",
     "LEVELS", "METHODS", "RANK_BY", "ProspectiveSettings", "TargetSettings",
     "catchment_matrix", "choose_hotspots", "crime_values", "default_split",
@@ -52,5 +51,5 @@ __all__ = [
     "power_few_curve", "prospective_scores", "score_places", "score_values",
     "select_by_coverage", "select_months", "share_of_total_in_top", "target",
     "write_hotspots", "write_lsoa_harm", "format_target", "format_local_harm",
-    "write_local_harm",
+
 ]

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..io import write_csv
 from ..projection import to_lonlat
 from .eligibility import Eligibility, EligibilityRules, apply_eligibility, eligibility_candidates
 from .selection import describe_catchments
@@ -119,27 +117,6 @@ def _as_target_table(study, chosen: pd.DataFrame, radius_m: float,
     return table
 
 
-def write_excluded(excluded: pd.DataFrame, folder) -> Path:
-    """Write ``excluded.csv``: every candidate not chosen, the rule it failed and why.
-
-    Parameters
-    ----------
-    excluded : pandas.DataFrame
-        :attr:`EligibleHotspots.excluded`.
-    folder : Path
-        Output folder (created if needed).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    path = Path(folder) / "excluded.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(excluded, path)
-    return path
-
-
 def format_eligibility(chosen: EligibleHotspots) -> str:
     """The rules and how many places each excluded, as a few lines."""
     r, res = chosen.result.rules, chosen.result
@@ -155,4 +132,4 @@ def format_eligibility(chosen: EligibleHotspots) -> str:
 
 
 __all__ = ["BEYOND_K", "EXCLUDED_COLUMNS", "EligibleHotspots", "eligible_hotspots",
-           "format_eligibility", "write_excluded"]
+           "format_eligibility"]

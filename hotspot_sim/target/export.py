@@ -113,24 +113,32 @@ def format_target(study, s, table, power, n_places, oos, files) -> str:
     return "\n".join(out)
 
 
-def write_local_harm(table: pd.DataFrame, folder) -> Path:
-    """Write ``local_harm.csv``: each LSOA's layers, their weighted parts and the local index.
+def write_table(table: pd.DataFrame, folder, name: str, index: bool = False) -> Path:
+    """Write one output table as ``folder/name`` (spreadsheet-safe CSV).
+
+    Used for ``local_harm.csv`` (the local harm index per LSOA, index kept),
+    ``excluded.csv`` (candidates left out by the eligibility rules) and
+    ``harm_index_comparison.csv``.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`~hotspot_sim.data.lsoa.local_harm_index`.
+        The table.
     folder : Path
         Output folder (created if needed).
+    name : str
+        File name.
+    index : bool
+        Write the index as the first column(s).
 
     Returns
     -------
     Path
         The file written.
     """
-    path = Path(folder) / "local_harm.csv"
+    path = Path(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(table.reset_index(), path)
+    write_csv(table.reset_index() if index else table, path)
     return path
 
 
