@@ -208,6 +208,20 @@ def test_the_preregistered_crossover_analysis_is_what_trial_analyse_runs(outcome
         (theirs["rate_ratio"], theirs["ci_low"], theirs["ci_high"], theirs["p_glm"]))
 
 
+def test_trial_analyse_reads_the_pack(tmp_path, capsys, real_data):
+    """records in -> design pack out -> real-trial analysis: the pack's schedule and hot
+    spots go straight into 'trial analyse' (with the example trial's GPS and crimes)."""
+    examples = ROOT / "examples"
+    out = tmp_path / "pack"
+    assert main(["trial", "design", "--hotspots", str(examples / "trial_analysis_hotspots.csv"),
+                 "--days", "10", "--start", "2021-11-01", "--seed", "4", "--sims", "20", "-q",
+                 "--out", str(out)]) == 0
+    assert main(["trial", "analyse", "--schedule", str(out / "schedule.csv"), "--gps",
+                 str(examples / "trial_gps.csv"), "--crimes", str(examples / "trial_crimes.csv"),
+                 "--permutations", "19", "--out", str(tmp_path / "analysis")]) == 0
+    assert "8 hot spots x 10 days = 80 spot-days (30 treated)" in capsys.readouterr().out
+
+
 def test_next_monday_is_after_today():
     assert next_monday(dt.date(2026, 12, 3)) == dt.date(2026, 12, 7)   # a Thursday
     assert next_monday(dt.date(2026, 12, 7)) == dt.date(2026, 12, 14)  # a Monday: next week
@@ -261,6 +275,10 @@ def test_design_settings_are_checked():
         design("latin")
     with pytest.raises(ConfigError, match="need at least one treated and one control"):
         randomise(design("crossover", treat_share=0.1), RATES[:3])
+    with pytest.raises(ConfigError, match="at least 2 hot spots"):
+        randomise(design("parallel"), RATES[:1])
+    with pytest.raises(ConfigError, match="block design needs at least 2 blocks"):
+        randomise(design("block"), RATES[:3])
     with pytest.raises(DataError, match="appears more than once"):
         plan_trial(pd.DataFrame({"hotspot_id": [1, 1], "x": [0, 1], "y": [0, 1],
                                  "radius_m": [100, 100], "crimes": [3, 4]}),

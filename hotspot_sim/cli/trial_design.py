@@ -24,7 +24,8 @@ designs (--design):
   crossover  every day a fixed share of the hot spots (--treat-share, default 0.4:
              Southend, Basford et al. 2021, 720 of 1,800 place-days; Bedfordshire,
              Bland et al. 2021, 7 of 21) is drawn afresh for patrol; each hot spot
-             is its own control on other days. Most power for the fewest spots.
+             is its own control on other days, so differences between hot spots
+             do not blur the comparison.
   parallel   a random half of the hot spots is patrolled every day, the others never
              (Sherman & Weisburd 1995, 55 of 110).
   block      hot spots are paired by baseline crimes and one of each pair, drawn at
@@ -72,12 +73,12 @@ def add_design_parser(trial_sub) -> None:
     p = trial_sub.add_parser(
         "design", help="randomisation schedule, geofences and a one-page protocol",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=DESIGN_EPILOG,
-        description="Write the pack for a real hot spot patrol trial: which hot spot is "
-                    "patrolled on which day (with the seed that drew it), the hot spots' "
-                    "geofences for officers' devices (GeoJSON, GPX), and a one-page protocol "
-                    "(Markdown, HTML) to pre-register: hot spots, design, dose, outcomes, the "
-                    "analysis 'trial analyse' runs, power from simulation with its interval, "
-                    "officer hours and cost.")
+        description="Write the pack for a real hot spot patrol trial: which hot spot is\n"
+                    "patrolled on which day (with the seed that drew it), the hot spots'\n"
+                    "geofences for officers' devices (GeoJSON, GPX), and a one-page protocol\n"
+                    "(Markdown, HTML) to pre-register: hot spots, design, dose, outcomes, the\n"
+                    "analysis 'trial analyse' runs, power from simulation with its interval,\n"
+                    "officer hours and cost. Baseline crimes come from the scenario's data.")
     add_scenario_arg(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--eligibility", action="store_true",
@@ -90,14 +91,14 @@ def add_design_parser(trial_sub) -> None:
                    help="what to rank places by (default harm, as 'target')")
     p.add_argument("--design", choices=("crossover", "block", "parallel"), default="crossover",
                    help="how patrol is assigned (default crossover; see below)")
-    p.add_argument("--days", type=positive_int(int(MAX_DAYS)), default=DEFAULT_DAYS,
+    p.add_argument("--days", type=positive_int(int(MAX_DAYS)), default=DEFAULT_DAYS, metavar="N",
                    help=f"trial length in days (default {DEFAULT_DAYS})")
     p.add_argument("--start", type=_iso_date, metavar="YYYY-MM-DD",
                    help="first day of the trial (default: next Monday)")
     p.add_argument("--minutes", type=finite_float(0, 1440, lo_open=True),
-                   default=DEFAULT_MINUTES,
+                   default=DEFAULT_MINUTES, metavar="MIN",
                    help=f"minutes per visit (default {DEFAULT_MINUTES:g})")
-    p.add_argument("--visits", type=positive_int(96), default=DEFAULT_VISITS,
+    p.add_argument("--visits", type=positive_int(96), default=DEFAULT_VISITS, metavar="N",
                    help=f"visits per patrolled hot spot per day (default {DEFAULT_VISITS})")
     p.add_argument("--treat-share", type=finite_float(0, 1, lo_open=True), default=None,
                    metavar="SHARE",
@@ -105,12 +106,13 @@ def add_design_parser(trial_sub) -> None:
     p.add_argument("--seed", type=seed_arg, default=None,
                    help="randomisation seed (default: a fresh one, printed and recorded)")
     p.add_argument("--effect", type=finite_float(0, 100, lo_open=True), default=DEFAULT_EFFECT,
+                   metavar="RATIO",
                    help=f"rate ratio the power is for (default {DEFAULT_EFFECT})")
-    p.add_argument("--sims", type=positive_int(1_000_000), default=200,
+    p.add_argument("--sims", type=positive_int(1_000_000), default=200, metavar="N",
                    help="simulated trials for the power figure (default 200)")
-    p.add_argument("--cost-per-hour", type=finite_float(0, 1e6), default=None,
+    p.add_argument("--cost-per-hour", type=finite_float(0, 1e6), default=None, metavar="GBP",
                    help="cost of an officer hour in pounds (default 40, an assumption)")
-    p.add_argument("--out", type=Path, default=Path("results/trial_pack"),
+    p.add_argument("--out", type=Path, default=Path("results/trial_pack"), metavar="DIR",
                    help="folder for the pack (default results/trial_pack)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=cmd_design)

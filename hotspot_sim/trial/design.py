@@ -198,13 +198,19 @@ def randomise(design: TrialDesign, baseline_rates: np.ndarray) -> tuple[np.ndarr
     Raises
     ------
     ConfigError
-        Fewer than 2 hot spots, or a share that leaves no patrolled or no
-        control hot spot.
+        Fewer than 2 hot spots (2 blocks for the block design), or a share that
+        leaves no patrolled or no control hot spot.
     """
     from .power import _assign, _check_sim_args
 
     rates = np.asarray(baseline_rates, float)
     n = len(rates)
+    if n < 2:
+        raise ConfigError(f"a trial needs at least 2 hot spots (patrolled and control); "
+                          f"got {n}")
+    if design.design == "block" and n < 2 * design.block_size:
+        raise ConfigError(f"a block design needs at least 2 blocks of {design.block_size}, "
+                          f"i.e. {2 * design.block_size} hot spots; got {n}")
     _check_sim_args(design.design, n, design.days, 1.0, None, design.share, design.block_size)
     rng = np.random.default_rng(np.random.SeedSequence(design.seed))
     treated, blocks = _assign(design.design, 1, n, design.days, rates[None, :], design.share,
