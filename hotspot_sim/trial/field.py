@@ -75,6 +75,7 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
                         "default the hotspots.csv beside the schedule is read)")
     plan = read_plan_csv(schedule)
     check_schedule(plan, schedule)
+    _check_days_match_dates(schedule, plan)
     origin = pd.Timestamp(plan["date"].min())
     return {"schedule": plan, "gps": read_gps_csv(gps, origin),
             "crimes": read_crimes_csv(crimes, origin), "hotspots": read_hotspots_csv(hotspots),
@@ -112,6 +113,58 @@ def check_schedule(plan: pd.DataFrame, path: Path) -> None:
         raise DataError(f"{path}, column 'treated': {'no' if n_treated == 0 else 'every'} "
                         f"spot-day is treated; a randomised trial needs treated and control "
                         "spot-days")
+
+
+def _check_days_match_dates(path: Path, plan: pd.DataFrame) -> None:
+    """A schedule's ``day`` column, when given, must count days from its first date.
+
+    The dates decide (:func:`read_plan_csv` reads days from them); a ``day`` that
+    disagrees means a hand-edited or mis-exported schedule, whose rows may be on other
+    days than the officers were told.
+    """
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if "day" not in raw:
+        return
+    given = pd.to_numeric(raw["day"].str.strip(), errors="coerce").to_numpy(float)
+    wrong = given != plan["day"].to_numpy(float)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise DataError(f"{path}, line {i + 2}, column 'day': {raw['day'].iloc[i]!r} is not the "
+                        f"day of date {plan['date'].iloc[i]} (day 0 = {plan['date'].min()}, the "
+                        f"first date); {int(wrong.sum()):,} row(s) disagree. Correct the "
+                        "dates or the days")
+
+
+def check_period(frame: pd.DataFrame, what: str, path, origin: pd.Timestamp,
+                 n_days: int) -> None:
+    """Some of ``frame``'s times must fall on the schedule's days, else name both periods.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        GPS pings or crimes (``time``).
+    what : str
+        ``"GPS pings"`` or ``"crimes"``.
+    path : str or Path
+        Their file, for the message.
+    origin : Timestamp
+        Midnight of day 0.
+    n_days : int
+        Days of the schedule.
+
+    Raises
+    ------
+    DataError
+        None of the times is on a trial day.
+    """
+    day = np.floor(minutes_since(frame["time"], origin) / DAY_MIN)
+    if not ((day >= 0) & (day < n_days)).any():
+        last = origin + pd.Timedelta(days=n_days - 1)
+        raise DataError(f"{path}: none of the {len(frame):,} {what} is on a day of the "
+                        f"schedule ({origin:%Y-%m-%d} to {last:%Y-%m-%d}); they run from "
+                        f"{frame['time'].min():%Y-%m-%d} to {frame['time'].max():%Y-%m-%d}. "
+                        "Give the files of the trial the schedule describes")
 
 
 def trial_hotspots(hotspots: pd.DataFrame, plan: pd.DataFrame, path) -> tuple[pd.DataFrame, list]:
@@ -328,6 +381,9 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
     hotspots, notes = trial_hotspots(trial["hotspots"], plan, where)
     n_days = int(plan["day"].max()) + 1
     end = origin + pd.Timedelta(days=n_days)
+    files = trial.get("files", {})
+    for name, what in (("gps", "GPS pings"), ("crimes", "crimes")):
+        check_period(trial[name], what, files.get(name, f"the {what}"), origin, n_days)
     track = track_frames(trial["gps"], hotspots, trial["crimes"], plan,
                          radius_m, origin=origin, end_time=end)
     hs, dose = track["hotspots"], track["dose"]
@@ -436,8 +492,10 @@ def report_text(tables: dict[str, pd.DataFrame], cost_per_hour: float,
               "2016). Interval: cluster-robust by hot spot.", "",
               markdown(tables["dose_by_arm"]), ""]
     if len(tables["compliance_overall"]):
+        overall = tables["compliance_overall"].iloc[0]
         lines += ["## Compliance with the schedule", "",
-                  markdown(tables["compliance_overall"], ".2f"), ""]
+                  markdown(pd.DataFrame({"measure": overall.index.str.replace("_", " "),
+                                         "value": overall.to_numpy(float)}), ".2f"), ""]
     lines += ["## Rate ratio, treated vs control spot-days", "",
               "Poisson GLM with hot spot fixed effects (Wald 95% interval) and a randomisation "
               "test re-drawing each day's assignment, as simulated trials are analysed.", "",
