@@ -253,3 +253,27 @@ def test_target_with_a_bad_force_table_fails_naming_it(tmp_path, capsys):
     assert main(["target", "-k", "3", "--out", str(tmp_path / "t"), "--harm-index",
                  str(path)]) == 2
     assert f"{path}: line 2" in capsys.readouterr().err
+
+
+def test_css_download_of_a_spreadsheet_keeps_its_name(tmp_path, monkeypatch):
+    import requests
+
+    page = b'<a href="/file?uri=/crime/datasets/css/cssweights2024.xlsx">weights</a>'
+    answers = {hi.CSS_DATASET_URL: FakeResponse(page, "text/html"),
+               "https://www.ons.gov.uk/file?uri=/crime/datasets/css/cssweights2024.xlsx":
+                   FakeResponse(b"not really a workbook", "application/octet-stream")}
+    monkeypatch.setattr(requests, "get", lambda url, timeout: answers[url])
+    with pytest.raises(DataError, match="cssweights2024.xlsx"):   # saved, then checked
+        dl.download_css(tmp_path)
+    assert (tmp_path / "cssweights2024.xlsx").read_bytes() == b"not really a workbook"
+
+
+def test_default_css_location_missing_says_how_to_get_it():
+    with pytest.raises(DataError, match="ons_css/crime_severity_score_weights.csv.*download-css"):
+        hi.resolve_harm_index("css", map_path=CODE_MAP)
+
+
+def test_force_table_by_code_under_title_lines(tmp_path):
+    text = "My force's weights (SYNTHETIC)\n\n" + BY_CODE.read_text(encoding="utf-8")
+    index = hi.load_force_weights(write(tmp_path, "w.csv", text))
+    assert index.code_weights["BURG-RES"] == 150.0

@@ -112,7 +112,8 @@ def test_target_writes_the_local_index_with_the_calls_layer(tmp_path, capsys):
                  "--out", str(out), "--lsoa-boundaries", str(LSOA_FILE),
                  "--calls", str(EXAMPLES / "force_calls.csv"),
                  "--calls-mapping", str(EXAMPLES / "force_calls_mapping.toml")]) == 0
-    assert "Local harm index by LSOA" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "Local harm index by LSOA" in text and "by crime harm alone" in text
     table = pd.read_csv(out / "local_harm.csv")
     calls, _ = read_force_calls(EXAMPLES / "force_calls.csv",
                                 read_calls_mapping(EXAMPLES / "force_calls_mapping.toml"),

@@ -247,6 +247,8 @@ def download_css(dest: Path, url: str | None = None, timeout: float = 30) -> Pat
         If the service answers with an error, the page links no table, or the
         file is not a table of weights by offence code.
     """
+    from urllib.parse import unquote
+
     from .harm_indices import CSS_DATASET_URL, CSS_DEFAULT_FILE, load_css_table
 
     dest = Path(dest)
@@ -255,7 +257,8 @@ def download_css(dest: Path, url: str | None = None, timeout: float = 30) -> Pat
     if "html" in resp.headers.get("content-type", "").lower():
         url = _weights_link(resp.text, url)
         resp = _get(url, timeout, dest)
-    name = Path(url.split("?")[0].split("%2F")[-1]).name
+    # ONS links read ".../file?uri=/.../weights.xlsx": the name is the last path part
+    name = unquote(url).rstrip("/").rsplit("/", 1)[-1].split("?")[0]
     suffix = Path(name).suffix.lower()
     target = dest / (CSS_DEFAULT_FILE.name if suffix not in (".xlsx", ".xls") else name)
     dest.mkdir(parents=True, exist_ok=True)

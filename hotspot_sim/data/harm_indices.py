@@ -403,10 +403,8 @@ def load_force_weights(path: Path, map_path: Path | None = None,
         repeated key, weight not a number >= 0, a category with no weight.
     """
     path = Path(path)
-    rows = _read_rows(path, "force harm weight")
-    header = rows[0] if rows else []
-    by_code = _find(header, _CODE_HEADERS) is not None
-    if by_code:
+    rows = _read_rows(path, "force harm weight")[:_HEADER_SEARCH_LINES]
+    if any(_find(row, _CODE_HEADERS) is not None for row in rows):  # a header with codes
         return _force_weights_by_code(path, map_path, rule)
     df = _table(path, "force harm weight", {"crime_type": _TYPE_HEADERS,
                                             "weight": _WEIGHT_HEADERS})

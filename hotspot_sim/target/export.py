@@ -157,4 +157,9 @@ def format_local_harm(table: pd.DataFrame, unit: str, weights, top: int = 5) -> 
         out.append(f"  {code:<10} {r['local_harm_index']:>10{fmt}} "
                    f"{r['crime_harm_part']:>11{fmt}} {r['asb_part']:>7{fmt}} "
                    f"{r['calls_part']:>7{fmt}}")
+    n = min(10, len(table))
+    by_harm = table.sort_values(["crime_harm"], ascending=False, kind="stable").head(n).index
+    both = len(set(table.head(n).index) & set(by_harm))
+    out.append(f"  {both} of the top {n} LSOAs by this index are in the top {n} by crime harm "
+               "alone (ASB and calls move the others in)")
     return "\n".join(out)
