@@ -355,8 +355,10 @@ def summarise(study: Study, top: int = 10) -> dict:
     Returns
     -------
     dict
-        ``scenario``, ``data``, ``months``, ``network``, ``rows`` (the drop
-        report), ``crimes_by_type``, ``harm``, ``top_places``,
+        ``scenario``, ``data``, ``records`` (the force's crime export, or None for
+        police.uk), ``calls`` (the calls drop report, or None), ``time_profiles``
+        (where the risk and call profiles come from), ``months``, ``network``,
+        ``rows`` (the drop report), ``crimes_by_type``, ``harm``, ``top_places``,
         ``concentration`` and ``top_lsoas``.
     """
     crimes = study.crimes
@@ -368,6 +370,9 @@ def summarise(study: Study, top: int = 10) -> dict:
     return {
         "scenario": study.scenario.scenario.name,
         "data": data_source(),
+        "records": study.scenario.crime.records,
+        "calls": study.call_drops.as_dict() if study.call_drops is not None else None,
+        "time_profiles": study.time_profile_sources(),
         "months": [study.months[0], study.months[-1]],
         "network": study.network.summary(),
         "rows": study.drops.as_dict(),
@@ -395,7 +400,8 @@ def summarise(study: Study, top: int = 10) -> dict:
 def format_study_summary(s: dict) -> str:
     """The study summary (:func:`hotspot_sim.study.summarise`) as text for the terminal."""
     net, rows, harm = s["network"], s["rows"], s["harm"]
-    out = [f"Scenario {s['scenario']}: police.uk {s['months'][0]} to {s['months'][1]}",
+    crime_source = f"force records {s['records']}" if s.get("records") else "police.uk"
+    out = [f"Scenario {s['scenario']}: {crime_source} {s['months'][0]} to {s['months'][1]}",
            f"Data: {s['data']['description']}"]
     if s["data"].get("clip_note"):
         out.append(f"  ({s['data']['clip_note']})")
@@ -409,6 +415,10 @@ def format_study_summary(s: dict) -> str:
         out.append(f"  {reason.replace('_', ' '):<28} {n:>8,}")
     for name, n in rows.get("unknown_crime_types", {}).items():
         out.append(f"    unknown type {name!r}: {n:,}")
+    if s.get("calls"):
+        out += ["", f"Calls for service read {s['calls']['total_in']:,}, kept {s['calls']['kept']:,}; dropped:"]
+        out += [f"  {reason.replace('_', ' '):<28} {n:>8,}" for reason, n in s["calls"]["dropped"].items()]
+    out += ["", "Time profiles"] + [f"  {what}: {source}" for what, source in s.get("time_profiles", {}).items()]
     out += ["", f"{'Crime type':<32} {'count':>7} {'harm (CHI days)':>16}"]
     for ctype, n in s["crimes_by_type"].items():
         out.append(f"  {ctype:<30} {n:>7,} {harm['by_type'].get(ctype, 0):>16,.1f}")
