@@ -11,8 +11,6 @@ import pytest
 from hotspot_sim.errors import DataError
 from hotspot_sim.trial.report import dose_by_arm, experiment_dose
 
-from .conftest import ROOT
-
 
 @pytest.fixture(scope="module")
 def crossover_run():
@@ -105,26 +103,12 @@ def test_experiment_dose_is_clustered_by_run():
 def test_report_shows_dose_per_arm_of_a_simulated_trial(tmp_path, real_data):
     from hotspot_sim.trial import build_report, load_experiment, run_experiment
 
-    path = tmp_path / "dose.toml"
-    path.write_text(f"""
-[experiment]
-name = "dose"
-scenario = "{ROOT / 'scenarios' / 'welwyn_hatfield.toml'}"
-days = 1
-replications = 3
-seed = 3
-control = "none"
-hotspots = 5
+    from .test_experiment import tiny
 
-[[arms]]
-name = "none"
-policy = "none"
-
-[[arms]]
-name = "crossover"
-policy = "crossover_daily"
-params = {{ k = 5 }}
-""")
+    path = tiny(tmp_path)  # arms "none" and "koper", made a daily crossover of 3 x 1 day
+    path.write_text(path.read_text().replace("replications = 2", "replications = 3")
+                    .replace("days = 0.25", "days = 1").replace('"koper"', '"crossover"')
+                    .replace('"hotspot_koper"', '"crossover_daily"'))
     out = run_experiment(load_experiment(path), tmp_path / "r", progress=False)
     text, tables = build_report(out, cost_per_hour=40.0, n_permutations=99)
     assert "Dose per spot-day, treated and control" in text

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..io import read_parquet, write_csv
+from ..io import read_parquet
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -52,7 +52,7 @@ def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = 
     DataError
         Not a run folder, or a run of a policy that does not randomise spot-days.
     """
-    from .report import read_run
+    from .report import read_run, write_tables
 
     run_dir, out = Path(run_dir), Path(out)
     run = read_run(run_dir, with_gps=True)
@@ -72,12 +72,7 @@ def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = 
         "gps": gps_frame(run["gps"], ping_every_min, officers, on_duty_only),
         "crimes": crimes_frame(run["crimes"]),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, df in frames.items():
-        paths[name] = out / f"{name}.csv"
-        write_csv(df, paths[name])
-    return paths
+    return write_tables(frames, out)
 
 
 def schedule_frame(assignments: pd.DataFrame, params: dict, origin: pd.Timestamp,
