@@ -97,3 +97,19 @@ def test_help_explains_harm_index_and_eligibility(capsys):
     text = capsys.readouterr().out
     assert "--harm-index chi|css|FILE" in text and "--eligibility" in text
     assert "excluded.csv" in text and "coarse" in text
+
+
+def test_eligibility_with_another_index_compares_the_eligible_lists(tmp_path, capsys):
+    examples = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+    out = tmp_path / "t"
+    assert main(["target", "--eligibility", "-k", "3", "--out", str(out), "--harm-index",
+                 str(examples / "force_weights_by_type_SYNTHETIC.csv")]) == 0
+    table = pd.read_csv(out / "harm_index_comparison.csv")
+    chosen = pd.read_csv(out / "hotspots.csv")
+    other = table[table["index"] == "force_weights_by_type_SYNTHETIC"]
+    assert other["node"].tolist() == chosen["node"].tolist()
+    base = table[table["index"] == "chi"]
+    assert len(base) == 3
+    xy = base[["x", "y"]].to_numpy()                # chi's list obeys the rules too
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    assert d[np.triu_indices(len(xy), 1)].min() >= 500.0

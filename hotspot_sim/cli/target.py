@@ -209,9 +209,10 @@ def cmd_target(args) -> int:
     write_csv(oos, files["out_of_sample"])
     comparison = None
     if index.name != "chi":
-        comparison = tg.compare_hotspots(chi_study, study.crimes, settings,
-                                         labels=("chi", index.name),
-                                         table_other=None if eligible else table)
+        base = None if eligible is None else _eligible(chi_study, settings, args).table
+        comparison = tg.compare_hotspots(chi_study, study.crimes, shown,
+                                         labels=("chi", index.name), table_base=base,
+                                         table_other=table)
         files["harm_index_comparison"] = tg.write_table(comparison.table, args.out,
                                                         "harm_index_comparison.csv")
     if eligible is not None:

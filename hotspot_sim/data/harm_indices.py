@@ -517,7 +517,9 @@ def apply_harm_index(crimes: pd.DataFrame, index: HarmIndex) -> pd.DataFrame:
     code and the rows carry an ``offence`` code (force records), a row whose
     code the index knows gets that code's weight instead. For ``chi`` the
     rows are returned unchanged (their harm already is CHI, including any
-    per-record harm a force's export gave).
+    per-record harm a force's export gave). Under any other index a
+    per-record harm is replaced too: it is in CHI's place (days), not in the
+    other index's unit.
 
     Parameters
     ----------

@@ -100,6 +100,7 @@ def _side(label: str, table: pd.DataFrame, other: pd.DataFrame, other_scores: np
 
 def compare_hotspots(study, crimes_other: pd.DataFrame, settings: TargetSettings | None = None,
                      labels: tuple[str, str] = ("chi", "other"),
+                     table_base: pd.DataFrame | None = None,
                      table_other: pd.DataFrame | None = None) -> IndexComparison:
     """Choose hot spots under two harm weightings of the same crimes and compare them.
 
@@ -114,8 +115,9 @@ def compare_hotspots(study, crimes_other: pd.DataFrame, settings: TargetSettings
         Used for both lists (its ``rank_by`` should involve harm).
     labels : tuple of str
         Names of the base and the other index.
-    table_other : pandas.DataFrame, optional
-        The other index's hot spots when already chosen.
+    table_base, table_other : pandas.DataFrame, optional
+        The hot spots of each index when already chosen (e.g. under eligibility
+        rules); default: :func:`~hotspot_sim.target.selection.target` with `settings`.
 
     Returns
     -------
@@ -123,7 +125,7 @@ def compare_hotspots(study, crimes_other: pd.DataFrame, settings: TargetSettings
     """
     s = settings or TargetSettings()
     other_study = _with_crimes(study, crimes_other)
-    base_table = target(study, s)
+    base_table = target(study, s) if table_base is None else table_base
     other_table = target(other_study, s) if table_other is None else table_other
     score = {label: score_places(st.crimes, st.network, s.rank_by, s.level, s.radius_m,
                                  s.cell_m, s.w_asb, s.w_count)
