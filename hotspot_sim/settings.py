@@ -44,6 +44,19 @@ def _opt(default: Any, doc: str, lo: float | None = None, hi: float | None = Non
     return field(default=default, metadata=meta)
 
 
+def _records_opt(what: str) -> Any:
+    """A setting naming a force's own export (a choice of data: no default)."""
+    return _opt(None, f"{what}, its records dated [crime] first_month..last_month; a relative "
+                "path is looked for beside the scenario file, then under the data root. Format: "
+                "examples/README.md.", source="setting")
+
+
+def _records_mapping_opt(section: str) -> Any:
+    """The setting naming the TOML column mapping of ``[section] records``."""
+    return _opt(None, f"TOML column mapping of [{section}] records (needed with it; found like "
+                "records).", source="setting")
+
+
 @dataclass(frozen=True)
 class ScenarioMeta:
     name: str = _opt("unnamed", "Short name used for run folders.", source="setting")
@@ -100,12 +113,8 @@ class CrimeSettings:
     lsoa_boundaries: str | None = _opt(None, "GeoJSON of LSOA polygons (ONS; .gz too), relative "
                                        "to the data root: 'target' maps the LSOA harm index on it.",
                                        source="setting")
-    records: str | None = _opt(None, "A force's own crime export (CSV) read instead of police.uk, "
-                               "its records dated first_month..last_month; a relative path is "
-                               "looked for beside the scenario file, then under the data root. "
-                               "Format: examples/README.md.", source="setting")
-    records_mapping: str | None = _opt(None, "TOML column mapping of [crime] records (needed with "
-                                       "it; found like records).", source="setting")
+    records: str | None = _records_opt("A force's own crime export (CSV) read instead of police.uk")
+    records_mapping: str | None = _records_mapping_opt("crime")
 
 
 @dataclass(frozen=True)
@@ -309,12 +318,8 @@ class CallSettings:
     # the last free one to a priority or scheduled call (an assumption).
     cars_held_for_grade1: int = _opt(1, "Free response cars a grade 2 or 3 call may not take "
                                      "(it goes to a patrol officer or waits).", 0, 10_000)
-    records: str | None = _opt(None, "A force's calls-for-service (CAD) export (CSV), dated "
-                               "[crime] first_month..last_month; a relative path is looked for "
-                               "beside the scenario file, then under the data root. Format: "
-                               "examples/README.md.", source="setting")
-    records_mapping: str | None = _opt(None, "TOML column mapping of [calls] records (needed with "
-                                       "it; found like records).", source="setting")
+    records: str | None = _records_opt("A force's calls-for-service (CAD) export (CSV)")
+    records_mapping: str | None = _records_mapping_opt("calls")
     demand: str = _opt("auto", "Call demand: 'auto' estimates the hourly profile and calls a day "
                        "of each grade from [calls] records when given (replacing grade*_per_day); "
                        "'assumed' uses grade*_per_day and the assumed hourly profile.",

@@ -213,3 +213,28 @@ def test_without_records_the_model_states_the_assumed_profiles(wh_scenario, wh_s
         "calls": "assumed: no [calls] records given (grade*_per_day)"}
     assert model.dispatch.demand is None  # the assumed path, exactly as before
     assert np.array_equal(model.net.time_factor, (RISK_DAILY[:, None] * RISK_HOURLY[None, :]).ravel())
+
+
+def test_force_records_study_comes_back_from_the_cache_with_its_drop_reasons(tmp_path, monkeypatch):
+    from hotspot_sim.data import ForceDropReport
+    from hotspot_sim.network import load_network
+    from hotspot_sim.study import load_study
+
+    scenario = load_scenario(EXAMPLE_SCENARIO)
+    network = load_network(scenario.network)
+    monkeypatch.setenv("HOTSPOT_SIM_CACHE", str(tmp_path))  # a fresh cache for the study table
+    first = load_study(scenario, network)
+
+    def no_cleaning(*args):
+        raise AssertionError("cleaned again: the cached table was not read back")
+
+    monkeypatch.setattr("hotspot_sim.study._clean_and_snap", no_cleaning)
+    again = load_study(scenario, network)
+    for study in (first, again):
+        assert isinstance(study.drops, ForceDropReport)
+        assert (study.drops.duplicate_id, study.drops.bad_datetime, len(study.crimes)) == (1, 1, 196)
+        assert study.risk_profile.estimated and study.call_demand.estimated
+    assert list(tmp_path.glob("study-*.parquet"))
+    assert again.risk_profile.hourly == pytest.approx(first.risk_profile.hourly)
+    assert set(again.calls.columns) >= {"call_id", "datetime", "grade", "x", "y", "incident_type",
+                                        "node", "snap_m"}

@@ -27,10 +27,9 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..projection import to_bng
-from ..settings import read_toml
 from .force_records import (GB_GRID_BOX, ExportMapping, ForceDropReport, drop_ids_and_times,
                             drop_lines, export_columns, export_coordinates, optional_text,
-                            parse_datetimes, read_export_table)
+                            parse_datetimes, read_export_table, read_mapping_file)
 
 CALL_COLUMN_KEYS: tuple[str, ...] = ("id", "datetime", "grade", "x", "y", "lon", "lat", "incident_type")
 """``[columns]`` keys of a calls mapping (one coordinate pair; ``incident_type`` optional)."""
@@ -100,8 +99,7 @@ def read_calls_mapping(path: Path) -> ForceCallsMapping:
     ConfigError
         If the file is missing, not TOML, or not a valid mapping (naming file and key).
     """
-    path = Path(path)
-    return calls_mapping_from_dict(read_toml(path, "calls mapping"), source=str(path))
+    return read_mapping_file(path, "calls mapping", calls_mapping_from_dict)
 
 
 @dataclass

@@ -207,8 +207,13 @@ def read_force_mapping(path: Path) -> ForceRecordsMapping:
     ConfigError
         If the file is missing, not TOML, or not a valid mapping (naming file and key).
     """
+    return read_mapping_file(path, "force-records mapping", mapping_from_dict)
+
+
+def read_mapping_file(path: Path, what: str, build):
+    """``build(parsed TOML, source=path)``: a mapping file read and checked (ConfigError naming it)."""
     path = Path(path)
-    return mapping_from_dict(read_toml(path, "force-records mapping"), source=str(path))
+    return build(read_toml(path, what), source=str(path))
 
 
 # --------------------------------------------------------------------------- #

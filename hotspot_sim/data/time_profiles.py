@@ -60,15 +60,23 @@ POLICE_UK_NO_TIMES = "assumed: police.uk dates are months only"
 GRADES = (1, 2, 3)
 
 
-@dataclass(frozen=True)
 class _Sourced:
-    """Two parts of a profile, each with the text of its source."""
+    """A profile of two parts, each with the text of its source (``"assumed: ..."`` or
+    ``"estimated from ..."``); subclasses name the parts in ``PARTS``."""
 
-    @staticmethod
-    def _joined(first: str, second: str, first_name: str, second_name: str) -> str:
-        if first == second:
-            return first
-        return f"{first_name} {first}; {second_name} {second}"
+    PARTS: tuple[tuple[str, str], tuple[str, str]]  # (attribute, words) of each source
+
+    @property
+    def estimated(self) -> bool:
+        """True when any part was estimated from records."""
+        return any(not getattr(self, attr).startswith("assumed") for attr, _ in self.PARTS)
+
+    @property
+    def source(self) -> str:
+        """One line saying where each part comes from."""
+        (first, first_words), (second, second_words) = self.PARTS
+        a, b = getattr(self, first), getattr(self, second)
+        return a if a == b else f"{first_words} {a}; {second_words} {b}"
 
 
 @dataclass(frozen=True)
@@ -90,15 +98,7 @@ class TimeProfile(_Sourced):
     hourly_source: str
     daily_source: str
 
-    @property
-    def estimated(self) -> bool:
-        """True when any part was estimated from records."""
-        return not (self.hourly_source.startswith("assumed") and self.daily_source.startswith("assumed"))
-
-    @property
-    def source(self) -> str:
-        """One line saying where the hour-of-day and day-of-week factors come from."""
-        return self._joined(self.hourly_source, self.daily_source, "hour of day", "day of week")
+    PARTS = (("hourly_source", "hour of day"), ("daily_source", "day of week"))
 
 
 @dataclass(frozen=True)
@@ -120,15 +120,7 @@ class CallDemand(_Sourced):
     hourly_source: str
     per_day_source: str
 
-    @property
-    def estimated(self) -> bool:
-        """True when any part was estimated from records."""
-        return not (self.hourly_source.startswith("assumed") and self.per_day_source.startswith("assumed"))
-
-    @property
-    def source(self) -> str:
-        """One line saying where the hourly profile and the calls a day come from."""
-        return self._joined(self.hourly_source, self.per_day_source, "hour of day", "calls a day")
+    PARTS = (("hourly_source", "hour of day"), ("per_day_source", "calls a day"))
 
 
 def assumed_risk_profile(why: str) -> TimeProfile:
@@ -302,10 +294,9 @@ def profiles_figure(risk: TimeProfile, demand: CallDemand | None = None, path=No
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+
+    from ..plots import _finish  # the project's figure style: tight layout, 130 dpi, closed when saved
 
     hours, days = hourly_table(risk, demand), daily_table(risk)
     panels = 3 if demand is not None else 2
@@ -332,11 +323,4 @@ def profiles_figure(risk: TimeProfile, demand: CallDemand | None = None, path=No
         ax.set(title="Calls for service by hour", xlabel="hour of day",
                ylabel="relative to mean (1)", xticks=range(0, 24, 3))
         ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    if path is not None:
-        from pathlib import Path
-
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=130)
-        plt.close(fig)
-    return fig
+    return _finish(fig, path)
