@@ -160,6 +160,8 @@ def test_protocol_states_seed_design_and_the_power_in_design_json(pack):
     assert f"SeedSequence(**{record['seed']}**)" in text and record["seed"] == 11
     assert "Crossover randomised trial of 6 hot spots for 14 days" in text
     assert f"**{100 * record['power']['power']:.0f}%**" in text
+    harm = record["power"]["harm"]
+    assert f"**{100 * harm['power']:.0f}%** ({100 * harm['ci_low']:.0f}-" in text
     ci = f"{100 * record['power']['ci_low']:.0f}-{100 * record['power']['ci_high']:.0f}%"
     assert ci in text
     assert record["schedule_sha256"] in text
@@ -183,11 +185,25 @@ def test_hotspots_from_a_file_keep_ids_and_count_the_baseline(tmp_path, real_dat
 
 def test_file_hot_spots_get_the_crimes_target_counted(wh_study):
     from hotspot_sim.target import TargetSettings, target
-    from hotspot_sim.trial.design import crimes_within
+    from hotspot_sim.trial.design import crimes_within, harm_weights_within
 
     table = target(wh_study, TargetSettings(k=5))
-    counted = crimes_within(wh_study, table["x"], table["y"], table["radius_m"])
+    where = table["x"], table["y"], table["radius_m"]
+    counted = crimes_within(wh_study, *where)
     assert counted.tolist() == table["crimes"].astype(float).tolist()
+    weights = harm_weights_within(wh_study, *where)
+    assert len(weights) == counted.sum() and (weights >= 0).all()
+    assert weights.sum() == pytest.approx(table["harm"].sum())  # ASB weighs 0 days
+
+
+@pytest.mark.parametrize("effect, low, high", [(1.0, 0.0, 0.12), (0.5, 0.8, 1.0)])
+def test_harm_power_keeps_its_size_and_finds_a_large_effect(effect, low, high):
+    from hotspot_sim.trial.design import harm_power
+
+    weights = np.array([1.0, 2.0, 10.0, 365.0, 1000.0])
+    out = harm_power(design("crossover", days=60), np.full(10, 0.8), weights, effect, 200,
+                     0.05)
+    assert low <= out["power"] <= high and out["ci_low"] <= out["power"] <= out["ci_high"]
 
 
 @pytest.mark.parametrize("outcome, key", [("harm", "primary"), ("crimes", "secondary_counts")])

@@ -125,7 +125,8 @@ def cmd_design(args) -> int:
     from ..progress import StepProgress
     from ..settings import load_scenario
     from ..study import load_study
-    from ..trial.design import DAYS_PER_MONTH, TrialDesign, next_monday, plan_trial
+    from ..trial.design import (DAYS_PER_MONTH, TrialDesign, harm_weights_within,
+                                next_monday, plan_trial)
     from ..trial.pack import write_pack
 
     study = load_study(load_scenario(args.scenario))
@@ -137,9 +138,11 @@ def cmd_design(args) -> int:
                          args.treat_share, seed)
     baseline_days = DAYS_PER_MONTH * len(study.months)
     with StepProgress(quiet=args.quiet, unit="cell") as progress:
+        weights = harm_weights_within(study, hotspots["x"], hotspots["y"],
+                                      hotspots["radius_m"])
         plan = plan_trial(hotspots, design, baseline_days, effect=args.effect,
                           n_sims=args.sims, cost_per_hour=args.cost_per_hour,
-                          progress=progress)
+                          harm_weights=weights, progress=progress)
     name = study.scenario.scenario.name
     info = {"title": name.replace("_", " ").title(), "scenario": name,
             "hotspot_source": source,
@@ -243,15 +246,20 @@ def format_design(plan, info: dict, args, files: dict) -> str:
         f"  dose: {d.visits} x {d.minutes:g} min per patrol spot-day = "
         f"{r['patrol_hours']:,.0f} officer hours (£{r['patrol_cost']:,.0f} at "
         f"£{r['cost_per_hour']:g}/h) + travel about {r['travel_hours']:,.0f} h",
-        f"  power to detect a rate ratio of {p['effect']:g}: {100 * p['power']:.0f}% (95% "
-        f"interval {100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%, {p['n_sims']:,} "
-        "simulated trials)"]
-    if p["power"] < TARGET_POWER:
+        f"  power to detect a rate ratio of {p['effect']:g} ({p['n_sims']:,} simulated "
+        f"trials, 95% intervals): crimes {_percent(p)}"
+        + (f", harm {_percent(p['harm'])}" if "harm" in p else "")]
+    if min(p["power"], p.get("harm", p)["power"]) < TARGET_POWER:
         lines.append(f"  below {100 * TARGET_POWER:.0f}%: more hot spots or days are needed "
                      "('hotspot-sim power' finds how many), or a larger effect")
     lines.append(f"files in {args.out}/:")
     lines += [f"  {name}" for name in files]
     return "\n".join(lines)
+
+
+def _percent(p: dict) -> str:
+    """'32% (26-39%)' from a power record."""
+    return (f"{100 * p['power']:.0f}% ({100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%)")
 
 
 def _iso_date(text: str) -> dt.date:

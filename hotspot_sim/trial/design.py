@@ -56,6 +56,9 @@ DEFAULT_TREAT_SHARE = {"crossover": 0.4, "parallel": 0.5, "block": 0.5}
 BLOCK_SIZE = 2
 #: Car speed in town for the travel estimate: about 30 km/h (REFERENCE.md, Operations).
 CAR_SPEED_KMH = 30.0
+#: Re-drawn assignments per simulated trial in the harm power (as power()'s default; at
+#: alpha = 0.05 the test has exact size with 199).
+HARM_PERMUTATIONS = 199
 #: Days per month when turning monthly police.uk counts into daily rates.
 DAYS_PER_MONTH = 30.4
 
@@ -148,7 +151,8 @@ class TrialPlan:
     power : dict
         The :func:`~hotspot_sim.trial.power.power` row for this design (``power``,
         ``ci_low``, ``ci_high``, ``n_sims``, ``effect``, ...; not its timing, so the
-        pack is the same bytes each time) plus ``alpha``.
+        pack is the same bytes each time) plus ``alpha``, and ``harm`` (the power of the
+        harm analysis, :func:`harm_power`) when harm weights are given.
     resources : dict
         ``treated_spot_days``, ``patrol_hours``, ``travel_km``, ``travel_hours``,
         ``cost_per_hour``, ``patrol_cost``, ``travel_cost``.
@@ -260,7 +264,8 @@ def build_schedule(hotspot_ids, treated: np.ndarray, block: np.ndarray,
 
 def plan_trial(hotspots: pd.DataFrame, design: TrialDesign, baseline_days: float,
                effect: float = DEFAULT_EFFECT, n_sims: int = 200, alpha: float = 0.05,
-               cost_per_hour: float | None = None, progress=None) -> TrialPlan:
+               cost_per_hour: float | None = None, harm_weights=None,
+               progress=None) -> TrialPlan:
     """Randomise the trial and work out its power, hours and cost.
 
     Parameters
@@ -281,6 +286,10 @@ def plan_trial(hotspots: pd.DataFrame, design: TrialDesign, baseline_days: float
     cost_per_hour : float, optional
         Cost of an officer hour (default
         :data:`~hotspot_sim.trial.economics.DEFAULT_COST_PER_OFFICER_HOUR`).
+    harm_weights : array-like, optional
+        Harm (CHI days) of the hot spots' baseline crimes
+        (:func:`harm_weights_within`): with them, ``power["harm"]`` is the power of
+        the primary (harm) analysis (:func:`harm_power`).
     progress : callable, optional
         Passed to :func:`~hotspot_sim.trial.power.power`.
 
@@ -309,11 +318,14 @@ def plan_trial(hotspots: pd.DataFrame, design: TrialDesign, baseline_days: float
     row = power(design.design, [len(table)], [design.days], rates, effect, alpha=alpha,
                 n_sims=n_sims, seed=design.seed, treat_share=design.share,
                 block_size=design.block_size, progress=progress).iloc[0]
+    counts_power = {**_plain(row.drop("seconds").to_dict()), "alpha": alpha}
+    weights = np.asarray([] if harm_weights is None else harm_weights, float)
+    if weights.size:
+        counts_power["harm"] = harm_power(design, rates, weights, effect, n_sims, alpha)
     cost = DEFAULT_COST_PER_OFFICER_HOUR if cost_per_hour is None else float(cost_per_hour)
     resources = officer_hours(table, treated, design, cost)
     return TrialPlan(hotspots=table, schedule=schedule, design=design,
-                     power={**_plain(row.drop("seconds").to_dict()), "alpha": alpha},
-                     resources=resources,
+                     power=counts_power, resources=resources,
                      baseline_days=float(baseline_days))
 
 
@@ -399,17 +411,122 @@ def crimes_within(study, x, y, radius_m) -> np.ndarray:
     numpy.ndarray
         Counts (float), one per hot spot.
     """
+    rows = _crime_rows_within(study, x, y, radius_m)
+    return np.array([len(r) for r in rows], dtype=float)
+
+
+def harm_weights_within(study, x, y, radius_m) -> np.ndarray:
+    """Harm (CHI days) of every crime (ASB excluded) within the hot spots' radii, pooled.
+
+    The distribution the power for harm draws each simulated crime's harm from.
+
+    Parameters
+    ----------
+    study : Study
+        Network and snapped crimes.
+    x, y, radius_m : array-like
+        Hot spot centres and radii in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        One finite weight per crime (a crime in two overlapping hot spots counts twice).
+    """
+    harm = study.crimes["harm"].to_numpy(float)
+    rows = _crime_rows_within(study, x, y, radius_m)
+    weights = harm[np.concatenate(rows)] if rows else np.zeros(0)
+    return weights[np.isfinite(weights)]
+
+
+def _crime_rows_within(study, x, y, radius_m) -> list[np.ndarray]:
+    """Row numbers in ``study.crimes`` (ASB excluded) near each centre (nodes within radius)."""
     from scipy.spatial import cKDTree
 
-    from ..target import crime_values
-
     net = study.network
-    per_node = crime_values(study.crimes, net.n_nodes)["crimes"].to_numpy(float)
+    crimes = study.crimes
+    keep = ~crimes["is_asb"].to_numpy(bool)
+    node = crimes["node"].to_numpy(np.int64)
+    rows = np.flatnonzero(keep)
+    order = np.argsort(node[rows], kind="stable")
+    rows, sorted_nodes = rows[order], node[rows][order]
     centres = np.column_stack([np.atleast_1d(np.asarray(x, float)),
                                np.atleast_1d(np.asarray(y, float))])
     near = cKDTree(np.column_stack([net.x, net.y])).query_ball_point(
         centres, np.broadcast_to(np.asarray(radius_m, float), len(centres)))
-    return np.array([per_node[nodes].sum() for nodes in near], dtype=float)
+    out = []
+    for nodes in near:
+        nodes = np.asarray(nodes, dtype=np.int64)
+        lo = np.searchsorted(sorted_nodes, nodes, side="left")
+        hi = np.searchsorted(sorted_nodes, nodes, side="right")
+        out.append(np.concatenate([rows[a:b] for a, b in zip(lo, hi)] or
+                                  [np.zeros(0, dtype=np.int64)]))
+    return out
+
+
+def harm_power(design: TrialDesign, rates: np.ndarray, weights: np.ndarray, effect: float,
+               n_sims: int, alpha: float) -> dict:
+    """Power of the trial's harm analysis, by simulation.
+
+    Counts are drawn as :func:`~hotspot_sim.trial.power.power` draws them (same
+    design, rates and effect); each simulated crime's harm is drawn from
+    ``weights`` (the hot spots' own crimes); each trial is tested as the protocol's
+    primary test: the randomisation test of the log ratio of mean harm on patrol and
+    control spot-days, with :data:`HARM_PERMUTATIONS` re-drawn assignments (exact
+    size; a cluster-robust GLM test rejects too often when a few crimes weigh
+    thousands of days).
+
+    Parameters
+    ----------
+    design : TrialDesign
+    rates : numpy.ndarray
+        Crimes per day of each hot spot.
+    weights : numpy.ndarray
+        Harm of the baseline crimes (non-empty, finite).
+    effect : float
+        Rate ratio on patrolled spot-days (harm per crime unchanged).
+    n_sims : int
+        Simulated trials.
+    alpha : float
+        Significance level (two-sided).
+
+    Returns
+    -------
+    dict
+        ``power, ci_low, ci_high`` (Wilson 95%), ``n_sims``, ``n_degenerate``,
+        ``median_rate_ratio``, ``effect``.
+    """
+    from .power import _analyse_perm, _simulate, _wilson
+    from .stats import CHUNK_ELEMENTS
+
+    H, D = len(rates), design.days
+    rng = np.random.default_rng([design.seed, H, D, 1])  # apart from the count power's stream
+    chunk = max(1, CHUNK_ELEMENTS // (H * D))
+    ps, ests, degs = [], [], []
+    for start in range(0, n_sims, chunk):
+        m = min(chunk, n_sims - start)
+        Y, X, blocks, _ = _simulate(design.design, m, H, D, rates, effect, None, design.share,
+                                    design.block_size, rng)
+        harm = _compound(Y, weights, rng)
+        p, est, deg = _analyse_perm(design.design, harm, X, blocks, HARM_PERMUTATIONS,
+                                    design.share, design.block_size, rng)
+        ps.append(p)
+        ests.append(est)
+        degs.append(deg)
+    p, est, deg = (np.concatenate(a) for a in (ps, ests, degs))
+    k = int(np.sum(p <= alpha))  # as power(analysis="permutation")
+    lo, hi = _wilson(k, n_sims)
+    finite = est[np.isfinite(est)]
+    return {"effect": effect, "test": f"randomisation test, {HARM_PERMUTATIONS} re-draws", "power": k / n_sims, "ci_low": lo, "ci_high": hi,
+            "n_sims": n_sims, "n_degenerate": int(deg.sum()),
+            "median_rate_ratio": float(np.exp(np.median(finite))) if finite.size else math.nan}
+
+
+def _compound(counts: np.ndarray, weights: np.ndarray, rng) -> np.ndarray:
+    """Harm per cell: the sum of ``counts`` draws from ``weights`` in each cell."""
+    flat = counts.ravel()
+    draws = rng.choice(weights, size=int(flat.sum()))
+    cell = np.repeat(np.arange(flat.size), flat)
+    return np.bincount(cell, weights=draws, minlength=flat.size).reshape(counts.shape)
 
 
 def _describe_arms(table: pd.DataFrame, treated: np.ndarray, block: np.ndarray,
@@ -454,5 +571,6 @@ def _plain(row: dict) -> dict:
 
 __all__ = ["DEFAULT_DAYS", "DEFAULT_EFFECT", "DEFAULT_HOTSPOTS", "DEFAULT_MINUTES",
            "DEFAULT_TREAT_SHARE", "DEFAULT_VISITS", "TrialDesign", "TrialPlan",
-           "build_schedule", "crimes_within", "loop_length_m", "next_monday",
+           "build_schedule", "crimes_within", "harm_power", "harm_weights_within",
+           "loop_length_m", "next_monday",
            "officer_hours", "plan_trial", "randomise"]

@@ -60,7 +60,8 @@ def analysis_plan(design: str) -> dict:
     crossover this is what ``hotspot-sim trial analyse`` runs
     (:func:`~hotspot_sim.trial.report.trial_statistics`).  A randomisation test
     (:func:`~hotspot_sim.trial.stats.permutation_test`, seed 0 as ``trial analyse``)
-    re-draws the assignment as the design drew it.
+    re-draws the assignment as the design drew it; on harm it is the primary test
+    (exact size however skewed harm is; the GLM gives the estimate and interval).
 
     Parameters
     ----------
@@ -69,7 +70,7 @@ def analysis_plan(design: str) -> dict:
     Returns
     -------
     dict
-        ``primary`` and ``secondary_counts`` (keyword arguments of
+        ``primary_test``, ``primary`` and ``secondary_counts`` (keyword arguments of
         ``rate_ratio_glm``), ``randomisation_test`` (of ``permutation_test``),
         ``alpha``, ``sides``, ``buffer_m``.
     """
@@ -78,7 +79,8 @@ def analysis_plan(design: str) -> dict:
     glm = {"family": "poisson", "fixed_effects": fixed, "day_effects": False,
            "cov": "cluster", "cluster": cluster, "use_t": True}
     counts = dict(glm, cov="model", use_t=False) if design == "crossover" else dict(glm)
-    return {"primary": {"outcome": "harm", **glm},
+    return {"primary_test": "randomisation_test on harm",
+            "primary": {"outcome": "harm", **glm},
             "secondary_counts": {"outcome": "crimes", **counts},
             "randomisation_test": {"design": design, "statistic": "log_ratio",
                                    "n_permutations": N_PERMUTATIONS, "seed": 0},
@@ -211,23 +213,33 @@ def _analysis_section(plan: TrialPlan) -> str:
     return (f"## 5. Analysis\n\nRate ratio, patrol vs control spot-days, from a Poisson GLM "
             f"with {fe}; standard errors cluster-robust by {names[primary['cluster']]} "
             f"with a t reference for harm (a quasi-likelihood: harm is not a count){errors}. "
-            f"A randomisation test ({n:,} re-draws: {test}) checks the p-value without "
-            "model assumptions. Two-sided, alpha = 0.05; every spot-day analysed as "
-            "randomised (intention to treat). Command: `hotspot-sim trial analyse "
+            f"Randomisation test ({n:,} re-draws: {test}) of the ratio of means. The primary "
+            "test is the randomisation test on harm: its size is exact however skewed harm "
+            "is (a few crimes weigh thousands of days), where the GLM's p-value can be too "
+            "small; the GLM gives the rate ratio and its interval. Two-sided, alpha = 0.05; "
+            "every spot-day analysed as randomised (intention to treat). Command: "
+            "`hotspot-sim trial analyse "
             f"--schedule schedule.csv --gps GPS.csv --crimes CRIMES.csv --permutations {n}` "
             "(the analysis is also stored in `design.json`).")
 
 
 def _power_section(plan: TrialPlan) -> str:
     p = plan.power
-    return (f"## 6. Power\n\nPower to detect a rate ratio of {p['effect']:g} "
+    text = (f"## 6. Power\n\nPower to detect a rate ratio of {p['effect']:g} "
             f"({100 * (1 - p['effect']):.0f}% fewer crimes; Braga et al. 2019 find mean "
-            f"effects of about 8-16%) in crime counts: **{100 * p['power']:.0f}%** (95% "
-            f"interval {100 * p['ci_low']:.0f}-{100 * p['ci_high']:.0f}%, Wilson, from "
-            f"{p['n_sims']:,} simulated trials of this design with these hot spots' baseline "
-            f"rates, {plan.hotspots['baseline_per_day'].mean():.2f} crimes per hot spot per "
-            "day on average; Poisson counts, no seasonality). Harm varies more than counts, "
-            "so its power is lower." + _power_warning(p))
+            f"effects of about 8-16%), from {p['n_sims']:,} simulated trials of this design "
+            "with these hot spots' baseline rates "
+            f"({plan.hotspots['baseline_per_day'].mean():.2f} crimes per hot spot per day on "
+            "average; Poisson counts, no seasonality), each analysed as above; 95% Wilson "
+            "intervals of the simulation: ")
+    if "harm" in p:
+        h = p["harm"]
+        text += (f"harm, the primary test, **{100 * h['power']:.0f}%** "
+                 f"({100 * h['ci_low']:.0f}-{100 * h['ci_high']:.0f}%; each simulated crime's "
+                 "harm drawn from the hot spots' own crimes; randomisation test), ")
+    text += (f"crime counts **{100 * p['power']:.0f}%** ({100 * p['ci_low']:.0f}-"
+             f"{100 * p['ci_high']:.0f}%; GLM).")
+    return text + _power_warning(min(p["power"], p.get("harm", p)["power"]))
 
 
 def _resource_section(plan: TrialPlan) -> str:
@@ -251,9 +263,9 @@ def _sources() -> str:
             "Policing 10.")
 
 
-def _power_warning(p: dict) -> str:
+def _power_warning(power: float) -> str:
     """A warning when the power is below the conventional 80%."""
-    if p["power"] >= TARGET_POWER:
+    if power >= TARGET_POWER:
         return ""
     return (f" **Below the conventional {100 * TARGET_POWER:.0f}%:** more hot spots or days "
             "(`hotspot-sim power` finds how many) or a larger expected effect are needed for "
