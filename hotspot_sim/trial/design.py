@@ -516,8 +516,9 @@ def harm_power(design: TrialDesign, rates: np.ndarray, weights: np.ndarray, effe
     k = int(np.sum(p <= alpha))  # as power(analysis="permutation")
     lo, hi = _wilson(k, n_sims)
     finite = est[np.isfinite(est)]
-    return {"effect": effect, "test": f"randomisation test, {HARM_PERMUTATIONS} re-draws", "power": k / n_sims, "ci_low": lo, "ci_high": hi,
-            "n_sims": n_sims, "n_degenerate": int(deg.sum()),
+    return {"effect": effect, "test": f"randomisation test, {HARM_PERMUTATIONS} re-draws",
+            "power": k / n_sims, "ci_low": lo, "ci_high": hi, "n_sims": n_sims,
+            "n_degenerate": int(deg.sum()),
             "median_rate_ratio": float(np.exp(np.median(finite))) if finite.size else math.nan}
 
 
