@@ -225,7 +225,7 @@ def cmd_target(args) -> int:
                           "out_of_sample": json.loads(oos.to_json(orient="records")),
                           "files": {k: str(v) for k, v in files.items()}}, indent=2))
     else:
-        print(tg.format_target(study, shown, table, power, len(totals), oos, files))
+        print(tg.format_target(study, shown, table, power, len(totals), oos, files, index.name))
         print(_extra_text(index, comparison, eligible, study.crimes))
         if local is not None:
             print(tg.format_local_harm(local, index.unit, local_weights))

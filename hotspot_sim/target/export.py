@@ -89,11 +89,12 @@ def write_lsoa_harm(lsoa_map, folder) -> dict[str, Path]:
     return paths
 
 
-def format_target(study, s, table, power, n_places, oos, files) -> str:
+def format_target(study, s, table, power, n_places, oos, files, harm_index: str = "chi") -> str:
     """The chosen hot spots, the power few and the out-of-sample table as text."""
     unit = "street nodes" if s.level == "node" else f"{s.cell_m:.0f} m micro-places"
+    ranked = s.rank_by if s.rank_by == "count" else f"{s.rank_by} ({harm_index})"
     out = [f"Scenario {study.scenario.scenario.name}: {len(table)} hot spots ranked by "
-           f"{s.rank_by} over {study.months[0]} to {study.months[-1]} "
+           f"{ranked} over {study.months[0]} to {study.months[-1]} "
            f"(catchment {s.radius_m:.0f} m, at least {s.min_separation_m:.0f} m apart)", "",
            f"  {'id':>3} {'crimes':>6} {'ASB':>4} {'harm':>9}  {'LSOA':<10} location"]
     for r in table.itertuples():
@@ -161,5 +162,5 @@ def format_local_harm(table: pd.DataFrame, unit: str, weights, top: int = 5) -> 
     by_harm = table.sort_values(["crime_harm"], ascending=False, kind="stable").head(n).index
     both = len(set(table.head(n).index) & set(by_harm))
     out.append(f"  {both} of the top {n} LSOAs by this index are in the top {n} by crime harm "
-               "alone (ASB and calls move the others in)")
+               "alone" + (" (ASB and calls move the others in)" if both < n else ""))
     return "\n".join(out)
