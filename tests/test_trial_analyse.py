@@ -165,3 +165,19 @@ def test_export_needs_a_randomised_run(tmp_path):
     write_run(model, tmp_path / "run")
     with pytest.raises(DataError, match="randomised policy"):
         export_trial(tmp_path / "run", tmp_path / "pack")
+
+
+def test_hot_spots_outside_the_schedule_are_left_out_with_a_warning(tmp_path, capsys):
+    hotspots = pd.read_csv(EXAMPLE_HOTSPOTS)
+    far = hotspots.iloc[:1].assign(hotspot_id=99, x=hotspots["x"].iloc[0] + 150)
+    pd.concat([hotspots, far]).to_csv(tmp_path / "hotspots.csv", index=False)
+    files = {"gps": EXAMPLES / "trial_gps.csv", "crimes": EXAMPLES / "trial_crimes.csv"}
+    shutil.copyfile(EXAMPLES / "trial_schedule.csv", tmp_path / "schedule.csv")
+    assert analyse(files, tmp_path / "out", schedule=tmp_path / "schedule.csv") == 0
+    assert "1 hot spot(s) are not in the schedule" in capsys.readouterr().err
+    assert analyse(files, tmp_path / "plain", "--hotspots", str(EXAMPLE_HOTSPOTS),
+                   schedule=tmp_path / "schedule.csv") == 0
+    # the reserve place 150 m away takes no crime from hot spot 1
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "spot_days.csv"),
+                                  pd.read_csv(tmp_path / "plain" / "spot_days.csv"))
+    assert "99" not in set(pd.read_csv(tmp_path / "out" / "hotspots.csv")["hotspot_id"].astype(str))

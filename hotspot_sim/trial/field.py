@@ -439,7 +439,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> str:
         lines.append(f"  dose on {r.assignment} spot-days: {r.mean_minutes:.1f} min/day "
                      f"({_interval(r.ci_low, r.ci_high, r.note)})")
     comp = tables["compliance_overall"]
-    if len(comp):
+    if len(comp) and comp.iloc[0]["planned_spot_days"] > 0:
         o = comp.iloc[0]
         lines.append(f"  compliance: {100 * o['share_planned_days_met']:.0f}% of planned "
                      f"spot-days got at least {100 * o['threshold']:.0f}% of the planned minutes "
