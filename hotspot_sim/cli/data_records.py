@@ -46,9 +46,9 @@ def add_records_command(data_sub) -> None:
     """Add ``data records`` to the ``data`` sub-commands."""
     p = data_sub.add_parser(
         "records", help="read a force's own crime and calls exports; estimate time profiles",
-        description="Read a force's crime export (and calls-for-service export) through TOML "
-                    "column mappings, print the rows kept and dropped by reason and the hour-of-day "
-                    "and weekday profiles estimated from the records' times against the assumed "
+        description="Read a force's crime export (and calls-for-service export) through TOML\n"
+                    "column mappings, print the rows kept and dropped by reason and the hour-of-day\n"
+                    "and weekday profiles estimated from the records' times against the assumed\n"
                     "ones, and write the cleaned tables, profile CSVs and a figure.",
         epilog=RECORDS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--crimes", required=True, type=Path, metavar="CSV", help="the crime export")
