@@ -146,7 +146,8 @@ def cmd_design(args) -> int:
     name = study.scenario.scenario.name
     info = {"title": name.replace("_", " ").title(), "scenario": name,
             "hotspot_source": source,
-            "baseline": f"police.uk, {study.months[0]} to {study.months[-1]}",
+            "baseline": f"the scenario's recorded crime, {study.months[0]} to "
+                        f"{study.months[-1]}",
             "start_note": "given" if args.start else f"default: the next Monday after {today}",
             "command": reproduce_command(args, seed, start)}
     files = write_pack(plan, args.out, info)

@@ -136,9 +136,9 @@ def _header(plan: TrialPlan, info: dict) -> str:
     end = d.dates[-1].date()
     return (f"# Trial protocol: hot spot patrol in {info['title']}\n\n"
             f"{d.design.capitalize()} randomised trial of {len(plan.hotspots)} hot spots for "
-            f"{d.days} days, {d.start:%A %d %B %Y} to {end:%A %d %B %Y}. Question: do "
-            f"{_visits(d.visits, d.minutes)} a day reduce crime harm at the hot "
-            "spots on the days they are patrolled? Written by hotspot-sim "
+            f"{d.days} days, {d.start:%A %d %B %Y} to {end:%A %d %B %Y}. Question: does "
+            f"patrol ({_visits(d.visits)} of {d.minutes:g} minutes a day) reduce crime harm "
+            "at a hot spot on the days it is patrolled? Written by hotspot-sim "
             f"{info['version']} for pre-registration, before the first day.")
 
 
@@ -183,7 +183,8 @@ def _dose_section(plan: TrialPlan) -> str:
             f"{d.minutes:g} minutes, high-visibility, at unpredictable times (Koper 1995: "
             "about 11-15 minutes is best). Control days: no directed "
             "patrol; response and ordinary patrol carry on as usual. Dose is tracked in both "
-            "arms from officers' GPS (`hotspot-sim track --plan schedule.csv`).")
+            "arms from officers' GPS (`hotspot-sim track --gps GPS.csv --hotspots hotspots.csv "
+            "--plan schedule.csv`).")
 
 
 def _outcome_section() -> str:
@@ -272,12 +273,9 @@ def _power_warning(power: float) -> str:
             "this trial to be likely to detect it.")
 
 
-def _visits(n: int, minutes: float | None = None) -> str:
-    """'1 visit', '3 visits' or '3 x 15-minute visits'."""
-    noun = "visit" if n == 1 else "visits"
-    if minutes is None:
-        return f"{n} {noun}"
-    return f"{n} {minutes:g}-minute {noun}" if n == 1 else f"{n} x {minutes:g}-minute {noun}"
+def _visits(n: int) -> str:
+    """'1 visit' or '3 visits'."""
+    return f"{n} visit" if n == 1 else f"{n} visits"
 
 
 def _cell(text: str) -> str:
