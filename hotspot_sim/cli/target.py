@@ -187,13 +187,7 @@ def cmd_target(args) -> int:
     table = tg.target(study, settings) if eligible is None else eligible.table
     totals = tg.place_totals(study, args.level, settings.cell_m, "harm")
     power = {f"top_{p}pct": tg.share_of_total_in_top(totals, p) for p in (1, 5)}
-    if (args.train_months is None) != (args.test_months is None):
-        raise ConfigError("give both --train-months and --test-months, or neither")
-    if args.train_months:
-        train = tg.parse_months(args.train_months, study.months, "--train-months")
-        test = tg.parse_months(args.test_months, study.months, "--test-months")
-    else:
-        train, test = tg.default_split(study.months)
+    train, test = _train_test_months(args, study.months)
     oos = tg.out_of_sample(study, train, test, level=args.level, w_asb=w_asb)
     files = tg.write_hotspots(table, args.out)
     lsoa_map = study.lsoa_harm_map()
@@ -207,12 +201,8 @@ def cmd_target(args) -> int:
 
     files["out_of_sample"] = Path(args.out) / "out_of_sample.csv"
     write_csv(oos, files["out_of_sample"])
-    comparison = None
-    if index.name != "chi":
-        base = None if eligible is None else _eligible(chi_study, settings, args).table
-        comparison = tg.compare_hotspots(chi_study, study.crimes, shown,
-                                         labels=("chi", index.name), table_base=base,
-                                         table_other=table)
+    comparison = _comparison(chi_study, study, index, settings, shown, table, eligible, args)
+    if comparison is not None:
         files["harm_index_comparison"] = tg.write_table(comparison.table, args.out,
                                                         "harm_index_comparison.csv")
     if eligible is not None:
@@ -230,6 +220,29 @@ def cmd_target(args) -> int:
         if local is not None:
             print(tg.format_local_harm(local, index.unit, local_weights))
     return 0
+
+
+def _train_test_months(args, months):
+    """The training and test months of the out-of-sample check."""
+    from .. import target as tg
+
+    if (args.train_months is None) != (args.test_months is None):
+        raise ConfigError("give both --train-months and --test-months, or neither")
+    if not args.train_months:
+        return tg.default_split(months)
+    return (tg.parse_months(args.train_months, months, "--train-months"),
+            tg.parse_months(args.test_months, months, "--test-months"))
+
+
+def _comparison(chi_study, study, index, settings, shown, table, eligible, args):
+    """CHI's hot spots against the chosen index's (None when the index is CHI)."""
+    from .. import target as tg
+
+    if index.name == "chi":
+        return None
+    base = None if eligible is None else _eligible(chi_study, settings, args).table
+    return tg.compare_hotspots(chi_study, study.crimes, shown, labels=("chi", index.name),
+                               table_base=base, table_other=table)
 
 
 def _weighted_study(study, args):
