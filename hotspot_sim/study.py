@@ -315,7 +315,9 @@ def load_calls(scenario: Scenario, network: StreetNetwork) -> tuple[pd.DataFrame
     if calls.empty:
         raise DataError(f"{path}: no call left for the study area and months "
                         f"{scenario.crime.first_month} to {scenario.crime.last_month} "
-                        f"({scenario.source}); dropped by reason: {report.as_dict()['dropped']}")
+                        f"({scenario.source}); dropped by reason: {report.as_dict()['dropped']}. "
+                        "Calls are kept for [crime] first_month..last_month: set them to the "
+                        "months the export covers")
     log.info("calls for service from %s:\n%s", path, report)
     return calls, report
 

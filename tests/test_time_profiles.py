@@ -238,3 +238,17 @@ def test_force_records_study_comes_back_from_the_cache_with_its_drop_reasons(tmp
     assert again.risk_profile.hourly == pytest.approx(first.risk_profile.hourly)
     assert set(again.calls.columns) >= {"call_id", "datetime", "grade", "x", "y", "incident_type",
                                         "node", "snap_m"}
+
+
+def test_calls_outside_the_study_months_are_a_clear_error():
+    from hotspot_sim.errors import DataError
+    from hotspot_sim.study import load_study
+
+    scenario = load_scenario(EXAMPLE_SCENARIO).replace({"crime.first_month": "2024-03",
+                                                        "crime.last_month": "2024-03"})
+    assert len(load_study(scenario).calls) < 296  # one month of three kept
+    late = load_scenario(EXAMPLE_SCENARIO).replace({
+        "crime.records": None, "crime.records_mapping": None,  # police.uk crime of 2021
+        "crime.first_month": "2021-01", "crime.last_month": "2021-01"})
+    with pytest.raises(DataError, match=r"no call left .* set them to the months the export covers"):
+        load_study(late)  # the calls are from 2024
