@@ -268,9 +268,13 @@ def test_css_download_of_a_spreadsheet_keeps_its_name(tmp_path, monkeypatch):
     assert (tmp_path / "cssweights2024.xlsx").read_bytes() == b"not really a workbook"
 
 
-def test_default_css_location_missing_says_how_to_get_it():
+def test_default_css_location_missing_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))     # a data folder without the table
     with pytest.raises(DataError, match="ons_css/crime_severity_score_weights.csv.*download-css"):
         hi.resolve_harm_index("css", map_path=CODE_MAP)
+    (tmp_path / "ons_css").mkdir()
+    (tmp_path / "ons_css" / "crime_severity_score_weights.csv").write_bytes(CSS.read_bytes())
+    assert hi.resolve_harm_index("css", map_path=CODE_MAP).name == "css"   # found there
 
 
 def test_force_table_by_code_under_title_lines(tmp_path):
