@@ -536,7 +536,8 @@ def _dose_text(dose: pd.DataFrame) -> list[str]:
             "Every officer's GPS pings within the hot spot radius count, so control places "
             "get background presence too (response travel, random patrol), as real trials "
             "measure it (Southend about 2 min/day at controls, Basford et al. 2021; "
-            "Peterborough about 16, Ariel et al. 2016). Interval: cluster-robust.", "",
+            "Peterborough about 16, Ariel et al. 2016). Interval: cluster-robust, the "
+            "clusters being the runs (replications).", "",
             markdown(show), ""]
 
 
