@@ -281,3 +281,16 @@ def test_force_table_by_code_under_title_lines(tmp_path):
     text = "My force's weights (SYNTHETIC)\n\n" + BY_CODE.read_text(encoding="utf-8")
     index = hi.load_force_weights(write(tmp_path, "w.csv", text))
     assert index.code_weights["BURG-RES"] == 150.0
+
+
+def test_download_css_command_saves_under_dest_and_says_how_to_use_it(tmp_path, monkeypatch,
+                                                                     capsys):
+    import requests
+
+    monkeypatch.setattr(requests, "get", lambda url, timeout: FakeResponse(CSS.read_bytes(),
+                                                                           "text/csv"))
+    assert main(["data", "download-css", "--dest", str(tmp_path),
+                 "--url", "https://example.org/css.csv"]) == 0
+    out = capsys.readouterr().out
+    saved = tmp_path / "crime_severity_score_weights.csv"
+    assert saved.is_file() and f"--css-table {saved}" in out
