@@ -171,23 +171,24 @@ def choose_trial_hotspots(args, study):
     if args.hotspots is not None:
         return _hotspots_from_file(args.hotspots, args.k, study)
     k = 20 if args.k is None else args.k
+    w_asb = study.scenario.crime.asb_weight_in_index  # as 'target' weighs ASB
     if args.eligibility:
-        return _eligible_hotspots(study, k, args.rank_by)
+        return _eligible_hotspots(study, k, args.rank_by, w_asb)
     from ..target import TargetSettings, target
 
-    settings = TargetSettings(k=k, rank_by=args.rank_by)
+    settings = TargetSettings(k=k, rank_by=args.rank_by, w_asb=w_asb)
     table = target(study, settings)
     return table, (f"The {k} places with the highest {args.rank_by} score, centres at least "
                    f"{settings.min_separation_m:g} m apart ('hotspot-sim target').")
 
 
-def _eligible_hotspots(study, k: int, rank_by: str):
+def _eligible_hotspots(study, k: int, rank_by: str, w_asb: float):
     from ..projection import to_lonlat
     from ..target import EligibilityRules, apply_eligibility, eligibility_candidates
 
     rules = EligibilityRules()
-    chosen = apply_eligibility(eligibility_candidates(study, rules, rank_by=rank_by), rules,
-                               study.months)
+    candidates = eligibility_candidates(study, rules, rank_by=rank_by, w_asb=w_asb)
+    chosen = apply_eligibility(candidates, rules, study.months)
     if len(chosen.chosen) < k:
         counts = ", ".join(f"{n} {rule}" for rule, n in chosen.summary().items())
         raise ConfigError(f"-k {k}: only {len(chosen.chosen)} places meet the eligibility "
