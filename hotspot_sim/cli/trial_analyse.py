@@ -33,6 +33,12 @@ what is reported (as for a simulated trial, 'hotspot-sim report'):
   cost        extra officer hours over background patrol, per crime and per
               harm day prevented
 
+a simulated trial as these files (to rehearse the analysis): run a randomised
+policy and export its run folder with hotspot_sim.track.export.export_trial:
+  hotspot-sim run --policy crossover_daily --days 14 --out results/runs/xo
+  python -c "from hotspot_sim.track.export import export_trial; \\
+             export_trial('results/runs/xo', 'results/xo_files')"
+
 examples:
   hotspot-sim trial analyse --schedule examples/trial_schedule.csv \\
       --hotspots examples/trial_analysis_hotspots.csv --gps examples/trial_gps.csv \\
