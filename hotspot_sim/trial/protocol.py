@@ -45,7 +45,9 @@ th, td { border: 1px solid #c8ccd2; padding: .2em .5em; text-align: left; }
 th { background: #eef1f5; }
 td:nth-child(n+4) { text-align: right; font-variant-numeric: tabular-nums; }
 code { background: #f3f4f6; padding: 0 .2em; border-radius: 3px; }
-@media print { body { margin: 0; font-size: 11px; } }
+@page { size: A4; margin: 12mm; }
+@media print { body { margin: 0; padding: 0; max-width: none; font-size: 10px; }
+               h1 { margin-top: 0; } h2 { margin-top: .8em; } table { font-size: 9px; } }
 """
 
 
