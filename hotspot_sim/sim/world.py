@@ -102,8 +102,15 @@ def risk_time_factor(profile: TimeProfile) -> np.ndarray:
 
     An estimated profile (mean 1) is scaled to the mean of the assumed one, so
     ``[risk] base_rate``, fitted by 'hotspot-sim calibrate' with the assumed
-    profile, keeps its meaning: records change when offending happens, not how
-    much of it. The assumed profile is used exactly as it is (scale 1.0).
+    profile, keeps its meaning per offending opportunity. The profile is risk
+    per opportunity: simulated crimes by hour are this factor times the
+    offenders out at that hour (their assumed trip profile), so they follow the
+    records only as far as offenders are about, and the crimes a day change when
+    the records put risk in hours when few are out (on the example records, 3
+    seeds x 28 days: crimes a day -13%, correlation of simulated with recorded
+    crimes by hour 0.56 against 0.11 with the assumed profile); refit
+    ``base_rate`` with 'hotspot-sim calibrate' for volume. The assumed profile
+    is used exactly as it is (scale 1.0).
 
     Parameters
     ----------
