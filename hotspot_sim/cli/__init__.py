@@ -45,14 +45,18 @@ at a folder with osm/ and police_uk/ for the full county or your own downloads.
 
 
 EPILOG = """\
-the path from data to a trial design:
+the path from data to a trial, and the real trial:
   hotspot-sim data summary                        # what the police.uk data says (--json too)
+  hotspot-sim data records --crimes F --mapping M # a force's own exports: drops, time profiles
   hotspot-sim target -k 20                        # TARGET: hot spots by harm, out-of-sample PAI
   hotspot-sim run --policy hotspot_koper --days 30   # simulate one policy, write a run folder
   hotspot-sim track results/runs/<run>            # TRACK: GPS dose, compliance, residual deterrence
   hotspot-sim experiment policy_comparison --workers 2   # TEST: many runs
   hotspot-sim report results/policy_comparison    # effects with intervals, trial statistics, costs
   hotspot-sim power --design crossover            # how many hot spots and days a trial needs
+  hotspot-sim trial design --design crossover     # the real trial's pack: schedule, geofences,
+                                                  #   protocol with power and cost
+  hotspot-sim trial analyse --schedule S --gps G --crimes C   # the real trial, analysed
   hotspot-sim calibrate | validate | sensitivity  # fit to data, check against the research
   hotspot-sim view                                # live view in the browser
   hotspot-sim params                              # every scenario key, default and meaning
