@@ -183,6 +183,17 @@ def test_hotspots_from_a_file_keep_ids_and_count_the_baseline(tmp_path, real_dat
     assert record["block_size"] == 2 and record["analysis"]["primary"]["cluster"] == "block"
 
 
+def test_text_from_a_hot_spot_file_cannot_break_the_protocol(tmp_path, real_data):
+    spots = tmp_path / "spots.csv"
+    rows = EXAMPLE_HOTSPOTS.read_text().splitlines()[2:7]  # 5 more plain ones
+    spots.write_text("hotspot_id,x,y,radius_m,location\n"
+                     "A_1,521490,208747,100,<b>Kiosk</b> | *star*\n" + "\n".join(rows) + "\n")
+    out = design_pack(tmp_path / "pack", "--hotspots", str(spots))
+    page = (out / "protocol.html").read_text()
+    assert "&lt;b&gt;Kiosk&lt;/b&gt; / *star*" in page and "<b>Kiosk" not in page
+    assert "<td>A_1</td>" in page and page.count("<tr>") == 7
+
+
 def test_file_hot_spots_get_the_crimes_target_counted(wh_study):
     from hotspot_sim.target import TargetSettings, target
     from hotspot_sim.trial.design import crimes_within, harm_weights_within

@@ -151,7 +151,7 @@ def _hotspot_section(plan: TrialPlan, info: dict) -> str:
             "|---|---|---|---|---|---|---|---|"]
     for r, place in zip(t.itertuples(index=False), loc):
         arm = r.arm if r.block == 0 else f"{r.arm} (pair {r.block})"
-        rows.append(f"| {r.rank} | {r.hotspot_id} | {_cell(place)} | {r.lat:.5f}, {r.lon:.5f} "
+        rows.append(f"| {r.rank} | {_cell(r.hotspot_id)} | {_cell(place)} | {r.lat:.5f}, {r.lon:.5f} "
                     f"| {r.radius_m:g} | {r.crimes:g} | {r.baseline_per_day:.3f} | {arm} |")
     return (f"## 1. Hot spots\n\n{info['hotspot_source']} Crimes: {info['baseline']} "
             f"({plan.baseline_days:.0f} days; ASB excluded), within each radius.\n\n"
@@ -280,9 +280,11 @@ def _visits(n: int) -> str:
     return f"{n} visit" if n == 1 else f"{n} visits"
 
 
-def _cell(text: str) -> str:
-    """Text safe in a Markdown table cell."""
-    return str(text).replace("|", "/").replace("\n", " ")
+def _cell(text) -> str:
+    """Text from a force's file made safe in a Markdown table cell: no cell breaks, and no
+    markup (Markdown passes raw HTML through to the page)."""
+    safe = html.escape(str(text), quote=False)
+    return safe.replace("|", "/").replace("\n", " ").replace("*", "\\*").replace("_", "\\_")
 
 
 __all__ = ["BUFFER_M", "N_PERMUTATIONS", "analysis_plan", "protocol_html", "protocol_markdown"]
