@@ -321,8 +321,9 @@ class CallSettings:
     records: str | None = _records_opt("A force's calls-for-service (CAD) export (CSV)")
     records_mapping: str | None = _records_mapping_opt("calls")
     demand: str = _opt("auto", "Call demand: 'auto' estimates the hourly profile and calls a day "
-                       "of each grade from [calls] records when given (replacing grade*_per_day); "
-                       "'assumed' uses grade*_per_day and the assumed hourly profile.",
+                       "of each grade from [calls] records when given (replacing grade*_per_day) "
+                       "and places calls at the attractor nearest each recorded call; 'assumed' "
+                       "uses grade*_per_day, the assumed hourly profile and calls where crime is.",
                        choices=("auto", "assumed"), source="setting")
 
 

@@ -252,3 +252,24 @@ def test_calls_outside_the_study_months_are_a_clear_error():
         "crime.first_month": "2021-01", "crime.last_month": "2021-01"})
     with pytest.raises(DataError, match=r"no call left .* set them to the months the export covers"):
         load_study(late)  # the calls are from 2024
+
+
+def test_recorded_calls_place_the_simulated_calls(wh_study):
+    import dataclasses
+
+    from hotspot_sim.sim.world import call_place_weights
+
+    attractors = np.array([10, 2000, 4000])
+    intensity = np.arange(wh_study.network.n_nodes, dtype=float)
+    assert np.array_equal(call_place_weights(wh_study, attractors, intensity),
+                          intensity[attractors] + 1e-9)  # no records: where crime is, as before
+    net = wh_study.network
+    calls = pd.DataFrame({"x": net.x[[2000, 2000, 4000]] + 5.0, "y": net.y[[2000, 2000, 4000]],
+                          "datetime": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 11:00",
+                                                      "2024-01-03 12:00"]), "grade": [1, 2, 3]})
+    with_calls = dataclasses.replace(wh_study, calls=calls)
+    assert call_place_weights(with_calls, attractors, intensity) == pytest.approx([0, 2, 1], abs=1e-6)
+    assumed = dataclasses.replace(wh_study, calls=calls,
+                                  scenario=wh_study.scenario.replace({"calls.demand": "assumed"}))
+    assert np.array_equal(call_place_weights(assumed, attractors, intensity),
+                          intensity[attractors] + 1e-9)

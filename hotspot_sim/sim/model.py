@@ -43,7 +43,7 @@ from .routing import Router
 from .shifts import Shifts
 from .state import QUEUE_SLOTS, Movers, encode_orders, kernel_params, new_logs, new_node_state, \
     new_officers
-from .world import build_world, place_offenders
+from .world import build_world, call_place_weights, place_offenders
 
 # Mesa DataCollector series, collected at each midnight (the run's model_series table).
 DAILY_REPORTERS = {
@@ -203,7 +203,7 @@ class PatrolModel(tables.RunTables, mesa.Model):
         self.sync_cells()
 
     def _build_dispatch(self) -> Dispatch:
-        weights = self.observed_intensity[self._attractors] + 1e-9
+        weights = call_place_weights(self.study, self._attractors, self.observed_intensity)
         self.responders = Responders(self)
         demand = self.study.call_demand  # None below: the assumed path, exactly as before
         dispatch = Dispatch(self.config.calls, self.rng, self._attractors, weights,

@@ -127,6 +127,41 @@ def risk_time_factor(profile: TimeProfile) -> np.ndarray:
     return (daily[:, None] * hourly[None, :]).ravel()
 
 
+def call_place_weights(study: Study, attractors: np.ndarray, observed_intensity: np.ndarray) -> np.ndarray:
+    """How often calls for service come from each attractor (the places with routing trees).
+
+    Without a force's calls-for-service records, or with ``[calls] demand =
+    "assumed"``, calls follow observed crime (``observed_intensity + 1e-9``, as
+    always). With them, each recorded call counts for the attractor nearest its
+    point (straight line): calls come from where the force's calls came from, on
+    places whose routes are already built (a county's calls at their own nodes
+    would need a routing tree each).
+
+    Parameters
+    ----------
+    study : Study
+        Its ``calls`` and ``call_demand``.
+    attractors : numpy.ndarray
+        Attractor nodes.
+    observed_intensity : numpy.ndarray
+        Smoothed observed crime per node.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight > 0 per attractor.
+    """
+    if study.calls is None or not study.call_demand.estimated:
+        return observed_intensity[attractors] + 1e-9
+    from scipy.spatial import cKDTree
+
+    net = study.network
+    tree = cKDTree(np.column_stack([net.x[attractors], net.y[attractors]]))
+    _, nearest = tree.query(np.column_stack([study.calls["x"].to_numpy(float),
+                                             study.calls["y"].to_numpy(float)]))
+    return np.bincount(nearest, minlength=len(attractors)) + 1e-9
+
+
 def type_weights(config: Scenario, study: Study) -> np.ndarray:
     """``[risk] type_weights`` per crime type of the study (1 where not given).
 
