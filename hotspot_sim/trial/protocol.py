@@ -45,9 +45,12 @@ th, td { border: 1px solid #c8ccd2; padding: .2em .5em; text-align: left; }
 th { background: #eef1f5; }
 td:nth-child(n+4) { text-align: right; font-variant-numeric: tabular-nums; }
 code { background: #f3f4f6; padding: 0 .2em; border-radius: 3px; }
-@page { size: A4; margin: 12mm; }
-@media print { body { margin: 0; padding: 0; max-width: none; font-size: 10px; }
-               h1 { margin-top: 0; } h2 { margin-top: .8em; } table { font-size: 9px; } }
+@page { size: A4; margin: 10mm; }
+@media print { body { margin: 0; padding: 0; max-width: none; font-size: 9px;
+                      line-height: 1.3; }
+               h1 { margin: 0 0 .3em; font-size: 1.4em; } h2 { margin: .6em 0 .2em; }
+               p, ul { margin: .3em 0; } table { font-size: 8px; margin: .2em 0; }
+               th, td { padding: 0 .4em; } }
 """
 
 
