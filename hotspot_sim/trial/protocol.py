@@ -154,8 +154,9 @@ def _hotspot_section(plan: TrialPlan, info: dict) -> str:
             "|---|---|---|---|---|---|---|---|"]
     for r, place in zip(t.itertuples(index=False), loc):
         arm = r.arm if r.block == 0 else f"{r.arm} (pair {r.block})"
-        rows.append(f"| {r.rank} | {_cell(r.hotspot_id)} | {_cell(place)} | {r.lat:.5f}, {r.lon:.5f} "
-                    f"| {r.radius_m:g} | {r.crimes:g} | {r.baseline_per_day:.3f} | {arm} |")
+        rows.append(f"| {r.rank} | {_cell(r.hotspot_id)} | {_cell(place)} | "
+                    f"{r.lat:.5f}, {r.lon:.5f} | {r.radius_m:g} | {r.crimes:g} | "
+                    f"{r.baseline_per_day:.3f} | {arm} |")
     return (f"## 1. Hot spots\n\n{info['hotspot_source']} Crimes: {info['baseline']} "
             f"({plan.baseline_days:.0f} days; ASB excluded), within each radius.\n\n"
             + "\n".join(rows) + "\n\nGeofences: `geofences.geojson`, `geofences.gpx` "
