@@ -193,17 +193,17 @@ def _write_outputs(out: Path, crimes, calls, crime_drops, call_drops, risk, dema
     import pandas as pd
 
     from ..data.time_profiles import daily_table, hourly_table, profiles_figure
-    from ..io import write_text
+    from ..io import write_csv, write_text
 
     out.mkdir(parents=True, exist_ok=True)
-    crimes.to_csv(out / "crimes.csv", index=False)
-    hourly_table(risk, demand).round(4).to_csv(out / "profile_hourly.csv", index=False)
-    daily_table(risk).round(4).to_csv(out / "profile_daily.csv", index=False)
+    write_csv(crimes, out / "crimes.csv")
+    write_csv(hourly_table(risk, demand).round(4), out / "profile_hourly.csv")
+    write_csv(daily_table(risk).round(4), out / "profile_daily.csv")
     drops = {"crimes": crime_drops.as_dict(), "risk_profile": risk.source}
     if calls is not None:
-        calls.to_csv(out / "calls.csv", index=False)
-        pd.DataFrame({"grade": [1, 2, 3], "per_day": demand.per_day.round(4)}).to_csv(
-            out / "call_rates.csv", index=False)
+        write_csv(calls, out / "calls.csv")
+        write_csv(pd.DataFrame({"grade": [1, 2, 3], "per_day": demand.per_day.round(4)}),
+                  out / "call_rates.csv")
         drops |= {"calls": call_drops.as_dict(), "call_demand": demand.source}
     write_text(out / "drops.json", json.dumps(drops, indent=2))
     profiles_figure(risk, demand, out / "profiles.png")
