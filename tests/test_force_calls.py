@@ -178,3 +178,13 @@ def test_data_records_calls_without_their_mapping_is_an_error(tmp_path, capsys):
     assert code != 0
     assert "--calls and --calls-mapping go together" in capsys.readouterr().err
     assert not (tmp_path / "crimes.csv").exists()
+
+
+def test_data_records_with_no_call_left_is_a_clear_error(tmp_path, capsys):
+    from hotspot_sim.cli import main
+
+    code = main(["data", "records", "--crimes", str(CRIMES), "--mapping", str(CRIMES_MAPPING),
+                 "--calls", str(CSV), "--calls-mapping", str(MAPPING), "--months", "2023-01",
+                 "2023-02", "--out", str(tmp_path)])
+    assert code == 2
+    assert "no call left to estimate call demand from" in capsys.readouterr().err

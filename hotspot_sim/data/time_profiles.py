@@ -26,7 +26,9 @@ Records without real times do not make an hour-of-day profile: police.uk rows
 "time unknown" marker in records systems, which are left out of the hour-of-day
 count (their dates still count for the day of week). When no record with a
 known time is left, the assumed hour-of-day profile is used and its source
-says why. Every profile carries the text of its source.
+says why. Every profile carries the text of its source. (An export that rounds
+times to the hour loses its genuine 00:00-00:59 records this way, so its hour 0
+leans towards the assumed profile.)
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ..errors import DataError
 
 # Offending risk by hour of day and by day of week, relative to the mean.  An
 # assumption (police.uk gives months only): risk lowest before dawn, highest
@@ -228,11 +232,12 @@ def call_demand(calls: pd.DataFrame, label: str) -> CallDemand:
 
     Raises
     ------
-    ValueError
-        If `calls` is empty (the caller says which file left none).
+    DataError
+        If `calls` is empty (naming `label`).
     """
     if calls.empty:
-        raise ValueError(f"{label}: no calls to estimate demand from")
+        raise DataError(f"{label}: no call left to estimate call demand from (see the rows "
+                        "dropped and why above)")
     when = pd.to_datetime(calls["datetime"])
     grade = calls["grade"].to_numpy(int)
     days = (when.max().normalize() - when.min().normalize()).days + 1
