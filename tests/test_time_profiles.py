@@ -273,3 +273,13 @@ def test_recorded_calls_place_the_simulated_calls(wh_study):
                                   scenario=wh_study.scenario.replace({"calls.demand": "assumed"}))
     assert np.array_equal(call_place_weights(assumed, attractors, intensity),
                           intensity[attractors] + 1e-9)
+
+
+def test_data_summary_names_the_records_and_the_profile_sources(capsys):
+    from hotspot_sim.cli import main
+
+    assert main(["data", "summary", "--scenario", str(EXAMPLE_SCENARIO)]) == 0
+    text = capsys.readouterr().out
+    assert "force records" in text and "force_crimes.csv 2024-01 to 2024-03" in text
+    assert "Calls for service read 302, kept 296" in text
+    assert "risk: hour of day estimated from" in text and "calls: hour of day estimated from" in text
