@@ -196,7 +196,7 @@ def test_text_from_a_hot_spot_file_cannot_break_the_protocol(tmp_path, real_data
 
 def test_file_hot_spots_get_the_crimes_target_counted(wh_study):
     from hotspot_sim.target import TargetSettings, target
-    from hotspot_sim.trial.design import crimes_within, harm_weights_within
+    from hotspot_sim.trial.spots import crimes_within, harm_weights_within
 
     table = target(wh_study, TargetSettings(k=5))
     where = table["x"], table["y"], table["radius_m"]
@@ -249,6 +249,22 @@ def test_trial_analyse_reads_the_pack(tmp_path, capsys, real_data):
     assert "8 hot spots x 10 days = 80 spot-days (30 treated)" in capsys.readouterr().out
 
 
+def test_a_pack_from_python_as_a_notebook_writes_it(tmp_path, wh_study):
+    from hotspot_sim.trial.design import design_trial
+    from hotspot_sim.trial.pack import write_pack
+
+    plan = design_trial(wh_study, TrialDesign("parallel", 7, dt.date(2027, 1, 4), seed=2),
+                        k=4, eligibility=True, n_sims=10)
+    files = write_pack(plan, tmp_path)
+    text = files["protocol.md"].read_text()
+    assert "Operations Savvy/Style rules" in text and "same hot spots, design and seed" in text
+    assert (plan.hotspots["radius_m"] == 150).all()  # the rules' radius
+    assert sorted(plan.hotspots["arm"]) == ["control"] * 2 + ["treatment"] * 2
+    with pytest.raises(ConfigError, match="not both"):
+        design_trial(wh_study, TrialDesign("parallel", 7, dt.date(2027, 1, 4)),
+                     eligibility=True, hotspots=EXAMPLE_HOTSPOTS)
+
+
 def test_next_monday_is_after_today():
     assert next_monday(dt.date(2026, 12, 3)) == dt.date(2026, 12, 7)   # a Thursday
     assert next_monday(dt.date(2026, 12, 7)) == dt.date(2026, 12, 14)  # a Monday: next week
@@ -259,7 +275,7 @@ def test_next_monday_is_after_today():
 
 @pytest.mark.parametrize("how, message", [
     ([], r"k = 5000: only \d+ places"),
-    (["--eligibility"], r"-k 5000: only \d+ places meet the eligibility rules"),
+    (["--eligibility"], r"k = 5000: only \d+ places meet the eligibility rules"),
 ])
 def test_more_hot_spots_than_places_is_a_clear_error(tmp_path, capsys, real_data, how,
                                                       message):

@@ -13,7 +13,6 @@ import datetime as dt
 from pathlib import Path
 
 from ..checks import MAX_DAYS
-from ..errors import ConfigError
 from .args import add_scenario_arg, finite_float, positive_int, seed_arg
 
 #: Seeds drawn when none is given: small enough to read out and type.
@@ -69,6 +68,7 @@ examples:
 def add_design_parser(trial_sub) -> None:
     """Add ``trial design`` to the ``trial`` group."""
     from ..trial.design import DEFAULT_DAYS, DEFAULT_EFFECT, DEFAULT_MINUTES, DEFAULT_VISITS
+    from ..trial.spots import DEFAULT_HOTSPOTS
 
     p = trial_sub.add_parser(
         "design", help="randomisation schedule, geofences and a one-page protocol",
@@ -86,7 +86,8 @@ def add_design_parser(trial_sub) -> None:
     where.add_argument("--hotspots", type=Path, metavar="FILE.csv",
                        help="use these hot spots (track's hot spot format)")
     p.add_argument("-k", type=positive_int(10_000), default=None,
-                   help="hot spots in the trial (default 20; with --hotspots: all in the file)")
+                   help=f"hot spots in the trial (default {DEFAULT_HOTSPOTS}; with --hotspots: "
+                        "all in the file)")
     p.add_argument("--rank-by", choices=("harm", "count", "composite"), default="harm",
                    help="what to rank places by (default harm, as 'target')")
     p.add_argument("--design", choices=("crossover", "block", "parallel"), default="crossover",
@@ -125,115 +126,42 @@ def cmd_design(args) -> int:
     from ..progress import StepProgress
     from ..settings import load_scenario
     from ..study import load_study
-    from ..trial.design import (DAYS_PER_MONTH, TrialDesign, harm_weights_within,
-                                next_monday, plan_trial)
+    from ..trial.design import TrialDesign, design_trial, next_monday
     from ..trial.pack import write_pack
 
     study = load_study(load_scenario(args.scenario))
-    hotspots, source = choose_trial_hotspots(args, study)
     today = dt.date.today()
     start = args.start or next_monday(today)
     seed = secrets.randbelow(FRESH_SEED_BELOW) if args.seed is None else args.seed
     design = TrialDesign(args.design, args.days, start, args.minutes, args.visits,
                          args.treat_share, seed)
-    baseline_days = DAYS_PER_MONTH * len(study.months)
     with StepProgress(quiet=args.quiet, unit="cell") as progress:
-        weights = harm_weights_within(study, hotspots["x"], hotspots["y"],
-                                      hotspots["radius_m"])
-        plan = plan_trial(hotspots, design, baseline_days, effect=args.effect,
-                          n_sims=args.sims, cost_per_hour=args.cost_per_hour,
-                          harm_weights=weights, progress=progress)
-    name = study.scenario.scenario.name
-    info = {"title": name.replace("_", " ").title(), "scenario": name,
-            "hotspot_source": source,
-            "baseline": f"the scenario's recorded crime, {study.months[0]} to "
-                        f"{study.months[-1]}",
-            "start_note": "given" if args.start else f"default: the next Monday after {today}",
-            "command": reproduce_command(args, seed, start)}
-    files = write_pack(plan, args.out, info)
-    print(format_design(plan, info, args, files))
+        plan = design_trial(study, design, k=args.k, rank_by=args.rank_by,
+                            eligibility=args.eligibility, hotspots=args.hotspots,
+                            effect=args.effect, n_sims=args.sims,
+                            cost_per_hour=args.cost_per_hour, progress=progress)
+    files = write_pack(plan, args.out, reproduce_command(args, seed, start),
+                       "given" if args.start else f"default: the next Monday after {today}")
+    print(format_design(plan, args, files))
     return 0
-
-
-def choose_trial_hotspots(args, study):
-    """The trial's hot spots (best first) and a sentence saying how they were chosen.
-
-    Returns
-    -------
-    (pandas.DataFrame, str)
-        ``hotspot_id, x, y, radius_m, crimes`` and other columns; the sentence.
-
-    Raises
-    ------
-    ConfigError
-        More hot spots asked for than the rules or the file give.
-    """
-    if args.hotspots is not None:
-        return _hotspots_from_file(args.hotspots, args.k, study)
-    k = 20 if args.k is None else args.k
-    w_asb = study.scenario.crime.asb_weight_in_index  # as 'target' weighs ASB
-    if args.eligibility:
-        return _eligible_hotspots(study, k, args.rank_by, w_asb)
-    from ..target import TargetSettings, target
-
-    settings = TargetSettings(k=k, rank_by=args.rank_by, w_asb=w_asb)
-    table = target(study, settings)
-    return table, (f"The {k} places with the highest {args.rank_by} score, centres at least "
-                   f"{settings.min_separation_m:g} m apart ('hotspot-sim target').")
-
-
-def _eligible_hotspots(study, k: int, rank_by: str, w_asb: float):
-    from ..projection import to_lonlat
-    from ..target import EligibilityRules, apply_eligibility, eligibility_candidates
-
-    rules = EligibilityRules()
-    candidates = eligibility_candidates(study, rules, rank_by=rank_by, w_asb=w_asb)
-    chosen = apply_eligibility(candidates, rules, study.months)
-    if len(chosen.chosen) < k:
-        counts = ", ".join(f"{n} {rule}" for rule, n in chosen.summary().items())
-        raise ConfigError(f"-k {k}: only {len(chosen.chosen)} places meet the eligibility "
-                          f"rules (excluded: {counts}); ask for at most {len(chosen.chosen)}")
-    table = chosen.chosen.head(k).copy()
-    table["lon"], table["lat"] = to_lonlat(table["x"], table["y"])
-    low, high = chosen.crime_band
-    return table, (f"The best {k} places by {rank_by} meeting the Operations Savvy/Style "
-                   f"rules: {low:g}-{high:g} crimes in {chosen.months} months within "
-                   f"{rules.radius_m:g} m, centres at least {rules.min_separation_m:g} m "
-                   f"apart, a {rules.buffer_m:g} m buffer free of other hot spots.")
-
-
-def _hotspots_from_file(path: Path, k: int | None, study):
-    from ..track import read_hotspots_csv
-    from ..track.inputs import LINE
-    from ..trial.design import crimes_within
-
-    table = read_hotspots_csv(path).drop(columns=[LINE, "node"], errors="ignore")
-    if k is not None:
-        if k > len(table):
-            raise ConfigError(f"-k {k}: {path} lists only {len(table)} hot spots")
-        table = table.head(k)
-    note = ""
-    if "radius_m" not in table:
-        table["radius_m"] = 100.0  # target's default catchment
-        note = " (no radius_m column: 100 m, as 'target')"
-    table["crimes"] = crimes_within(study, table["x"], table["y"], table["radius_m"])
-    return table, f"From {path}, in its order{note}."
 
 
 def reproduce_command(args, seed: int, start: dt.date) -> str:
     """The command that makes the same schedule (every choice spelled out)."""
+    from ..trial.spots import DEFAULT_HOTSPOTS
+
     if args.hotspots is not None:
         chosen = f"--hotspots {args.hotspots}" + (f" -k {args.k}" if args.k else "")
     else:
         chosen = ("--eligibility " if args.eligibility else "") + \
-            f"-k {args.k or 20} --rank-by {args.rank_by}"
+            f"-k {args.k or DEFAULT_HOTSPOTS} --rank-by {args.rank_by}"
     share = "" if args.treat_share is None else f" --treat-share {args.treat_share:g}"
     return (f"hotspot-sim trial design -s {args.scenario} {chosen} --design {args.design} "
             f"--days {args.days} --start {start} --minutes {args.minutes:g} "
             f"--visits {args.visits}{share} --seed {seed}")
 
 
-def format_design(plan, info: dict, args, files: dict) -> str:
+def format_design(plan, args, files: dict) -> str:
     """The summary printed after writing the pack."""
     from ..trial.protocol import TARGET_POWER
 
@@ -241,7 +169,7 @@ def format_design(plan, info: dict, args, files: dict) -> str:
     start_note = "" if args.start else " (next Monday; --start to change)"
     seed_note = "" if args.seed is not None else f" (drawn now: give --seed {d.seed} to repeat)"
     lines = [
-        f"Trial pack, {info['scenario']}: {d.design}, {len(plan.hotspots)} hot spots x "
+        f"Trial pack, {plan.scenario}: {d.design}, {len(plan.hotspots)} hot spots x "
         f"{d.days} days, {d.start:%a %Y-%m-%d}{start_note} to {d.dates[-1]:%a %Y-%m-%d}",
         f"  randomisation: seed {d.seed}{seed_note}; {r['treated_spot_days']:,} patrol and "
         f"{r['control_spot_days']:,} control spot-days",

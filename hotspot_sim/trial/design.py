@@ -44,8 +44,6 @@ DEFAULT_MINUTES = 15.0
 #: Visits per patrolled spot-day: one a day in Southend and Bedfordshire (REFERENCE.md);
 #: Operations Savvy/Style made about 3 per late shift.
 DEFAULT_VISITS = 1
-#: Hot spots: Southend (Basford et al. 2021) randomised 20 (REFERENCE.md).
-DEFAULT_HOTSPOTS = 20
 #: Rate ratio to plan for: Braga et al. (2019) find mean effects of about 8-16% (REFERENCE.md).
 DEFAULT_EFFECT = 0.85
 #: Share of hot spots patrolled.  Crossover: Southend 720 of 1,800 place-days = 40%
@@ -158,6 +156,12 @@ class TrialPlan:
         ``cost_per_hour``, ``patrol_cost``, ``travel_cost``.
     baseline_days : float
         Days of data the baseline counts cover.
+    scenario : str
+        The scenario the hot spots and baseline come from.
+    hotspot_source : str
+        A sentence saying how the hot spots were chosen.
+    baseline : str
+        The data the baseline counts come from (e.g. the months).
     """
 
     hotspots: pd.DataFrame
@@ -166,6 +170,9 @@ class TrialPlan:
     power: dict = field(default_factory=dict)
     resources: dict = field(default_factory=dict)
     baseline_days: float = math.nan
+    scenario: str = ""
+    hotspot_source: str = ""
+    baseline: str = ""
 
 
 def next_monday(today: dt.date) -> dt.date:
@@ -262,6 +269,47 @@ def build_schedule(hotspot_ids, treated: np.ndarray, block: np.ndarray,
     })
 
 
+def design_trial(study, design: TrialDesign, *, k: int | None = None, rank_by: str = "harm",
+                 eligibility: bool = False, hotspots=None, effect: float = DEFAULT_EFFECT,
+                 n_sims: int = 200, alpha: float = 0.05, cost_per_hour: float | None = None,
+                 progress=None) -> TrialPlan:
+    """Choose a study's hot spots and plan the trial on them (``hotspot-sim trial design``).
+
+    Parameters
+    ----------
+    study : Study
+        The scenario's network and crimes: the baseline for the power figures.
+    design : TrialDesign
+    k, rank_by, eligibility, hotspots
+        How the hot spots are chosen (:func:`~hotspot_sim.trial.spots.trial_hotspots`).
+    effect, n_sims, alpha, cost_per_hour, progress
+        As :func:`plan_trial`.
+
+    Returns
+    -------
+    TrialPlan
+        With ``scenario``, ``hotspot_source`` and ``baseline`` filled in, ready for
+        :func:`~hotspot_sim.trial.pack.write_pack`.
+
+    Raises
+    ------
+    ConfigError, DataError
+        As :func:`~hotspot_sim.trial.spots.trial_hotspots` and :func:`plan_trial`.
+    """
+    from .spots import harm_weights_within, trial_hotspots
+
+    table, source = trial_hotspots(study, k, rank_by, eligibility, hotspots)
+    weights = harm_weights_within(study, table["x"], table["y"], table["radius_m"])
+    plan = plan_trial(table, design, DAYS_PER_MONTH * len(study.months), effect=effect,
+                      n_sims=n_sims, alpha=alpha, cost_per_hour=cost_per_hour,
+                      harm_weights=weights, progress=progress)
+    plan.scenario = study.scenario.scenario.name
+    plan.hotspot_source = source
+    plan.baseline = (f"the scenario's recorded crime, {study.months[0]} to "
+                     f"{study.months[-1]}")
+    return plan
+
+
 def plan_trial(hotspots: pd.DataFrame, design: TrialDesign, baseline_days: float,
                effect: float = DEFAULT_EFFECT, n_sims: int = 200, alpha: float = 0.05,
                cost_per_hour: float | None = None, harm_weights=None,
@@ -288,7 +336,8 @@ def plan_trial(hotspots: pd.DataFrame, design: TrialDesign, baseline_days: float
         :data:`~hotspot_sim.trial.economics.DEFAULT_COST_PER_OFFICER_HOUR`).
     harm_weights : array-like, optional
         Harm (CHI days) of the hot spots' baseline crimes
-        (:func:`harm_weights_within`): with them, ``power["harm"]`` is the power of
+        (:func:`~hotspot_sim.trial.spots.harm_weights_within`): with them,
+        ``power["harm"]`` is the power of
         the primary (harm) analysis (:func:`harm_power`).
     progress : callable, optional
         Passed to :func:`~hotspot_sim.trial.power.power`.
@@ -390,77 +439,6 @@ def loop_length_m(xy: np.ndarray) -> float:
         total += float(dist[i])
         here = left.pop(i)
     return total + float(np.hypot(*(xy[here] - xy[0])))
-
-
-def crimes_within(study, x, y, radius_m) -> np.ndarray:
-    """Crimes (ASB excluded) within each hot spot's radius, for hot spots given as a file.
-
-    Counted as ``target`` counts a catchment: crimes snapped to the street nodes
-    that lie within the radius of the centre (straight line, edge included), so a
-    hot spot ``target`` chose gets its own ``crimes`` back.
-
-    Parameters
-    ----------
-    study : Study
-        Network and snapped crimes (``node``, ``is_asb``, ``harm``).
-    x, y, radius_m : array-like
-        Hot spot centres and radii in metres (EPSG:27700).
-
-    Returns
-    -------
-    numpy.ndarray
-        Counts (float), one per hot spot.
-    """
-    rows = _crime_rows_within(study, x, y, radius_m)
-    return np.array([len(r) for r in rows], dtype=float)
-
-
-def harm_weights_within(study, x, y, radius_m) -> np.ndarray:
-    """Harm (CHI days) of every crime (ASB excluded) within the hot spots' radii, pooled.
-
-    The distribution the power for harm draws each simulated crime's harm from.
-
-    Parameters
-    ----------
-    study : Study
-        Network and snapped crimes.
-    x, y, radius_m : array-like
-        Hot spot centres and radii in metres.
-
-    Returns
-    -------
-    numpy.ndarray
-        One finite weight per crime (a crime in two overlapping hot spots counts twice).
-    """
-    harm = study.crimes["harm"].to_numpy(float)
-    rows = _crime_rows_within(study, x, y, radius_m)
-    weights = harm[np.concatenate(rows)] if rows else np.zeros(0)
-    return weights[np.isfinite(weights)]
-
-
-def _crime_rows_within(study, x, y, radius_m) -> list[np.ndarray]:
-    """Row numbers in ``study.crimes`` (ASB excluded) near each centre (nodes within radius)."""
-    from scipy.spatial import cKDTree
-
-    net = study.network
-    crimes = study.crimes
-    keep = ~crimes["is_asb"].to_numpy(bool)
-    node = crimes["node"].to_numpy(np.int64)
-    rows = np.flatnonzero(keep)
-    order = np.argsort(node[rows], kind="stable")
-    rows, sorted_nodes = rows[order], node[rows][order]
-    centres = np.column_stack([np.atleast_1d(np.asarray(x, float)),
-                               np.atleast_1d(np.asarray(y, float))])
-    near = cKDTree(np.column_stack([net.x, net.y])).query_ball_point(
-        centres, np.broadcast_to(np.asarray(radius_m, float), len(centres)))
-    out = []
-    for nodes in near:
-        nodes = np.asarray(nodes, dtype=np.int64)
-        lo = np.searchsorted(sorted_nodes, nodes, side="left")
-        hi = np.searchsorted(sorted_nodes, nodes, side="right")
-        out.append(np.concatenate([rows[a:b] for a, b in zip(lo, hi)] or
-                                  [np.zeros(0, dtype=np.int64)]))
-    return out
 
 
 def harm_power(design: TrialDesign, rates: np.ndarray, weights: np.ndarray, effect: float,
@@ -570,8 +548,8 @@ def _plain(row: dict) -> dict:
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
 
 
-__all__ = ["DEFAULT_DAYS", "DEFAULT_EFFECT", "DEFAULT_HOTSPOTS", "DEFAULT_MINUTES",
+__all__ = ["DEFAULT_DAYS", "DEFAULT_EFFECT", "DEFAULT_MINUTES",
            "DEFAULT_TREAT_SHARE", "DEFAULT_VISITS", "TrialDesign", "TrialPlan",
-           "build_schedule", "crimes_within", "harm_power", "harm_weights_within",
-           "loop_length_m", "next_monday",
+           "build_schedule", "design_trial", "harm_power", "loop_length_m",
+           "next_monday",
            "officer_hours", "plan_trial", "randomise"]

@@ -37,18 +37,23 @@ _FIRST_COLUMNS = ["rank", "hotspot_id", "x", "y", "lon", "lat", "radius_m", "cri
                   "baseline_per_day", "arm", "block", "treated_days"]
 
 
-def write_pack(plan: TrialPlan, folder, info: dict) -> dict[str, Path]:
+def write_pack(plan: TrialPlan, folder, command: str = "",
+               start_note: str = "given") -> dict[str, Path]:
     """Write the seven files of the pack into ``folder`` (created if needed).
 
     Parameters
     ----------
     plan : TrialPlan
-        From :func:`~hotspot_sim.trial.design.plan_trial`.
+        From :func:`~hotspot_sim.trial.design.design_trial` (or
+        :func:`~hotspot_sim.trial.design.plan_trial` with ``scenario``,
+        ``hotspot_source`` and ``baseline`` set).
     folder : str or Path
         Output folder.
-    info : dict
-        ``title``, ``scenario``, ``hotspot_source``, ``baseline``, ``command``
-        (see :func:`~hotspot_sim.trial.protocol.protocol_markdown`).
+    command : str
+        The command that re-makes the schedule, quoted in the protocol and
+        ``design.json`` (empty: the protocol names the design and seed instead).
+    start_note : str
+        How the start date was set (e.g. "default: the next Monday after ...").
 
     Returns
     -------
@@ -64,15 +69,23 @@ def write_pack(plan: TrialPlan, folder, info: dict) -> dict[str, Path]:
     paths = {name: folder / name for name in PACK_FILES}
     write_csv(plan.schedule, paths["schedule.csv"])
     write_csv(_hotspot_columns(plan), paths["hotspots.csv"])
-    info = {**info, "version": _versions()["hotspot_sim"],
+    info = {"title": pack_title(plan), "command": command, "start_note": start_note,
+            "version": _versions()["hotspot_sim"],
             "schedule_sha256": hashlib.sha256(paths["schedule.csv"].read_bytes()).hexdigest()}
     write_text(paths["design.json"], json.dumps(design_record(plan, info), indent=2) + "\n")
     write_text(paths["geofences.geojson"], geojson_text(geofences_geojson(plan.hotspots)))
-    write_text(paths["geofences.gpx"], geofences_gpx(plan.hotspots, f"{info['title']} hot spots"))
+    write_text(paths["geofences.gpx"],
+               geofences_gpx(plan.hotspots, f"{info['title']} hot spots"))
     text = protocol_markdown(plan, info)
     write_text(paths["protocol.md"], text)
     write_text(paths["protocol.html"], protocol_html(text, f"Trial protocol: {info['title']}"))
     return paths
+
+
+def pack_title(plan: TrialPlan) -> str:
+    """The place a pack is for, from its scenario's name ('welwyn_hatfield' -> 'Welwyn
+    Hatfield')."""
+    return plan.scenario.replace("_", " ").title() or "the study area"
 
 
 def design_record(plan: TrialPlan, info: dict) -> dict:
@@ -82,7 +95,7 @@ def design_record(plan: TrialPlan, info: dict) -> dict:
     ----------
     plan : TrialPlan
     info : dict
-        As :func:`write_pack`, plus ``schedule_sha256``.
+        ``command``, ``start_note`` and ``schedule_sha256`` (see :func:`write_pack`).
 
     Returns
     -------
@@ -97,13 +110,13 @@ def design_record(plan: TrialPlan, info: dict) -> dict:
         "randomisation": "numpy.random.default_rng(numpy.random.SeedSequence(seed)) (PCG64), "
                          "hotspot_sim.trial.power._assign",
         "start_date": d.start.isoformat(), "end_date": d.dates[-1].date().isoformat(),
-        "start_date_note": info.get("start_note", "given"),
+        "start_date_note": info["start_note"],
         "days": d.days, "dose_minutes": d.minutes, "visits": d.visits,
         "planned_minutes_per_treated_spot_day": d.minutes * d.visits,
         "treat_share": d.share, "block_size": d.block_size if d.design == "block" else None,
         "hotspot_count": len(ids), "hotspot_ids": ids,
-        "hotspot_source": info["hotspot_source"], "scenario": info["scenario"],
-        "baseline": {"data": info["baseline"], "days": plan.baseline_days,
+        "hotspot_source": plan.hotspot_source, "scenario": plan.scenario,
+        "baseline": {"data": plan.baseline, "days": plan.baseline_days,
                      "mean_crimes_per_spot_day":
                          float(plan.hotspots["baseline_per_day"].mean())},
         "code_version": _versions(),
@@ -130,4 +143,4 @@ def _versions() -> dict:
     return {"hotspot_sim": __version__, "numpy": np.__version__}
 
 
-__all__ = ["PACK_FILES", "design_record", "write_pack"]
+__all__ = ["PACK_FILES", "design_record", "pack_title", "write_pack"]

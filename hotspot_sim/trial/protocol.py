@@ -100,15 +100,15 @@ def protocol_markdown(plan: TrialPlan, info: dict) -> str:
     plan : TrialPlan
         From :func:`~hotspot_sim.trial.design.plan_trial`.
     info : dict
-        ``title`` (place), ``hotspot_source`` (how they were chosen), ``baseline``
-        (the data the counts come from), ``schedule_sha256``, ``command`` (that
-        re-makes the pack), ``version``.
+        ``title`` (place), ``schedule_sha256``, ``command`` (that re-makes the
+        schedule; may be empty), ``version`` (see
+        :func:`~hotspot_sim.trial.pack.write_pack`).
 
     Returns
     -------
     str
     """
-    parts = [_header(plan, info), _hotspot_section(plan, info), _design_section(plan, info),
+    parts = [_header(plan, info), _hotspot_section(plan), _design_section(plan, info),
              _dose_section(plan), _outcome_section(), _analysis_section(plan),
              _power_section(plan), _resource_section(plan), _sources()]
     return "\n\n".join(parts) + "\n"
@@ -147,7 +147,7 @@ def _header(plan: TrialPlan, info: dict) -> str:
             f"{info['version']} for pre-registration, before the first day.")
 
 
-def _hotspot_section(plan: TrialPlan, info: dict) -> str:
+def _hotspot_section(plan: TrialPlan) -> str:
     t = plan.hotspots
     loc = t["location"].astype(str) if "location" in t else pd.Series("", index=t.index)
     rows = ["| Rank | Hot spot | Place | Centre (lat, lon) | Radius m | Crimes | Per day | Arm |",
@@ -157,7 +157,7 @@ def _hotspot_section(plan: TrialPlan, info: dict) -> str:
         rows.append(f"| {r.rank} | {_cell(r.hotspot_id)} | {_cell(place)} | "
                     f"{r.lat:.5f}, {r.lon:.5f} | {r.radius_m:g} | {r.crimes:g} | "
                     f"{r.baseline_per_day:.3f} | {arm} |")
-    return (f"## 1. Hot spots\n\n{info['hotspot_source']} Crimes: {info['baseline']} "
+    return (f"## 1. Hot spots\n\n{plan.hotspot_source} Crimes: {plan.baseline} "
             f"({plan.baseline_days:.0f} days; ASB excluded), within each radius.\n\n"
             + "\n".join(rows) + "\n\nGeofences: `geofences.geojson`, `geofences.gpx` "
             "(circles of the radius above, WGS84).")
@@ -172,13 +172,15 @@ def _design_section(plan: TrialPlan, info: dict) -> str:
                "block": f"{plan.hotspots['block'].nunique()} blocks, "
                         f"{(plan.hotspots['arm'] == 'treatment').sum()} hot spots patrolled "
                         "throughout"}[d.design]
+    remake = f"`{info['command']}`" if info["command"] else \
+        f"hotspot-sim {info['version']} with the same hot spots, design and seed"
     return (f"## 2. Design and randomisation\n\n- Design: {DESIGN_TEXT[d.design]}.\n"
             f"- {per_day}: {res['treated_spot_days']:,} patrol and "
             f"{res['control_spot_days']:,} control spot-days.\n"
             f"- Randomisation: by computer, numpy PCG64 seeded with SeedSequence(**{d.seed}**),"
             " by the code that draws the simulated trials behind the power figure. "
             f"`schedule.csv` (SHA-256 `{info['schedule_sha256']}`) lists every hot spot and "
-            f"day; `{info['command']}` re-makes it byte for byte.\n"
+            f"day; {remake} re-makes it byte for byte.\n"
             "- The schedule is fixed before day 0: a missed patrol is recorded as missed, "
             "never re-drawn.")
 
