@@ -67,8 +67,8 @@ examples:
 
 def add_design_parser(trial_sub) -> None:
     """Add ``trial design`` to the ``trial`` group."""
-    from ..trial.design import DEFAULT_DAYS, DEFAULT_EFFECT, DEFAULT_MINUTES, DEFAULT_VISITS
-    from ..trial.spots import DEFAULT_HOTSPOTS
+    from ..trial.design_defaults import (DEFAULT_DAYS, DEFAULT_EFFECT, DEFAULT_HOTSPOTS,
+                                         DEFAULT_MINUTES, DEFAULT_VISITS)
 
     p = trial_sub.add_parser(
         "design", help="randomisation schedule, geofences and a one-page protocol",
@@ -148,7 +148,7 @@ def cmd_design(args) -> int:
 
 def reproduce_command(args, seed: int, start: dt.date) -> str:
     """The command that makes the same schedule (every choice spelled out)."""
-    from ..trial.spots import DEFAULT_HOTSPOTS
+    from ..trial.design_defaults import DEFAULT_HOTSPOTS
 
     if args.hotspots is not None:
         chosen = f"--hotspots {args.hotspots}" + (f" -k {args.k}" if args.k else "")

@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-
-#: Hot spots in a trial by default: Southend (Basford et al. 2021) randomised 20 (REFERENCE.md).
-DEFAULT_HOTSPOTS = 20
+from .design_defaults import DEFAULT_HOTSPOTS
 #: Radius of a hot spot read from a file without ``radius_m``: ``target``'s catchment.
 DEFAULT_RADIUS_M = 100.0
 
