@@ -33,11 +33,15 @@ what is reported (as for a simulated trial, 'hotspot-sim report'):
   cost        extra officer hours over background patrol, per crime and per
               harm day prevented
 
-a simulated trial as these files (to rehearse the analysis): run a randomised
-policy and export its run folder with hotspot_sim.track.export.export_trial:
-  hotspot-sim run --policy crossover_daily --days 14 --out results/runs/xo
+rehearse the analysis on a simulated trial: simulate a designed pack following
+its own schedule (GPS pings and crimes as gps.csv, crimes.csv), or export any
+run of a randomised policy (schedule, hot spots, GPS, crimes):
+  python -c "from hotspot_sim.trial.rehearse import rehearse_pack; \\
+             rehearse_pack('results/trial_pack/schedule.csv', 'results/rehearsal')"
+  hotspot-sim trial analyse --schedule results/trial_pack/schedule.csv \\
+      --gps results/rehearsal/gps.csv --crimes results/rehearsal/crimes.csv
   python -c "from hotspot_sim.track.export import export_trial; \\
-             export_trial('results/runs/xo', 'results/xo_files')"
+             export_trial('results/runs/xo', 'results/xo_files')"   # a run folder
 
 examples:
   hotspot-sim trial analyse --schedule examples/trial_schedule.csv \\

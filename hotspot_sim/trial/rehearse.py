@@ -1,0 +1,208 @@
+"""Rehearse a designed trial: simulate it following the pack's own schedule, export its files.
+
+``trial design`` writes a pack (``schedule.csv``, ``hotspots.csv``, ...).  Before the
+real trial starts, :func:`rehearse_pack` simulates it on the study's streets and crime:
+the officers patrol the pack's hot spots on exactly the days the schedule treats them
+(policy :class:`ScheduledPatrol`), from the schedule's first date, and the run's GPS
+pings and crimes are written in ``track``'s formats.  ``trial
+analyse --schedule PACK/schedule.csv --gps gps.csv --crimes crimes.csv`` then runs the
+analysis the protocol promises, end to end, on data shaped like the real trial's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, DataError
+from ..sim.policies.hotspot import CrossoverPatrol
+
+POLICY = "hotspot_sim.trial.rehearse:ScheduledPatrol"
+"""The policy's name for :func:`hotspot_sim.sim.policies.get_policy`."""
+MAX_SNAP_M = 150.0
+"""Farthest a pack's hot spot centre may lie from the street network (the crime snapping
+distance of the shipped scenarios): farther, it is not a place of this study area."""
+
+
+class ScheduledPatrol(CrossoverPatrol):
+    """Patrol a trial pack's hot spots on the days its schedule treats them.
+
+    Each treated spot-day gets the schedule's ``visits`` visits of ``planned_minutes /
+    visits`` minutes at random times in the patrol window; between visits officers go
+    back to the station or walk (``between``, as ``crossover_patrol``).  Parameter
+    ``schedule``: the pack's ``schedule.csv``, with its ``hotspots.csv`` beside it.
+    """
+
+    name = "scheduled_patrol"
+    defaults = {**CrossoverPatrol.defaults, "schedule": ""}
+
+    def setup(self) -> None:
+        """Read the pack, place its hot spots on the network and plan day 0.
+
+        Raises
+        ------
+        ConfigError
+            No schedule given, a schedule starting on another date than the model, a
+            hot spot off the network, or two hot spots on one street node.
+        """
+        plan, hotspots = read_pack(self.params["schedule"])
+        start = pd.Timestamp(plan["date"].min())
+        if start != pd.Timestamp(self.model.start).normalize():
+            raise ConfigError(f"policy {self.name!r}: the schedule starts on {start:%Y-%m-%d} but "
+                              f"the model on {self.model.start:%Y-%m-%d}; set scenario.start = "
+                              f"\"{start:%Y-%m-%dT00:00}\"")
+        self.hotspots = _on_network(hotspots, self.model.study.network, self.params["schedule"])
+        self.nodes = self.hotspots["node"].to_numpy(np.int64)
+        self.ids = self.hotspots["hotspot_id"].to_numpy()
+        self.index_of = {int(n): i for i, n in enumerate(self.nodes)}
+        self.model.router.rows_for(self.nodes)
+        self.rng = np.random.default_rng(int(self.model.rng.integers(2**63 - 1)))
+        self.plan_rows: list[tuple] = []
+        self._treated = _treated_by_day(plan, self.ids)
+        treated = plan[plan["treated"]]
+        visits = pd.to_numeric(treated.get("visits", 1), errors="coerce")
+        visits = int(np.nanmax(np.r_[visits, 1]))
+        minutes = treated["planned_minutes"].max() / visits
+        self.params = {**self.params, "visits": visits,
+                       "dose_minutes": max(1, int(round(minutes)))}
+        self.assignments: list[tuple] = []
+        self.pending: list[tuple[int, int]] = []
+        self.on_day_start(self.model.day_index(self.model.tick))
+
+    def on_day_start(self, day: int) -> None:
+        self.schedule_day(day, self._treated.get(day, np.zeros(len(self.nodes), bool)))
+
+
+def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A pack's schedule and the ``hotspots.csv`` beside it.
+
+    Parameters
+    ----------
+    schedule : str or Path
+        The pack's ``schedule.csv``.
+
+    Returns
+    -------
+    plan, hotspots : pandas.DataFrame
+        :func:`hotspot_sim.track.inputs.read_plan_csv` (with ``visits`` when the file
+        has it) and :func:`hotspot_sim.trial.field.pack_hotspots`.
+
+    Raises
+    ------
+    ConfigError
+        No schedule given.
+    DataError
+        A file that is missing or cannot be used.
+    """
+    from ..track.inputs import read_plan_csv
+    from .field import check_schedule, pack_hotspots
+
+    if not str(schedule):
+        raise ConfigError("policy 'scheduled_patrol': give params.schedule = the trial pack's "
+                          "schedule.csv")
+    schedule = Path(schedule)
+    plan = read_plan_csv(schedule)
+    check_schedule(plan, schedule)
+    raw = pd.read_csv(schedule, dtype=str, keep_default_na=False)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if "visits" in raw:
+        plan["visits"] = pd.to_numeric(raw["visits"], errors="coerce").to_numpy()
+    hotspots = schedule.parent / "hotspots.csv"
+    if not hotspots.is_file():
+        raise DataError(f"{hotspots}: not found; a trial pack has hotspots.csv beside "
+                        "schedule.csv")
+    return plan, pack_hotspots(hotspots)
+
+
+def _on_network(hotspots: pd.DataFrame, network, where) -> pd.DataFrame:
+    """The hot spots with the street node nearest their centre (``node``)."""
+    node, dist = network.nearest_nodes(hotspots["x"].to_numpy(float),
+                                       hotspots["y"].to_numpy(float))
+    far = dist > MAX_SNAP_M
+    if far.any():
+        i = int(np.flatnonzero(far)[0])
+        raise ConfigError(f"{where}: hot spot {hotspots['hotspot_id'].iloc[i]!r} lies "
+                          f"{dist[i]:,.0f} m from the nearest street of the study area (over "
+                          f"{MAX_SNAP_M:g} m); rehearse the pack on the scenario it was "
+                          "designed on")
+    if len(set(node)) < len(node):
+        raise ConfigError(f"{where}: two hot spots share the street node nearest their centres; "
+                          "a trial's hot spots must be distinct places")
+    return hotspots.assign(node=node).reset_index(drop=True)
+
+
+def _treated_by_day(plan: pd.DataFrame, ids: np.ndarray) -> dict[int, np.ndarray]:
+    """Each schedule day's treated flags, in the order of ``ids``."""
+    position = {h: i for i, h in enumerate(ids)}
+    out: dict[int, np.ndarray] = {}
+    for day, rows in plan.groupby("day"):
+        flags = np.zeros(len(ids), bool)
+        for h, t in zip(rows["hotspot_id"], rows["treated"]):
+            flags[position[h]] = bool(t)
+        out[int(day)] = flags
+    return out
+
+
+def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: int = 1,
+                  between: str = "station", ping_every_min: int = 1,
+                  officers=None) -> dict[str, Path]:
+    """Simulate a designed trial following its schedule; write ``gps.csv`` and ``crimes.csv``.
+
+    Parameters
+    ----------
+    schedule : str or Path
+        The pack's ``schedule.csv`` (``hotspots.csv`` beside it).
+    out : str or Path
+        Folder for the two files (created).
+    scenario : Scenario, optional
+        The study to simulate on (default: the shipped ``welwyn_hatfield``).
+    seed : int
+        The simulation's seed.
+    between : {"station", "walk"}
+        What officers do between visits (``crossover_patrol``'s ``between``): wait at
+        the station (its default; Southend's control hot spots got about 2 minutes a
+        day, Basford et al. 2021) or walk the streets (ordinary patrol; Peterborough's
+        about 16, Ariel et al. 2016).
+    ping_every_min, officers
+        As :func:`hotspot_sim.track.export.export_trial`.
+
+    Returns
+    -------
+    dict of Path
+        ``gps`` and ``crimes``.
+
+    Raises
+    ------
+    ConfigError, DataError
+        A pack that cannot be simulated (see :class:`ScheduledPatrol`).
+    """
+    from ..settings import load_scenario
+    from ..sim.model import PatrolModel
+    from ..sim.outputs import write_run
+    from ..study import load_study
+    from ..track.export import export_trial
+
+    plan, _ = read_pack(schedule)
+    if scenario is None:
+        from ..locations import resolve_toml
+
+        scenario = load_scenario(resolve_toml("welwyn_hatfield", "scenarios"))
+    start = pd.Timestamp(plan["date"].min())
+    scenario = scenario.replace({"scenario.start": f"{start:%Y-%m-%dT00:00}",
+                                 "scenario.seed": int(seed)})
+    model = PatrolModel(scenario, load_study(scenario), policy=POLICY, build_space=False,
+                        policy_params={"schedule": str(schedule), "between": between})
+    model.run_days(int(plan["day"].max()) + 1)
+    out = Path(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_run(model, Path(tmp) / "run")
+        files = export_trial(Path(tmp) / "run", Path(tmp) / "files",
+                             ping_every_min=ping_every_min, officers=officers,
+                             on_duty_only=True)
+        out.mkdir(parents=True, exist_ok=True)
+        return {name: Path(shutil.copyfile(files[name], out / f"{name}.csv"))
+                for name in ("gps", "crimes")}
