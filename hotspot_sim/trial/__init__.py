@@ -28,13 +28,15 @@ code that analyses simulated trials:
 * :mod:`.economics` -- :func:`cost_benefit`: cost per crime and per CHI day
   prevented.
 
-The real trial's pack (``hotspot-sim trial design``): :mod:`.design`
-(:class:`TrialDesign`, :func:`plan_trial`: schedule, power, hours),
+The real trial's pack (``hotspot-sim trial design``): :mod:`.spots`
+(:func:`trial_hotspots`: which hot spots, their baseline), :mod:`.design`
+(:class:`TrialDesign`, :func:`design_trial`, :func:`plan_trial`: schedule, power, hours),
 :mod:`.geofences` (GeoJSON, GPX), :mod:`.protocol` (one-page protocol,
 :func:`analysis_plan`) and :mod:`.pack` (:func:`write_pack`).  The real trial analysed
 (``hotspot-sim trial analyse``): :mod:`.field` (:func:`read_trial`, :func:`analyse_trial`,
 :func:`write_analysis`): the same spot-days, dose per arm (:func:`dose_by_arm`) and
-statistics as a simulated trial, from the schedule, GPS and crimes.
+statistics as a simulated trial, from the schedule, GPS and crimes; :mod:`.rehearse`
+(:func:`rehearse_pack`) simulates a designed pack's trial to rehearse that analysis.
 
 Power curves are drawn by :func:`hotspot_sim.plots.plot_power`; command-line
 ranges such as ``"10:40:10"`` are read by :func:`hotspot_sim.checks.parse_range`.
@@ -52,7 +54,8 @@ from .._lazy import lazy_names
 # worker unpickling :func:`run_task` does not import statsmodels, scipy.stats
 # and the report code it never calls.
 _EXPORTS = {
-    "design": ["TrialDesign", "TrialPlan", "next_monday", "plan_trial", "randomise"],
+    "design": ["TrialDesign", "TrialPlan", "design_trial", "next_monday", "plan_trial",
+               "randomise"],
     "economics": ["DEFAULT_COST_PER_OFFICER_HOUR", "cost_benefit"],
     "experiment": ["Arm", "Experiment", "Task", "load_experiment", "scenario_for"],
     "field": ["analyse_trial", "read_trial", "write_analysis"],
@@ -61,17 +64,20 @@ _EXPORTS = {
     "pack": ["write_pack"],
     "power": ["POWER_STEP", "power", "simulate_trial", "smallest_adequate"],
     "protocol": ["analysis_plan", "protocol_markdown"],
+    "rehearse": ["rehearse_pack"],
     "report": ["build_report", "change_table", "dose_by_arm", "mean_ci"],
     "results": ["load_results"],
     "runner": ["run_experiment"],
     "runs": ["make_tasks", "move_aside", "runs_to_do", "study_fingerprint"],
     "spot_days": ["TrialResult"],
+    "spots": ["trial_hotspots"],
     "stats": ["conditional_poisson", "permutation_test", "rate_ratio_glm"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 if TYPE_CHECKING:
-    from .design import TrialDesign, TrialPlan, next_monday, plan_trial, randomise
+    from .design import (TrialDesign, TrialPlan, design_trial, next_monday, plan_trial,
+                         randomise)
     from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
     from .experiment import Arm, Experiment, Task, load_experiment, scenario_for
     from .field import analyse_trial, read_trial, write_analysis
@@ -80,11 +86,13 @@ if TYPE_CHECKING:
     from .pack import write_pack
     from .power import POWER_STEP, power, simulate_trial, smallest_adequate
     from .protocol import analysis_plan, protocol_markdown
+    from .rehearse import rehearse_pack
     from .report import build_report, change_table, dose_by_arm, mean_ci
     from .results import load_results
     from .runner import run_experiment
     from .runs import make_tasks, move_aside, runs_to_do, study_fingerprint
     from .spot_days import TrialResult
+    from .spots import trial_hotspots
     from .stats import conditional_poisson, permutation_test, rate_ratio_glm
 
 __getattr__, __dir__ = lazy_names(__name__, _MODULE_OF)
@@ -121,6 +129,7 @@ __all__ = [
     "change_table",
     "conditional_poisson",
     "cost_benefit",
+    "design_trial",
     "dose_by_arm",
     "geofences_geojson",
     "geofences_gpx",
@@ -137,6 +146,7 @@ __all__ = [
     "randomise",
     "rate_ratio_glm",
     "read_trial",
+    "rehearse_pack",
     "run_experiment",
     "run_task",
     "runs_to_do",
@@ -144,6 +154,7 @@ __all__ = [
     "simulate_trial",
     "smallest_adequate",
     "study_fingerprint",
+    "trial_hotspots",
     "write_analysis",
     "write_pack",
 ]
