@@ -137,6 +137,23 @@ def check_schedule(plan: pd.DataFrame, path: Path) -> None:
                         "spot-days")
 
 
+def raw_columns(path: str | Path) -> pd.DataFrame:
+    """A CSV file's columns as text, names lower-case (the columns the readers leave out).
+
+    Parameters
+    ----------
+    path : str or Path
+        A file the track readers have read (so it is a readable CSV).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    return raw
+
+
 def _check_days_match_dates(path: Path, plan: pd.DataFrame) -> None:
     """A schedule's ``day`` column, when given, must count days from its first date.
 
@@ -144,8 +161,7 @@ def _check_days_match_dates(path: Path, plan: pd.DataFrame) -> None:
     disagrees means a hand-edited or mis-exported schedule, whose rows may be on other
     days than the officers were told.
     """
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw = raw_columns(path)
     if "day" not in raw:
         return
     given = pd.to_numeric(raw["day"].str.strip(), errors="coerce").to_numpy(float)

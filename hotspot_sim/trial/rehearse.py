@@ -99,7 +99,7 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         A file that is missing or cannot be used.
     """
     from ..track.inputs import read_plan_csv
-    from .field import check_schedule, pack_hotspots
+    from .field import check_schedule, pack_hotspots, raw_columns
 
     if not str(schedule):
         raise ConfigError("policy 'scheduled_patrol': give params.schedule = the trial pack's "
@@ -107,8 +107,7 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     schedule = Path(schedule)
     plan = read_plan_csv(schedule)
     check_schedule(plan, schedule)
-    raw = pd.read_csv(schedule, dtype=str, keep_default_na=False)
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw = raw_columns(schedule)
     if "visits" in raw:
         plan["visits"] = pd.to_numeric(raw["visits"], errors="coerce").to_numpy()
     hotspots = schedule.parent / "hotspots.csv"
