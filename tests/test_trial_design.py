@@ -20,6 +20,7 @@ from hotspot_sim.cli import main
 from hotspot_sim.errors import ConfigError, DataError
 from hotspot_sim.trial.design import TrialDesign, next_monday, plan_trial, randomise
 from hotspot_sim.trial.pack import PACK_FILES
+from hotspot_sim.trial.stats import permutation_test
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HOTSPOTS = ROOT / "examples" / "trial_hotspots.csv"
@@ -233,6 +234,25 @@ def test_the_preregistered_crossover_analysis_is_what_trial_analyse_runs(outcome
     theirs = trial_statistics(table.assign(task_id=0), 19, outcome=outcome).iloc[0]
     assert (ours.rate_ratio, ours.ci_low, ours.ci_high, ours.p_value) == pytest.approx(
         (theirs["rate_ratio"], theirs["ci_low"], theirs["ci_high"], theirs["p_glm"]))
+    test = dict(analysis_plan("crossover")["randomisation_test"], n_permutations=19)
+    assert permutation_test(table, outcome=outcome, **test)["p_value"] == \
+        pytest.approx(theirs["p_permutation"])
+
+
+@pytest.mark.parametrize("kind", ["crossover", "parallel", "block"])
+def test_the_harm_power_tests_the_statistic_permutation_test_computes(kind):
+    from hotspot_sim.trial import simulate_trial
+    from hotspot_sim.trial.design import _randomisation_test
+
+    table = simulate_trial(kind, 8, 20, 0.7, 0.8, seed=2)
+    table["harm"] = table["crimes"] * (1 + table["day"] % 3) * 10.0
+    shape = (1, 8, 20)
+    blocks = table.groupby("hotspot_id")["block"].first().to_numpy()[None, :] \
+        if kind == "block" else np.zeros((1, 8), dtype=np.int64)
+    _, ours, _ = _randomisation_test(design(kind, days=20), table["harm"].to_numpy().reshape(
+        shape), table["treated"].to_numpy().reshape(shape), blocks, np.random.default_rng(0))
+    theirs = permutation_test(table, "harm", 9, design=kind, statistic="glm")["statistic"]
+    assert ours[0] == pytest.approx(theirs)
 
 
 def test_trial_analyse_reads_the_pack(tmp_path, capsys, real_data):

@@ -435,10 +435,10 @@ def harm_power(design: TrialDesign, rates: np.ndarray, weights: np.ndarray, effe
     Counts are drawn as :func:`~hotspot_sim.trial.power.power` draws them (same
     design, rates and effect); each simulated crime's harm is drawn from
     ``weights`` (the hot spots' own crimes); each trial is tested as the protocol's
-    primary test: the randomisation test of the log ratio of mean harm on patrol and
-    control spot-days, with :data:`HARM_PERMUTATIONS` re-drawn assignments (exact
-    size; a cluster-robust GLM test rejects too often when a few crimes weigh
-    thousands of days).
+    primary test: the randomisation test of the GLM rate ratio of harm
+    (:func:`_randomisation_test`, as ``trial analyse`` runs it), with
+    :data:`HARM_PERMUTATIONS` re-drawn assignments (exact size; a cluster-robust GLM
+    Wald test rejects too often when a few crimes weigh thousands of days).
 
     Parameters
     ----------
@@ -460,20 +460,20 @@ def harm_power(design: TrialDesign, rates: np.ndarray, weights: np.ndarray, effe
         ``power, ci_low, ci_high`` (Wilson 95%), ``n_sims``, ``n_degenerate``,
         ``median_rate_ratio``, ``effect``.
     """
-    from .power import _analyse_perm, _simulate, _wilson
+    from .power import _simulate, _wilson
     from .stats import CHUNK_ELEMENTS
 
     H, D = len(rates), design.days
     rng = np.random.default_rng([design.seed, H, D, 1])  # apart from the count power's stream
-    chunk = max(1, CHUNK_ELEMENTS // (H * D))
+    # the null statistics take P x trials x spot-days products: keep a chunk's to ~CHUNK
+    chunk = max(1, CHUNK_ELEMENTS // (H * D * (1 + HARM_PERMUTATIONS // 20)))
     ps, ests, degs = [], [], []
     for start in range(0, n_sims, chunk):
         m = min(chunk, n_sims - start)
         Y, X, blocks, _ = _simulate(design.design, m, H, D, rates, effect, None, design.share,
                                     design.block_size, rng)
         harm = _compound(Y, weights, rng)
-        p, est, deg = _analyse_perm(design.design, harm, X, blocks, HARM_PERMUTATIONS,
-                                    design.share, design.block_size, rng)
+        p, est, deg = _randomisation_test(design, harm, X, blocks, rng)
         ps.append(p)
         ests.append(est)
         degs.append(deg)
@@ -485,6 +485,48 @@ def harm_power(design: TrialDesign, rates: np.ndarray, weights: np.ndarray, effe
             "power": k / n_sims, "ci_low": lo, "ci_high": hi, "n_sims": n_sims,
             "n_degenerate": int(deg.sum()),
             "median_rate_ratio": float(np.exp(np.median(finite))) if finite.size else math.nan}
+
+
+def _randomisation_test(design: TrialDesign, y: np.ndarray, X: np.ndarray, blocks: np.ndarray,
+                        rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """p-values of the randomisation test ``trial analyse`` runs, for ``m`` simulated trials.
+
+    The statistic is the Poisson GLM log rate ratio with the design's strata (hot
+    spots in a crossover, pairs in a block design, none in a parallel design), as
+    :func:`~hotspot_sim.trial.stats.permutation_test` with ``statistic="glm"``; the
+    null re-draws :data:`HARM_PERMUTATIONS` assignments as the design drew them (one
+    set for all trials of the chunk, valid for each).
+
+    Returns
+    -------
+    p, statistic, degenerate : numpy.ndarray
+        Per trial; a trial whose statistic is infinite (no harm in one arm) has p = 1.
+    """
+    from .estimator import _stratified_poisson
+    from .power import _perm_assignments
+    from .stats import _two_sided_p
+
+    m, H, D = y.shape
+    strata = {"crossover": np.broadcast_to(np.arange(H), (m, H)),
+              "parallel": np.zeros((m, H), dtype=np.int64), "block": blocks}[design.design]
+    if design.design == "block":  # the re-drawn assignments are in rank order of the blocks
+        order = np.argsort(blocks, axis=1, kind="stable")
+        y, X = (np.take_along_axis(a, order[:, :, None], axis=1) for a in (y, X))
+        strata = np.take_along_axis(blocks, order, axis=1)
+    n = y.sum(2)
+    observed = _stratified_poisson((X * y).sum(2), n, X.sum(2), D - X.sum(2), strata,
+                                   strata)[0]
+    Xp = _perm_assignments(design.design, H, D, design.share, design.block_size,
+                           HARM_PERMUTATIONS, rng).reshape(HARM_PERMUTATIONS, H, D)
+    P = len(Xp)
+    y1 = np.einsum("phd,mhd->pmh", Xp, y).reshape(P * m, H)
+    t = np.broadcast_to(Xp.sum(2)[:, None, :], (P, m, H)).reshape(P * m, H)
+    null = _stratified_poisson(y1, np.broadcast_to(n, (P, m, H)).reshape(P * m, H), t, D - t,
+                               np.broadcast_to(strata, (P, m, H)).reshape(P * m, H),
+                               np.broadcast_to(strata, (P, m, H)).reshape(P * m, H))[0]
+    degenerate = ~np.isfinite(observed)
+    p = np.where(degenerate, 1.0, _two_sided_p(observed, null.reshape(P, m)))
+    return p, observed, degenerate
 
 
 def _compound(counts: np.ndarray, weights: np.ndarray, rng) -> np.ndarray:

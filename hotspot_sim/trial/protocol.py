@@ -87,7 +87,7 @@ def analysis_plan(design: str) -> dict:
     return {"primary_test": "randomisation_test on harm",
             "primary": {"outcome": "harm", **glm},
             "secondary_counts": {"outcome": "crimes", **counts},
-            "randomisation_test": {"design": design, "statistic": "log_ratio",
+            "randomisation_test": {"design": design, "statistic": "glm",
                                    "n_permutations": N_PERMUTATIONS, "seed": 0},
             "alpha": 0.05, "sides": 2, "buffer_m": BUFFER_M}
 
@@ -222,7 +222,7 @@ def _analysis_section(plan: TrialPlan) -> str:
     return (f"## 5. Analysis\n\nRate ratio, patrol vs control spot-days, from a Poisson GLM "
             f"with {fe}; standard errors cluster-robust by {names[primary['cluster']]} "
             f"with a t reference for harm (a quasi-likelihood: harm is not a count){errors}. "
-            f"Randomisation test ({n:,} re-draws: {test}) of the ratio of means. The primary "
+            f"Randomisation test ({n:,} re-draws: {test}) of the GLM's rate ratio. The primary "
             "test is the randomisation test on harm: its size is exact however skewed harm "
             "is (a few crimes weigh thousands of days), where the GLM's p-value can be too "
             "small; the GLM gives the rate ratio and its interval. Two-sided, alpha = 0.05; "
