@@ -283,6 +283,7 @@ def spot_day_table(plan: pd.DataFrame, crimes: pd.DataFrame, hotspots: pd.DataFr
     ids = hotspots["hotspot_id"].to_numpy(object)
     here = zoning.zone == zone
     harm = crimes["harm"].to_numpy(float)
+    # a crime type without a harm weight counts as a crime with no harm (track warns of it)
     counted = pd.DataFrame({"hotspot_id": ids[zoning.nearest[here]], "day": day[here],
                             "harm": np.nan_to_num(harm[here])})
     agg = counted.groupby(["hotspot_id", "day"]).agg(crimes=("harm", "size"), harm=("harm", "sum"))
