@@ -182,3 +182,37 @@ def test_hot_spots_outside_the_schedule_are_left_out_with_a_warning(tmp_path, ca
                                   pd.read_csv(tmp_path / "plain" / "spot_days.csv"))
     kept = pd.read_csv(tmp_path / "out" / "hotspots.csv")["hotspot_id"]
     assert 99 not in set(kept) and len(kept) == 8
+
+
+def designed_schedule(tmp_path, design: str) -> Path:
+    """The example schedule redrawn as a parallel or block (pairs) design."""
+    s = pd.read_csv(EXAMPLES / "trial_schedule.csv")
+    treated = s["hotspot_id"] <= 4 if design == "parallel" else s["hotspot_id"] % 2 == 1
+    s = s.assign(treated=np.where(treated, "true", "false"), planned_minutes=treated * 15.0,
+                 visits=treated.astype(int),
+                 block=0 if design == "parallel" else (s["hotspot_id"] + 1) // 2)
+    path = tmp_path / f"{design}.csv"
+    s.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("design", ["parallel", "block"])
+def test_parallel_and_block_schedules_are_analysed_as_drawn(tmp_path, design, capsys):
+    files = {"gps": EXAMPLES / "trial_gps.csv", "crimes": EXAMPLES / "trial_crimes.csv"}
+    assert analyse(files, tmp_path / "out", "--hotspots", str(EXAMPLE_HOTSPOTS),
+                   schedule=designed_schedule(tmp_path, design)) == 0
+    assert f"({design} design)" in capsys.readouterr().out
+    stats = pd.read_csv(tmp_path / "out" / "statistics.csv")
+    assert (stats["design"] == design).all() and np.isfinite(stats["rate_ratio"]).all()
+
+
+def test_a_parallel_schedule_analysed_as_a_crossover_says_why_there_is_no_ratio(tmp_path,
+                                                                               capsys):
+    files = {"gps": EXAMPLES / "trial_gps.csv", "crimes": EXAMPLES / "trial_crimes.csv"}
+    assert analyse(files, tmp_path / "out", "--hotspots", str(EXAMPLE_HOTSPOTS),
+                   "--design", "crossover",
+                   schedule=designed_schedule(tmp_path, "parallel")) == 0
+    captured = capsys.readouterr()
+    assert "looks like a parallel design" in captured.err
+    assert "not identified" in captured.out
+    assert pd.read_csv(tmp_path / "out" / "statistics.csv")["rate_ratio"].isna().all()

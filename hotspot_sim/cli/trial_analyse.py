@@ -25,9 +25,11 @@ what is reported (as for a simulated trial, 'hotspot-sim report'):
   dose        GPS presence minutes per spot-day on treated and on control days
               (control places get background patrol too: Ariel et al. 2016)
   compliance  delivered against planned minutes (80% of the plan = delivered)
-  effect      Poisson GLM rate ratio with hot spot fixed effects, and a
-              randomisation test re-drawing each day's assignment, on crime
-              counts and on harm (CHI days), for all crimes and by crime type
+  effect      Poisson GLM rate ratio and a randomisation test of it that
+              re-draws the assignment as the design did, on crime counts and on
+              harm (CHI days), for all crimes and by crime type; the terms the
+              pack's protocol pre-registers (crossover: hot spot fixed effects;
+              parallel: none; block: pairs)
   displace-   the same rate ratio on crimes in the 100 m buffer beyond each
   ment        hot spot (above 1: displacement; Bland et al. 2021)
   cost        extra officer hours over background patrol, per crime and per
@@ -76,6 +78,10 @@ def add_analyse_parser(trial_sub) -> None:
                    default=DEFAULT_COST_PER_OFFICER_HOUR,
                    help=f"cost of one officer hour (default £{DEFAULT_COST_PER_OFFICER_HOUR:g}, "
                         "an assumption: give your force's figure)")
+    p.add_argument("--design", choices=("crossover", "parallel", "block"), default=None,
+                   help="how the trial assigned treatment (default: read from the schedule: "
+                        "treatment changing day to day = crossover; fixed per hot spot = "
+                        "block with several blocks, else parallel)")
     p.add_argument("--permutations", type=positive_int(100_000), default=999, metavar="N",
                    help="re-drawn assignments of the randomisation test (default 999)")
     p.add_argument("--out", type=Path, default=Path("results") / "trial_analysis",
@@ -88,7 +94,8 @@ def cmd_trial_analyse(args) -> int:
     from ..trial.field import analyse_trial, headline, read_trial, write_analysis
 
     trial = read_trial(args.schedule, args.gps, args.crimes, args.hotspots)
-    tables = analyse_trial(trial, args.radius, args.cost_per_hour, args.permutations)
+    tables = analyse_trial(trial, args.radius, args.cost_per_hour, args.permutations,
+                           args.design)
     for message in tables["warnings"]["message"]:
         print(f"hotspot-sim: warning: {message}", file=sys.stderr)
     files = write_analysis(tables, args.out, args.cost_per_hour,

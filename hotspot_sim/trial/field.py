@@ -10,9 +10,11 @@ GPS dose) and reports what the simulated trial reports: dose per arm
 (:func:`~hotspot_sim.trial.report.dose_by_arm`), compliance with the schedule
 (:func:`hotspot_sim.track.dose.compliance`), the Poisson GLM rate ratio and the
 randomisation test on counts and on harm
-(:func:`~hotspot_sim.trial.report.trial_statistics`), by crime type, crime in the
-100 m buffers on treated and control days (displacement), and cost-benefit
-(:func:`~hotspot_sim.trial.economics.cost_benefit`).
+(:func:`~hotspot_sim.trial.report.spot_day_statistics`: for a crossover the figures
+:func:`~hotspot_sim.trial.report.trial_statistics` gives a simulated trial; for a
+parallel or block design the terms the pack's protocol pre-registers), by crime type,
+crime in the 100 m buffers on treated and control days (displacement), and
+cost-benefit (:func:`~hotspot_sim.trial.economics.cost_benefit`).
 """
 
 from __future__ import annotations
@@ -28,13 +30,11 @@ from ..track.inputs import DAY_MIN, _rows, minutes_since
 from ..track.zones import MIN_CRIMES, zone_crimes
 from .economics import DEFAULT_COST_PER_OFFICER_HOUR, cost_benefit
 from .measure import add_dose
-from .report import dose_by_arm, markdown, trial_statistics
+from .report import dose_by_arm, markdown, spot_day_statistics
 
 BUFFER_M = 100.0
 """Width of the displacement buffer beyond each hot spot's radius: Bland et al. (2021)
 used 100 m buffers around 100 m hot spots and found no displacement into them."""
-TRIAL = "real trial"
-"""The ``task_id`` of the one trial in the statistics tables."""
 SCHEDULE_COLUMNS = ["date", "day", "hotspot_id", "treated", "planned_minutes"]
 
 
@@ -58,8 +58,9 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     Returns
     -------
     dict
-        ``schedule`` (the plan frame of :func:`hotspot_sim.track.inputs.read_plan_csv`),
-        ``gps``, ``crimes``, ``hotspots``, ``origin`` (midnight of day 0) and ``files``.
+        ``schedule`` (the plan frame of :func:`hotspot_sim.track.inputs.read_plan_csv`,
+        with ``block`` when the file has it), ``gps``, ``crimes``, ``hotspots``,
+        ``origin`` (midnight of day 0) and ``files``.
 
     Raises
     ------
@@ -76,6 +77,9 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     plan = read_plan_csv(schedule)
     check_schedule(plan, schedule)
     _check_days_match_dates(schedule, plan)
+    raw = raw_columns(schedule)
+    if "block" in raw:  # the stratum of a block design's draw (read_plan_csv leaves it out)
+        plan["block"] = raw["block"].str.strip().to_numpy()
     origin = pd.Timestamp(plan["date"].min())
     return {"schedule": plan, "gps": read_gps_csv(gps, origin),
             "crimes": read_crimes_csv(crimes, origin), "hotspots": pack_hotspots(hotspots),
@@ -205,6 +209,30 @@ def check_period(frame: pd.DataFrame, what: str, path, origin: pd.Timestamp,
                         "Give the files of the trial the schedule describes")
 
 
+def infer_design(plan: pd.DataFrame) -> str:
+    """The design that drew a schedule, read from the schedule itself.
+
+    Treatment that changes from day to day at a hot spot is a crossover; treatment
+    fixed per hot spot is a block design when the schedule has several ``block``
+    values (pairs), else a parallel one (:mod:`hotspot_sim.trial.design`).
+
+    Parameters
+    ----------
+    plan : pandas.DataFrame
+        ``hotspot_id, treated`` [, ``block``].
+
+    Returns
+    -------
+    str
+        ``"crossover"``, ``"block"`` or ``"parallel"``.
+    """
+    if plan.groupby("hotspot_id")["treated"].nunique().max() > 1:
+        return "crossover"
+    if "block" in plan and plan["block"].nunique() > 1:
+        return "block"
+    return "parallel"
+
+
 def trial_hotspots(hotspots: pd.DataFrame, plan: pd.DataFrame, path) -> tuple[pd.DataFrame, list]:
     """The hot spots of the schedule, in the hot spots file's order.
 
@@ -276,7 +304,8 @@ def spot_day_table(plan: pd.DataFrame, crimes: pd.DataFrame, hotspots: pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        ``hotspot_id, day, treated, crimes, harm, dose_minutes`` in the schedule's order.
+        ``hotspot_id, day, treated`` [, ``block``], ``crimes, harm, dose_minutes`` in the
+        schedule's order.
     """
     zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings, None)
     day = np.floor(minutes_since(crimes["time"], origin) / DAY_MIN).astype(np.int64)
@@ -287,7 +316,8 @@ def spot_day_table(plan: pd.DataFrame, crimes: pd.DataFrame, hotspots: pd.DataFr
     counted = pd.DataFrame({"hotspot_id": ids[zoning.nearest[here]], "day": day[here],
                             "harm": np.nan_to_num(harm[here])})
     agg = counted.groupby(["hotspot_id", "day"]).agg(crimes=("harm", "size"), harm=("harm", "sum"))
-    table = plan[["hotspot_id", "day", "treated"]].reset_index(drop=True)
+    table = plan[["hotspot_id", "day", "treated"]
+                 + (["block"] if "block" in plan else [])].reset_index(drop=True)
     key = pd.MultiIndex.from_arrays([table["hotspot_id"].astype(object), table["day"]])
     agg.index = pd.MultiIndex.from_arrays([agg.index.get_level_values(0).astype(object),
                                            agg.index.get_level_values(1)])
@@ -314,9 +344,12 @@ def type_spot_days(plan, crimes, hotspots, dose, origin) -> dict[str, pd.DataFra
 # --------------------------------------------------------------------------- statistics
 
 
-def outcome_statistics(spotdays: pd.DataFrame, n_permutations: int, label: str
-                       ) -> pd.DataFrame:
-    """:func:`trial_statistics` on counts and on harm, one row each, labelled.
+def outcome_statistics(spotdays: pd.DataFrame, n_permutations: int, label: str,
+                       design: str = "crossover") -> pd.DataFrame:
+    """:func:`spot_day_statistics` on counts and on harm, one row each, labelled.
+
+    For a crossover these are :func:`trial_statistics`' figures, the ones a simulated
+    trial reports.
 
     Parameters
     ----------
@@ -326,25 +359,22 @@ def outcome_statistics(spotdays: pd.DataFrame, n_permutations: int, label: str
         Re-drawn assignments of the randomisation test.
     label : str
         What the spot-days count (e.g. ``"all crimes"``), the table's first column.
+    design : {"crossover", "parallel", "block"}
+        How the trial assigned treatment.
 
     Returns
     -------
     pandas.DataFrame
-        ``crimes_counted, outcome`` and :func:`trial_statistics`' columns.
+        ``crimes_counted, outcome, design``, the columns of :func:`spot_day_statistics`
+        and ``note``.
     """
-    rows = []
-    for outcome in ("crimes", "harm"):
-        stats = trial_statistics(spotdays.assign(task_id=TRIAL), n_permutations, outcome)
-        if stats.empty:
-            stats = pd.DataFrame([{"task_id": TRIAL, "note": "no treated or no control "
-                                                              "spot-day"}])
-        rows.append(stats.assign(crimes_counted=label, outcome=outcome))
-    out = pd.concat(rows, ignore_index=True).drop(columns="task_id")
-    if "note" not in out:
-        out["note"] = ""
-    out["note"] = out["note"].fillna("")
-    return out[["crimes_counted", "outcome"] + [c for c in out if c not in
-                                                ("crimes_counted", "outcome")]]
+    columns = ["crimes_counted", "outcome", "design", "spot_days", "treated", "rate_ratio",
+               "ci_low", "ci_high", "p_glm", "p_permutation", "mean_treated", "mean_control",
+               "note"]
+    rows = [{"crimes_counted": label, "outcome": outcome, "design": design, "note": "",
+             **spot_day_statistics(spotdays, outcome, n_permutations, design)}
+            for outcome in ("crimes", "harm")]
+    return pd.DataFrame(rows).reindex(columns=columns)
 
 
 def trial_cost_benefit(spotdays: pd.DataFrame, cost_per_hour: float) -> pd.DataFrame:
@@ -383,7 +413,8 @@ def trial_cost_benefit(spotdays: pd.DataFrame, cost_per_hour: float) -> pd.DataF
 
 def analyse_trial(trial: dict, radius_m: float | None = None,
                   cost_per_hour: float = DEFAULT_COST_PER_OFFICER_HOUR,
-                  n_permutations: int = 999) -> dict[str, pd.DataFrame]:
+                  n_permutations: int = 999, design: str | None = None
+                  ) -> dict[str, pd.DataFrame]:
     """Every table of a real trial's analysis (see the module's description).
 
     Parameters
@@ -398,6 +429,8 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
         ``DEFAULT_COST_PER_OFFICER_HOUR``).
     n_permutations : int
         Re-drawn assignments of the randomisation test.
+    design : {"crossover", "parallel", "block"}, optional
+        How the trial assigned treatment (default: :func:`infer_design`).
 
     Returns
     -------
@@ -418,6 +451,13 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
     plan, origin = trial["schedule"], trial["origin"]
     where = trial.get("files", {}).get("hotspots", "the hot spots")
     hotspots, notes = trial_hotspots(trial["hotspots"], plan, where)
+    drawn = infer_design(plan)
+    if design is not None and design != drawn:
+        src = trial.get("files", {}).get("schedule", "the schedule")
+        notes.append({"check": "design", "file": str(src), "rows": len(plan),
+                      "message": f"{src}: the schedule looks like a {drawn} design but is "
+                                 f"analysed as a {design} design (--design), as asked"})
+    design = design or drawn
     n_days = int(plan["day"].max()) + 1
     end = origin + pd.Timedelta(days=n_days)
     files = trial.get("files", {})
@@ -429,18 +469,18 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
     crimes = _trial_crimes(trial["crimes"], origin, n_days)
     sd = spot_day_table(plan, crimes, hs, dose, origin)
     buffer = spot_day_table(plan, crimes, hs, dose, origin, zone=1)
-    by_type = [outcome_statistics(t, n_permutations, ctype)
+    by_type = [outcome_statistics(t, n_permutations, ctype, design)
                for ctype, t in type_spot_days(plan, crimes, hs, dose, origin).items()]
     return {
         "spot_days": sd, "dose_by_arm": dose_by_arm(sd, cluster="hotspot_id"),
         "compliance_overall": track.get("compliance_overall", pd.DataFrame()),
         "compliance_by_hotspot": track.get("compliance_by_hotspot", pd.DataFrame()),
         "compliance": track.get("compliance", pd.DataFrame()),
-        "statistics": outcome_statistics(sd, n_permutations, "all crimes"),
+        "statistics": outcome_statistics(sd, n_permutations, "all crimes", design),
         "by_crime_type": pd.concat(by_type, ignore_index=True) if by_type else pd.DataFrame(),
         "buffer_spot_days": buffer,
         "displacement": outcome_statistics(buffer, n_permutations,
-                                           f"crimes in the {BUFFER_M:g} m buffer"),
+                                           f"crimes in the {BUFFER_M:g} m buffer", design),
         "displacement_zones": track.get("displacement", pd.DataFrame()),
         "cost_benefit": trial_cost_benefit(sd, cost_per_hour),
         "visits": track["visits"], "dose": dose, "hotspots": hs,
@@ -471,7 +511,9 @@ def headline(tables: dict[str, pd.DataFrame]) -> str:
     str
     """
     sd = tables["spot_days"]
-    lines = [f"Trial: {sd['hotspot_id'].nunique()} hot spots x {sd['day'].nunique()} days = "
+    design = tables["statistics"]["design"].iloc[0]
+    lines = [f"Trial ({design} design): {sd['hotspot_id'].nunique()} hot spots x "
+             f"{sd['day'].nunique()} days = "
              f"{len(sd):,} spot-days ({int(sd['treated'].sum()):,} treated); "
              f"{int(sd['crimes'].sum()):,} crimes in the hot spots"]
     for r in tables["dose_by_arm"].itertuples():
@@ -536,8 +578,11 @@ def report_text(tables: dict[str, pd.DataFrame], cost_per_hour: float,
                   markdown(pd.DataFrame({"measure": overall.index.str.replace("_", " "),
                                          "value": overall.to_numpy(float)}), ".2f"), ""]
     lines += ["## Rate ratio, treated vs control spot-days", "",
-              "Poisson GLM with hot spot fixed effects (Wald 95% interval) and a randomisation "
-              "test re-drawing each day's assignment, as simulated trials are analysed.", "",
+              "Poisson GLM (Wald 95% interval) and a randomisation test of its rate ratio "
+              "re-drawing the assignment as the design drew it, as the pack's protocol "
+              "pre-registers: a crossover with hot spot fixed effects (as simulated trials "
+              "are analysed), a parallel design without, a block design with pair effects; "
+              "harm with cluster-robust errors.", "",
               markdown(tables["statistics"], ".3f"), "",
               f"## By crime type (types with at least {MIN_CRIMES} crimes in the hot spots)", "",
               markdown(tables["by_crime_type"], ".3f"), "",

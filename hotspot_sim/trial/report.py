@@ -400,8 +400,7 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999,
         Re-drawn assignments of the randomisation test.
     outcome : str
         The spot-day column analysed: ``"crimes"`` (counts) or ``"harm"`` (Crime Harm
-        Index days, a Poisson quasi-likelihood on a non-negative outcome, with
-        cluster-robust errors by hot spot and a t reference).
+        Index days; see :func:`spot_day_statistics`).
 
     Returns
     -------
@@ -414,29 +413,55 @@ def trial_statistics(spotdays: pd.DataFrame, n_permutations: int = 999,
     for task_id, g in spotdays.groupby("task_id", sort=True):
         if g["treated"].nunique() < 2:
             continue  # not a randomised design (no control spot-days)
-        try:
-            glm = rate_ratio_glm(g, outcome=outcome, family="poisson", **_glm_errors(outcome))
-            # the test's statistic is the GLM's own (hot spot fixed effects): the raw ratio
-            # of means mixes places up when some are treated on more days than others (a
-            # daily draw: 3 to 8 of 14 days), and then disagrees with the GLM's estimate
-            perm = permutation_test(g, outcome=outcome, n_permutations=n_permutations,
-                                    seed=0, design="crossover", statistic="glm")
-        except (ConfigError, ValueError) as exc:  # e.g. no crimes at all in a short run
-            rows.append({"task_id": task_id, "note": str(exc)})
-            continue
-        rows.append({"task_id": task_id, "spot_days": len(g), "treated": int(g["treated"].sum()),
-                     "rate_ratio": glm.rate_ratio, "ci_low": glm.ci_low, "ci_high": glm.ci_high,
-                     "p_glm": glm.p_value, "p_permutation": perm["p_value"],
-                     "mean_treated": glm.mean_treated, "mean_control": glm.mean_control})
+        rows.append({"task_id": task_id, **spot_day_statistics(g, outcome, n_permutations)})
     return pd.DataFrame(rows)
 
 
-def _glm_errors(outcome: str) -> dict:
-    """Standard errors for the outcome: model-based for counts; for harm (CHI days, a
-    quasi-likelihood: one crime weighs up to thousands of days) cluster-robust by hot spot
-    with a t reference, as :func:`rate_ratio_glm` advises (model-based ones would be far
-    too narrow)."""
-    return {} if outcome == "crimes" else {"cov": "cluster", "use_t": True}
+def spot_day_statistics(spotdays: pd.DataFrame, outcome: str = "crimes",
+                        n_permutations: int = 999, design: str = "crossover") -> dict:
+    """One trial's GLM rate ratio and randomisation test, as its protocol pre-registers them.
+
+    The GLM's terms and errors are :func:`hotspot_sim.trial.protocol.analysis_plan`'s
+    for the design: hot spot fixed effects (crossover), none (parallel) or pairs
+    (block); counts with model-based errors in a crossover, harm (CHI days, a
+    quasi-likelihood: one crime weighs up to thousands of days) with cluster-robust
+    errors and a t reference.  The randomisation test re-draws the assignment as the
+    design drew it, with the GLM's own rate ratio as its statistic: the raw ratio of
+    means mixes places up when some are treated on more days than others (a daily
+    draw: 3 to 8 of 14 days) and then disagrees with the GLM.
+
+    Parameters
+    ----------
+    spotdays : pandas.DataFrame
+        The trial's spot-days (``block`` too for a block design).
+    outcome : str
+        ``"crimes"`` or ``"harm"`` (or another count column, analysed as counts).
+    n_permutations : int
+        Re-drawn assignments of the randomisation test (seed 0).
+    design : {"crossover", "parallel", "block"}
+        How the trial assigned treatment.
+
+    Returns
+    -------
+    dict
+        ``spot_days, treated, rate_ratio, ci_low, ci_high, p_glm, p_permutation,
+        mean_treated, mean_control``, or ``note`` alone when they cannot be computed.
+    """
+    from .protocol import analysis_plan
+
+    plan = analysis_plan(design)
+    glm_args = dict(plan["primary"] if outcome == "harm" else plan["secondary_counts"],
+                    outcome=outcome)
+    try:
+        glm = rate_ratio_glm(spotdays, **glm_args)
+        perm = permutation_test(spotdays, outcome=outcome, n_permutations=n_permutations,
+                                seed=0, design=design, statistic="glm")
+    except (ConfigError, ValueError) as exc:  # e.g. no crimes at all in a short run
+        return {"note": str(exc)}
+    return {"spot_days": len(spotdays), "treated": int(spotdays["treated"].sum()),
+            "rate_ratio": glm.rate_ratio, "ci_low": glm.ci_low, "ci_high": glm.ci_high,
+            "p_glm": glm.p_value, "p_permutation": perm["p_value"],
+            "mean_treated": glm.mean_treated, "mean_control": glm.mean_control}
 
 
 def dose_by_arm(spotdays: pd.DataFrame, cluster: str = "hotspot_id",
