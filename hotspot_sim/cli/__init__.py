@@ -26,6 +26,7 @@ from ..locations import shipped_names
 from .check import add_calibrate_command, add_sensitivity_command, add_validate_command
 from .data import add_data_commands, add_params_command
 from .field_trial import add_trial_command
+from .plan import add_plan_command
 from .run import add_run_command, add_track_command
 from .target import add_target_command
 from .trial import add_experiment_command, add_power_command, add_report_command
@@ -155,5 +156,5 @@ def command_adders() -> list:
     """Sub-commands in the order of the work: data, target, run, track, test, check, see."""
     return [add_data_commands, add_target_command, add_run_command, add_track_command,
             add_experiment_command, add_report_command, add_power_command,
-            add_trial_command, add_calibrate_command, add_validate_command,
+            add_trial_command, add_plan_command, add_calibrate_command, add_validate_command,
             add_sensitivity_command, add_view_command, add_params_command]
