@@ -111,7 +111,7 @@ def add_target_command(sub) -> None:
 
 def _add_harm_index_args(p) -> None:
     """``--harm-index`` and the files and rule it may need."""
-    from ..data.harm_indices import CATEGORY_RULES, DEFAULT_CATEGORY_RULE
+    from ..choices import CATEGORY_RULES, DEFAULT_CATEGORY_RULE
 
     g = p.add_argument_group("harm index")
     g.add_argument("--harm-index", default="chi", metavar="chi|css|FILE",
@@ -131,7 +131,7 @@ def _add_harm_index_args(p) -> None:
 
 def _add_local_harm_args(p) -> None:
     """Options of the local harm index by LSOA."""
-    from ..data.lsoa import LOCAL_SCALES
+    from ..choices import LOCAL_SCALES
 
     g = p.add_argument_group("local harm index by LSOA (needs crime.lsoa_boundaries)")
     g.add_argument("--local-index", choices=LOCAL_SCALES, default="units",
@@ -150,24 +150,22 @@ def _add_local_harm_args(p) -> None:
 
 def _add_eligibility_args(p) -> None:
     """``--eligibility`` and its rule values (defaults: EligibilityRules, Operations Savvy/Style)."""
-    from ..target import EligibilityRules
-
-    r = EligibilityRules()
+    from .. import choices as r
     g = p.add_argument_group("eligibility rules (Operations Savvy/Style)")
     g.add_argument("--eligibility", action="store_true",
                    help="choose hot spots by the eligibility rules and write excluded.csv")
-    g.add_argument("--min-crimes", type=finite_float(0, 1e6), default=r.min_crimes_12m,
-                   metavar="N", help=f"fewest crimes per 12 months (default {r.min_crimes_12m:g})")
-    g.add_argument("--max-crimes", type=finite_float(0, 1e6), default=r.max_crimes_12m,
-                   metavar="N", help=f"most crimes per 12 months (default {r.max_crimes_12m:g})")
+    g.add_argument("--min-crimes", type=finite_float(0, 1e6), default=r.ELIGIBILITY_MIN_CRIMES_12M,
+                   metavar="N", help=f"fewest crimes per 12 months (default {r.ELIGIBILITY_MIN_CRIMES_12M:g})")
+    g.add_argument("--max-crimes", type=finite_float(0, 1e6), default=r.ELIGIBILITY_MAX_CRIMES_12M,
+                   metavar="N", help=f"most crimes per 12 months (default {r.ELIGIBILITY_MAX_CRIMES_12M:g})")
     g.add_argument("--elig-radius", type=finite_float(0, 5000, lo_open=True),
-                   default=r.radius_m, metavar="M",
-                   help=f"hot spot radius in metres (default {r.radius_m:g})")
+                   default=r.ELIGIBILITY_RADIUS_M, metavar="M",
+                   help=f"hot spot radius in metres (default {r.ELIGIBILITY_RADIUS_M:g})")
     g.add_argument("--elig-separation", type=finite_float(0, 10_000),
-                   default=r.min_separation_m, metavar="M",
-                   help=f"least distance between centres (default {r.min_separation_m:g})")
-    g.add_argument("--buffer", type=finite_float(0, 5000), default=r.buffer_m, metavar="M",
-                   help=f"buffer no other hot spot may enter (default {r.buffer_m:g})")
+                   default=r.ELIGIBILITY_MIN_SEPARATION_M, metavar="M",
+                   help=f"least distance between centres (default {r.ELIGIBILITY_MIN_SEPARATION_M:g})")
+    g.add_argument("--buffer", type=finite_float(0, 5000), default=r.ELIGIBILITY_BUFFER_M, metavar="M",
+                   help=f"buffer no other hot spot may enter (default {r.ELIGIBILITY_BUFFER_M:g})")
 
 
 def cmd_target(args) -> int:

@@ -54,7 +54,7 @@ examples:
 
 def add_analyse_parser(trial_sub) -> None:
     """Add ``trial analyse`` to the ``trial`` group."""
-    from ..trial.economics import DEFAULT_COST_PER_OFFICER_HOUR
+    from ..choices import DEFAULT_COST_PER_OFFICER_HOUR
 
     p = trial_sub.add_parser(
         "analyse", help="analyse the real trial's schedule, GPS and crimes",

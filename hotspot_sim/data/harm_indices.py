@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..choices import CATEGORY_RULES, DEFAULT_CATEGORY_RULE
 from ..errors import ConfigError, DataError
 from ..io import read_csv_text
 from .harm import load_harm_weights
@@ -50,10 +51,6 @@ from .harm import load_harm_weights
 HARM_INDEX_CHOICES: tuple[str, ...] = ("chi", "css")
 """Index names :func:`resolve_harm_index` knows; anything else is read as a force's weight file."""
 
-CATEGORY_RULES: tuple[str, ...] = ("median", "mean", "max")
-"""How a police.uk category's weight is made from the weights of its offence codes."""
-
-DEFAULT_CATEGORY_RULE = "median"  # assumption: robust to one rare, very heavy code (homicide)
 
 CSS_DATASET_URL = ("https://www.ons.gov.uk/peoplepopulationandcommunity/crimeandjustice/"
                    "datasets/crimeseverityscoreexperimentalstatistics")

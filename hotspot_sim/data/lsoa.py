@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..choices import LOCAL_SCALES
 from ..errors import ConfigError, DataError
 from ..projection import WGS84, frame_to_bng
 from .cleaning import most_common, require_columns
@@ -172,8 +173,6 @@ CALL_GRADES = (1, 2, 3)
 LOCAL_LAYERS = ("crime_harm", "asb", "calls")
 """The layers of the local harm index, in report order."""
 
-LOCAL_SCALES = ("units", "share")
-"""How layers are put on one scale (see :class:`LocalHarmWeights`)."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from ..choices import (ELIGIBILITY_BUFFER_M, ELIGIBILITY_MAX_CRIMES_12M,
+                       ELIGIBILITY_MIN_CRIMES_12M, ELIGIBILITY_MIN_SEPARATION_M,
+                       ELIGIBILITY_RADIUS_M)
 from ..errors import ConfigError, DataError
 from .ranking import catchment_matrix, crime_values, score_values, select_months
 from .selection import greedy_separated
@@ -72,11 +75,12 @@ class EligibilityRules:
         minimum exceeds the maximum.
     """
 
-    min_crimes_12m: float = 36.0    # Operations Savvy/Style (REFERENCE.md)
-    max_crimes_12m: float = 150.0   # Operations Savvy/Style (REFERENCE.md)
-    radius_m: float = 150.0         # Operations Savvy/Style (REFERENCE.md): at most 150 m
-    min_separation_m: float = 500.0  # Operations Savvy/Style (REFERENCE.md)
-    buffer_m: float = 100.0         # Operations Savvy/Style (REFERENCE.md)
+    # Operations Savvy/Style (REFERENCE.md); the figures are in hotspot_sim.choices
+    min_crimes_12m: float = ELIGIBILITY_MIN_CRIMES_12M
+    max_crimes_12m: float = ELIGIBILITY_MAX_CRIMES_12M
+    radius_m: float = ELIGIBILITY_RADIUS_M              # at most 150 m
+    min_separation_m: float = ELIGIBILITY_MIN_SEPARATION_M
+    buffer_m: float = ELIGIBILITY_BUFFER_M
 
     def __post_init__(self) -> None:
         for name in ("min_crimes_12m", "max_crimes_12m", "radius_m", "min_separation_m",

@@ -8,11 +8,10 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from ..choices import DEFAULT_COST_PER_OFFICER_HOUR
 from ..errors import ConfigError, DataError
 
-# An assumption, not from REFERENCE.md: a fully loaded constable hour in
-# England is of the order of 40 GBP; give your force's figure with --cost-per-hour.
-DEFAULT_COST_PER_OFFICER_HOUR = 40.0
+__all__ = ["DEFAULT_COST_PER_OFFICER_HOUR", "cost_benefit"]
 
 
 def cost_benefit(arms: pd.DataFrame, control: str, cost_per_officer_hour: float,
