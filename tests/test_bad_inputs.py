@@ -106,6 +106,11 @@ FILES: dict[str, str | bytes] = {
     "gps_mixed.csv": "officer,time,x,y\nPC Zoë,2021-11-05T18:00,523000,209000\n".encode()
                      + b"PC Zo\xeb,2021-11-05T18:01,523000,209000\n",  # UTF-8, then latin-1
     "hotspots.csv": "hotspot_id,x,y\n1,523000,209000\n",
+    # a real trial's schedule whose day column disagrees with its dates (line 3)
+    "schedule_days.csv": "date,day,hotspot_id,treated,planned_minutes\n"
+                         "2021-11-01,0,1,true,15\n2021-11-02,5,1,false,0\n",
+    "gps_ok.csv": "officer,time,x,y\n1,2021-11-01T10:00:00,523000,209000\n",
+    "crimes_ok.csv": "time,x,y,crime_type\n2021-11-01T11:00:00,523010,209000,Burglary\n",
     "run_damaged/run.json": RUN_JSON,
     "run_damaged/gps.parquet": b"",
     "run_taken/run.json": RUN_JSON,
@@ -197,6 +202,7 @@ CASES: list[Case] = [
     *scenario_cases("validate", "--quick --out {tmp}/val"),
     *scenario_cases("sensitivity", "--trajectories 2 --days 1 --out {tmp}/sens"),
     *experiment_cases(),
+    *scenario_cases("trial design", "--days 5 --sims 5 --out {tmp}/pack"),
     # command-line values: usage errors naming the option and the value
     case("run-days-nan", "run --days nan", "argument --days: 'nan': must be a finite number"),
     case("run-days-inf", "run --days inf", "argument --days: 'inf': must be a finite number"),
@@ -290,6 +296,21 @@ CASES: list[Case] = [
          "--overwrite"),
     case("report-damaged-parquet", "report {tmp}/exp_damaged",
          "{tmp}/exp_damaged/runs.parquet: cannot read this table: it is damaged", "--fresh"),
+    case("trial-design-days-zero", "trial design --days 0", "argument --days: '0': must be >= 1"),
+    case("trial-design-minutes-nan", "trial design --minutes nan",
+         "argument --minutes: 'nan': must be a finite number"),
+    case("trial-design-share-above-one", "trial design --treat-share 1.5",
+         "argument --treat-share: '1.5': must be <= 1"),
+    case("trial-design-unknown-design", "trial design --design stepped",
+         "argument --design: invalid choice: 'stepped'"),
+    case("trial-analyse-schedule-binary",
+         "trial analyse --schedule {tmp}/gps_binary.csv --hotspots {tmp}/hotspots.csv "
+         "--gps {tmp}/gps_ok.csv --crimes {tmp}/crimes_ok.csv",
+         "{tmp}/gps_binary.csv: not a text CSV (it is a zip archive or Excel .xlsx workbook)"),
+    case("trial-analyse-day-disagrees-with-date",
+         "trial analyse --schedule {tmp}/schedule_days.csv --hotspots {tmp}/hotspots.csv "
+         "--gps {tmp}/gps_ok.csv --crimes {tmp}/crimes_ok.csv",
+         "{tmp}/schedule_days.csv, line 3, column 'day': '5' is not the day of date 2021-11-02"),
     case("run-out-holds-another-run", "run --days 1 --out {tmp}/run_taken",
          "{tmp}/run_taken already holds a run (policy hotspot_koper", "--overwrite"),
     case("experiment-unreachable-scheduler",
