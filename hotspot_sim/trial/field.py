@@ -109,6 +109,36 @@ def pack_hotspots(path: str | Path) -> pd.DataFrame:
     return hotspots.loc[:, ~hotspots.columns.duplicated()]
 
 
+def pack_design(folder: str | Path) -> dict:
+    """A trial pack's ``design.json`` (``trial design`` writes it beside the schedule).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder holding the schedule.
+
+    Returns
+    -------
+    dict
+        The record; empty when the folder has no ``design.json``.
+
+    Raises
+    ------
+    DataError
+        A ``design.json`` that is not a JSON object.
+    """
+    from ..io import read_json
+
+    path = Path(folder) / "design.json"
+    if not path.is_file():
+        return {}
+    fix = "write the pack again with 'hotspot-sim trial design', or move the file away"
+    record = read_json(path, fix)
+    if not isinstance(record, dict):
+        raise DataError(f"{path}: not a trial design record (a JSON object); {fix}")
+    return record
+
+
 def check_schedule(plan: pd.DataFrame, path: Path) -> None:
     """A schedule a trial can be analysed on: dated, one row per spot-day, both arms.
 

@@ -11,6 +11,7 @@ analysis the protocol promises, end to end, on data shaped like the real trial's
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from ..io import write_text
 from ..sim.policies.hotspot import CrossoverPatrol
 
 POLICY = "hotspot_sim.trial.rehearse:ScheduledPatrol"
@@ -148,15 +150,22 @@ def _treated_by_day(plan: pd.DataFrame, ids: np.ndarray) -> dict[int, np.ndarray
 
 def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: int = 1,
                   between: str = "station", ping_every_min: int = 1,
-                  officers=None) -> dict[str, Path]:
-    """Simulate a designed trial following its schedule; write ``gps.csv`` and ``crimes.csv``.
+                  officers=None, days: int | None = None) -> dict[str, Path]:
+    """Simulate a designed trial following its schedule; write the real trial's files.
+
+    The folder ``out`` then holds what a force hands in after a real trial, in the
+    formats ``trial analyse`` reads: the schedule (its first ``days`` days), the pack's
+    hot spots (and its ``design.json``, so the analysis follows the pack's design), the
+    officers' GPS pings and the crimes, plus ``rehearsal.json`` saying how they were made.
+    The figures are the model's: a rehearsal checks the pack's logistics and the
+    analysis, it is not evidence of an effect.
 
     Parameters
     ----------
     schedule : str or Path
         The pack's ``schedule.csv`` (``hotspots.csv`` beside it).
     out : str or Path
-        Folder for the two files (created).
+        Folder for the files (created).
     scenario : Scenario, optional
         The study to simulate on (default: the shipped ``welwyn_hatfield``).
     seed : int
@@ -168,24 +177,28 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
         about 16, Ariel et al. 2016).
     ping_every_min, officers
         As :func:`hotspot_sim.track.export.export_trial`.
+    days : int, optional
+        Rehearse only the schedule's first ``days`` days (default: all of them).
 
     Returns
     -------
     dict of Path
-        ``gps`` and ``crimes``.
+        ``schedule``, ``hotspots``, ``gps``, ``crimes``, ``rehearsal`` and ``design``
+        when the pack has a ``design.json``.
 
     Raises
     ------
     ConfigError, DataError
-        A pack that cannot be simulated (see :class:`ScheduledPatrol`).
+        A pack that cannot be simulated (see :class:`ScheduledPatrol`), or ``days``
+        outside the schedule or leaving out one arm.
     """
     from ..settings import load_scenario
     from ..sim.model import PatrolModel
-    from ..sim.outputs import write_run
     from ..study import load_study
-    from ..track.export import export_trial
 
+    schedule = Path(schedule)
     plan, _ = read_pack(schedule)
+    n_days = rehearsal_days(plan, days, schedule)
     if scenario is None:
         from ..locations import resolve_toml
 
@@ -195,8 +208,95 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
                                  "scenario.seed": int(seed)})
     model = PatrolModel(scenario, load_study(scenario), policy=POLICY, build_space=False,
                         policy_params={"schedule": str(schedule), "between": between})
-    model.run_days(int(plan["day"].max()) + 1)
+    model.run_days(n_days)
     out = Path(out)
+    files = _exported_files(model, out, ping_every_min, officers)
+    files["schedule"] = write_schedule_days(schedule, plan, n_days, out / "schedule.csv")
+    files.update(_copy_pack_files(schedule.parent, out))
+    record = {"pack": str(schedule.parent), "days": n_days, "of_days": int(plan["day"].max()) + 1,
+              "first_date": f"{start:%Y-%m-%d}", "seed": int(seed),
+              "scenario": scenario.scenario.name, "between": between,
+              "ping_every_min": int(ping_every_min),
+              "officers": None if officers is None else [_plain(o) for o in officers],
+              "note": REHEARSAL_NOTE}
+    files["rehearsal"] = out / "rehearsal.json"
+    write_text(files["rehearsal"], json.dumps(record, indent=2) + "\n")
+    order = ("schedule", "hotspots", "gps", "crimes", "design", "rehearsal")
+    return {name: files[name] for name in order if name in files}
+
+
+REHEARSAL_NOTE = ("simulated by hotspot-sim following the pack's schedule: the model's figures, "
+                  "a check of the pack's logistics and of the analysis, not evidence of an effect")
+
+
+def rehearsal_days(plan: pd.DataFrame, days: int | None, where) -> int:
+    """How many of the schedule's days to rehearse: ``days``, checked, or all of them.
+
+    Parameters
+    ----------
+    plan : pandas.DataFrame
+        The schedule (``day, treated``).
+    days : int or None
+        Days asked for (None: all).
+    where : str or Path
+        The schedule, for messages.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ConfigError
+        ``days`` below 1 or beyond the schedule, or days with only one arm (the
+        analysis compares treated and control spot-days).
+    """
+    total = int(plan["day"].max()) + 1
+    if days is None:
+        return total
+    if not 1 <= int(days) <= total:
+        raise ConfigError(f"days = {days}: rehearse 1 to {total} days, the days of {where}")
+    arms = set(plan.loc[plan["day"] < int(days), "treated"].astype(bool))
+    if len(arms) < 2:
+        missing = "control" if True in arms else "treated"
+        raise ConfigError(f"days = {days}: the first {days} day(s) of {where} have no "
+                          f"{missing} spot-day, so the analysis cannot compare the arms; "
+                          "rehearse more days")
+    return int(days)
+
+
+def write_schedule_days(schedule: Path, plan: pd.DataFrame, n_days: int, path: Path) -> Path:
+    """The schedule's rows of its first ``n_days`` days, as the file has them.
+
+    Parameters
+    ----------
+    schedule : Path
+        The pack's ``schedule.csv``.
+    plan : pandas.DataFrame
+        It read (:func:`read_pack`; ``day`` counted from the first date, in file order).
+    n_days : int
+        Days kept.
+    path : Path
+        The file to write (its folder exists).
+
+    Returns
+    -------
+    Path
+    """
+    from .field import raw_columns
+
+    if n_days > int(plan["day"].max()):
+        return Path(shutil.copyfile(schedule, path))  # the whole schedule, byte for byte
+    raw = raw_columns(schedule)
+    raw[(plan["day"] < n_days).to_numpy()].to_csv(path, index=False)
+    return path
+
+
+def _exported_files(model, out: Path, ping_every_min: int, officers) -> dict[str, Path]:
+    """The run's GPS pings (on duty) and crimes as ``gps.csv`` and ``crimes.csv`` in ``out``."""
+    from ..sim.outputs import write_run
+    from ..track.export import export_trial
+
     with tempfile.TemporaryDirectory() as tmp:
         write_run(model, Path(tmp) / "run")
         files = export_trial(Path(tmp) / "run", Path(tmp) / "files",
@@ -205,3 +305,34 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
         out.mkdir(parents=True, exist_ok=True)
         return {name: Path(shutil.copyfile(files[name], out / f"{name}.csv"))
                 for name in ("gps", "crimes")}
+
+
+def _copy_pack_files(pack: Path, out: Path) -> dict[str, Path]:
+    """The pack's ``hotspots.csv`` and ``design.json`` (when there) copied into ``out``."""
+    copied = {}
+    for name, file in (("hotspots", "hotspots.csv"), ("design", "design.json")):
+        if (pack / file).is_file():
+            copied[name] = Path(shutil.copyfile(pack / file, out / file))
+    return copied
+
+
+def _plain(value):
+    """A numpy scalar as its Python value (for JSON)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def pack_scenario(pack: str | Path) -> str | None:
+    """The scenario a pack was designed on, from its ``design.json`` (None: not recorded).
+
+    Parameters
+    ----------
+    pack : str or Path
+        The pack's folder.
+
+    Returns
+    -------
+    str or None
+    """
+    from .field import pack_design
+
+    return pack_design(pack).get("scenario") or None
