@@ -25,6 +25,7 @@ EXPECTED_FIGURES = {
     "02_policy_comparison.ipynb": 3,  # by place, by crime type, crimes by place
     "03_trial_design.ipynb": 3,      # baseline rates, power curves, effect sizes
     "04_tracking.ipynb": 3,          # traces, dose bars, survival curve
+    "05_real_trial.ipynb": 5,        # time profiles, eligible map, schedule, dose per arm, rate ratios
 }
 EXPECTED_HTML = {"01_quickstart.ipynb": "leaflet", "04_tracking.ipynb": "leaflet"}
 DOCS_MAX_BYTES = 3_000_000  # all rendered copies with their figures
