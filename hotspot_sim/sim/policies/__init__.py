@@ -21,6 +21,7 @@ from .hotspot import (
     ParallelPatrol,
     Predictive,
 )
+from .planned import PlannedPatrol
 
 REGISTRY: dict[str, type[Policy]] = {}
 
@@ -43,7 +44,7 @@ def register(cls: type[Policy]) -> type[Policy]:
 
 
 for _cls in (NoPatrol, RandomPatrol, HotspotKoper, HotspotStatic, CrossoverDaily, Predictive,
-             HarmWeighted, CrossoverPatrol, ParallelPatrol):
+             HarmWeighted, CrossoverPatrol, ParallelPatrol, PlannedPatrol):
     register(_cls)
 
 

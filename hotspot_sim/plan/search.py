@@ -1,0 +1,334 @@
+"""Multi-objective search of patrol plans with Optuna, resumable from a journal file.
+
+The search asks Optuna's multi-objective TPE sampler (seeded) for a batch of
+candidate plans, evaluates the batch (:func:`hotspot_sim.plan.evaluate.evaluate_plans`,
+or any evaluator with the same contract) and tells Optuna each plan's objective means in
+the order they were asked.  The batch size is fixed, not the number of workers, so the
+same seed gives the same plans whatever runs them.  Constraints (Optuna's
+``Trial.set_constraint``, feasible at <= 0): officer hours a day at most the budget, and grade 1 calls within
+target at least the floor when one is given.
+
+Everything is kept in ``OUT``: the study in ``search.journal`` (so a search resumes
+where it stopped and ``--trials N`` extends it to N plans in total), every evaluated plan
+in ``plans.parquet`` (rewritten from the journal after each batch) and the settings in
+``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ConfigError
+from .evaluate import DIRECTIONS, OBJECTIVES, UNITS, PlanSetup
+from .space import VARIABLES, Plan, PlanSpace, Variable, plan_of
+
+JOURNAL = "search.journal"
+PLANS = "plans.parquet"
+MANIFEST = "manifest.json"
+STUDY_NAME = "plan"
+BATCH_SIZE = 4
+"""Plans asked for and evaluated together (fixed: results do not depend on the workers)."""
+STARTUP_TRIALS = 8
+"""Plans drawn at random before TPE models the front (fewer when fewer are asked for)."""
+NO_GRADE1_CALLS_PCT = 100.0
+"""Told to Optuna when a plan's runs had no grade 1 call (no call missed its target);
+``plans.parquet`` keeps NaN."""
+
+Evaluator = Callable[[Sequence[Plan]], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How the search runs.
+
+    Attributes
+    ----------
+    trials : int
+        Plans evaluated in total (a resumed search adds up to this many).
+    seed : int
+        Seeds the sampler (and, through the setup, every run).
+    budget_hours : float, optional
+        Officer hours a day on hot spot patrol the plan may use (a constraint).
+    grade1_floor : float, optional
+        Lowest acceptable share (%) of grade 1 calls within target (a constraint).
+    batch_size : int
+        Plans evaluated together.
+    """
+
+    trials: int
+    seed: int = 20211101
+    budget_hours: float | None = None
+    grade1_floor: float | None = None
+    batch_size: int = BATCH_SIZE
+
+
+def constraint_values(means: dict, budget_hours: float | None,
+                      grade1_floor: float | None) -> list[float]:
+    """Optuna's constraint values (feasible when every one is <= 0).
+
+    Parameters
+    ----------
+    means : dict
+        ``<objective>_mean`` values of one plan.
+    budget_hours, grade1_floor : float, optional
+        The constraints (left out when None).
+
+    Returns
+    -------
+    list of float
+    """
+    out = []
+    if budget_hours is not None:
+        out.append(means["officer_hours_per_day_mean"] - budget_hours)
+    if grade1_floor is not None:
+        g1 = means["grade1_within_target_pct_mean"]
+        out.append(grade1_floor - (NO_GRADE1_CALLS_PCT if _missing(g1) else g1))
+    return out
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def open_study(out: Path, settings: SearchSettings, space: PlanSpace, n_done: int = 0):
+    """The search's Optuna study in ``out/search.journal`` (created or resumed).
+
+    Parameters
+    ----------
+    out : Path
+        The plan's folder.
+    settings : SearchSettings
+        The seed and constraints.
+    space : PlanSpace
+        Recorded with a new study; a resumed one must have the same.
+    n_done : int
+        Plans already evaluated: the sampler's seed is ``seed + n_done``, so a resumed
+        search does not redraw the plans it started with.
+
+    Returns
+    -------
+    optuna.Study
+
+    Raises
+    ------
+    ConfigError
+        The journal was made with another space, budget or grade 1 floor.
+    """
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    # constraints are set on each trial (Trial.set_constraint, Optuna 5), which the
+    # sampler reads: no constraints_func (deprecated in Optuna 5)
+    sampler = optuna.samplers.TPESampler(
+        seed=settings.seed + n_done, multivariate=True, constant_liar=True,
+        n_startup_trials=min(STARTUP_TRIALS, max(2, settings.trials // 2)))
+    out.mkdir(parents=True, exist_ok=True)
+    storage = JournalStorage(JournalFileBackend(str(out / JOURNAL)))
+    study = optuna.create_study(study_name=STUDY_NAME, storage=storage, sampler=sampler,
+                                directions=list(DIRECTIONS), load_if_exists=True)
+    recorded = {"space": space.to_dict(), "budget_hours": settings.budget_hours,
+                "grade1_floor": settings.grade1_floor}
+    before = study.user_attrs.get("search")
+    if before is None:
+        study.set_user_attr("search", json.loads(json.dumps(recorded)))
+    elif before != json.loads(json.dumps(recorded)):
+        changed = [k for k in recorded if before.get(k) != json.loads(json.dumps(recorded[k]))]
+        raise ConfigError(f"{out / JOURNAL}: this search was started with another "
+                          f"{', '.join(changed)}; resume it with the same settings, or use "
+                          "--fresh (moves the old results aside) or another --out")
+    return study
+
+
+def suggest(trial, variable: Variable):
+    """Ask ``trial`` for a value of ``variable`` (ordered ranges as ints or floats)."""
+    values = variable.values
+    if variable.step is not None and len(values) > 1:
+        if isinstance(values[0], int):
+            return trial.suggest_int(variable.name, values[0], values[-1], step=int(variable.step))
+        return round(trial.suggest_float(variable.name, values[0], values[-1],
+                                         step=float(variable.step)), 6)
+    return trial.suggest_categorical(variable.name, list(values))
+
+
+def ask_plan(trial, space: PlanSpace) -> Plan:
+    """One candidate plan from an Optuna trial (every variable suggested, fixed ones too)."""
+    return plan_of({v.name: suggest(trial, v) for v in space.variables})
+
+
+def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: SearchSettings,
+                 progress: Callable[..., None] | None = None) -> pd.DataFrame:
+    """Search plans until ``settings.trials`` have been evaluated in ``out``.
+
+    Parameters
+    ----------
+    space : PlanSpace
+        The decision variables.
+    evaluate : callable
+        ``evaluate(plans) -> DataFrame`` with one row per plan (``plan_id`` and
+        ``<objective>_mean/_lo/_hi``, ``n_reps``, ``days``), in any order.
+    out : Path
+        The plan's folder (journal, ``plans.parquet``).
+    settings : SearchSettings
+        Trials, seed, constraints, batch size.
+    progress : callable, optional
+        ``progress(step, done, total, note)`` after each batch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every evaluated plan (``plans.parquet``).
+    """
+    import optuna
+
+    out = Path(out)
+    study = open_study(out, settings, space)
+    done = _completed(study)
+    study = open_study(out, settings, space, n_done=len(done))
+    _report(progress, len(done), settings.trials, study)
+    # plans asked for by a session that stopped before it told Optuna: evaluate them first
+    pending = [t for t in study.get_trials(deepcopy=False)
+               if t.state == optuna.trial.TrialState.RUNNING]
+    while pending or len(_completed(study)) < settings.trials:
+        if pending:
+            batch = [(t.number, plan_of(t.params)) for t in pending]
+            pending = []
+        else:
+            n = min(settings.batch_size, settings.trials - len(_completed(study)))
+            asked = [study.ask() for _ in range(n)]
+            batch = [(t.number, ask_plan(t, space)) for t in asked]
+        _tell(study, batch, evaluate([p for _, p in batch]), settings)
+        write_plans(out, study, settings)
+        _report(progress, len(_completed(study)), settings.trials, study)
+    return write_plans(out, study, settings)
+
+
+def _completed(study) -> list:
+    import optuna
+
+    return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+
+
+def _tell(study, batch: list[tuple[int, Plan]], results: pd.DataFrame,
+          settings: SearchSettings) -> None:
+    """Tell Optuna each plan's objectives in the order asked; keep its row in the journal."""
+    import optuna
+
+    by_id = results.set_index("plan_id")
+    for number, plan in batch:
+        row = by_id.loc[plan.plan_id]
+        row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+        kept = {k: _plain(v) for k, v in row.items()}
+        trial = optuna.trial.Trial(study, study._storage.get_trial_id_from_study_id_trial_number(
+            study._study_id, number))
+        trial.set_user_attr("result", kept)
+        names = [n for n, given in (("budget_hours", settings.budget_hours),
+                                    ("grade1_floor", settings.grade1_floor)) if given is not None]
+        for name, value in zip(names, constraint_values(kept, settings.budget_hours,
+                                                        settings.grade1_floor)):
+            trial.set_constraint(name, value)
+        values = [kept[f"{o}_mean"] for o in OBJECTIVES]
+        values[3] = NO_GRADE1_CALLS_PCT if _missing(values[3]) else values[3]
+        study.tell(number, values)
+
+
+def _plain(value):
+    """A JSON-friendly value (numpy scalars to Python)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def plans_table(study, settings: SearchSettings) -> pd.DataFrame:
+    """Every evaluated plan from the journal, in trial order, with ``feasible``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``trial``, ``plan_id``, the decision variables, ``<objective>_mean/_lo/_hi``,
+        ``n_reps``, ``feasible``, ``days`` (the contract of ``plans.parquet``).
+    """
+    rows = []
+    for t in _completed(study):
+        result = dict(t.user_attrs.get("result", {}))
+        feasible = all(c <= 0 for c in constraint_values(result, settings.budget_hours,
+                                                         settings.grade1_floor))
+        rows.append({"trial": t.number, **result, "feasible": feasible})
+    columns = ["trial", "plan_id", *VARIABLES,
+               *[f"{o}_{s}" for o in OBJECTIVES for s in ("mean", "lo", "hi")],
+               "n_reps", "feasible", "days"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.astype({"feasible": bool, "trial": int}) if len(table) else table
+
+
+def write_plans(out: Path, study, settings: SearchSettings) -> pd.DataFrame:
+    """Write ``plans.parquet`` from the journal; return it."""
+    from ..io import write_parquet
+
+    table = plans_table(study, settings)
+    write_parquet(table, Path(out) / PLANS)
+    return table
+
+
+def _report(progress, done: int, total: int, study) -> None:
+    if progress is not None:
+        progress("plans", min(done, total), total, f"{done} evaluated")
+
+
+def best_plan(plans: pd.DataFrame, objective: str = "harm_prevented_area") -> pd.Series | None:
+    """The feasible plan with the highest mean ``objective`` (None when none is feasible).
+
+    Ties go to the fewer officer hours, then the earlier trial.
+    """
+    feasible = plans[plans["feasible"]]
+    if feasible.empty:
+        return None
+    order = feasible.sort_values([f"{objective}_mean", "officer_hours_per_day_mean", "trial"],
+                                 ascending=[False, True, True])
+    return order.iloc[0]
+
+
+def write_manifest(out: Path, setup: PlanSetup, space: PlanSpace, settings: SearchSettings,
+                   scenario_name: str) -> None:
+    """Write ``manifest.json``: what was searched, with what, by which code.
+
+    Parameters
+    ----------
+    out : Path
+        The plan's folder.
+    setup : PlanSetup
+        Scenario, days, replications, seed, measured hot spots.
+    space : PlanSpace
+        The decision variables.
+    settings : SearchSettings
+        Trials, seed, constraints.
+    scenario_name : str
+        The scenario as the user named it.
+    """
+    import optuna
+
+    from ..io import write_text
+    from ..trial.runs import code_version
+
+    manifest = {
+        "kind": "plan", "scenario": scenario_name,
+        "budget_hours_per_day": settings.budget_hours, "grade1_floor_pct": settings.grade1_floor,
+        "space": space.to_dict(), "space_source": space.source,
+        "seeds": {"root_seed": setup.seed, "sampler_seed": settings.seed},
+        "root_seed": setup.seed,  # the runner's name for it (its messages read it)
+        "days": setup.days, "reps": setup.replications, "trials": settings.trials,
+        "batch_size": settings.batch_size, "measured_hotspots": setup.hotspots,
+        "objectives": {o: {"direction": d, "unit": UNITS[o]}
+                       for o, d in zip(OBJECTIVES, DIRECTIONS)},
+        "baseline": "random patrol by the same officers (policy 'random'), common random numbers",
+        "policy": "planned_patrol", "sampler": "optuna TPESampler (multi-objective, multivariate)",
+        "code_version": code_version(), "optuna_version": optuna.__version__,
+        "setup": asdict(setup)}
+    write_text(Path(out) / MANIFEST, json.dumps(manifest, indent=2, default=str))
