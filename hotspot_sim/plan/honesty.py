@@ -1,0 +1,295 @@
+"""What a plan's figures rest on: the model's validation, the evidence behind deterrence, and
+where the recommendation is weak.
+
+A recommended plan is only as good as the model that scored it.  This module writes the
+parts of the plan report that say so (issue 16, "honest by construction"):
+
+- :func:`find_validation` reads the latest ``hotspot-sim validate`` results
+  (``validation.csv`` and ``validation.md``, written by
+  :func:`hotspot_sim.validation.report.write_report`) and says whether they were made by
+  the code that scored the plans (:func:`hotspot_sim.trial.runs.code_version`).
+- :func:`validation_lines` states which predictions pass and fail, or says plainly that
+  no validation of this code is on file and how to make one.
+- :func:`deterrence_evidence` lists each deterrence parameter with the source of its
+  default (the ``source=`` metadata of :class:`hotspot_sim.settings.DeterrenceSettings`)
+  and the validation rows that checked it.
+- :func:`edge_warnings` and :func:`reliance_warnings` warn when the recommended plan sits
+  at the edge of the searched range, or relies on something the validation could not
+  check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+#: Where ``hotspot-sim validate`` writes by default (its ``--out``, relative to the
+#: working directory: hotspot_sim/cli/check.py).
+DEFAULT_VALIDATION_FOLDER = Path("results/validation")
+#: Verdicts that mean a check did its job (evidence.py's words).
+CHECKED_VERDICTS = ("PASS", "reproduces its input")
+#: How to make a validation of this code (the full run of hotspot_sim/cli/check.py's help).
+HOW_TO_VALIDATE = ("run `hotspot-sim validate --workers 2` (about 30-60 minutes; writes "
+                   "results/validation/) and make the report again, or pass its folder as "
+                   "`validation=`")
+#: A recommendation within this share of a numeric range's width of its end is "at the edge".
+EDGE_SHARE = 0.05
+
+_CODE_RE = re.compile(r"code (\S+?)\.?$", re.MULTILINE)
+_SUMMARY_RE = re.compile(r"^\*\*(Predictions:.*)\*\*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The validation on file for the code that scored the plans.
+
+    Attributes
+    ----------
+    state : str
+        ``"current"`` (made by this code), ``"other code"`` or ``"missing"``.
+    folder : Path or None
+        Where it was read from.
+    code : str
+        The code version that made it ("" when missing).
+    summary : str
+        Its header line (predictions passing, controls failing), "" when missing.
+    checks : pandas.DataFrame
+        ``validation.csv``: one row per check (empty when missing).
+    looked_in : tuple of Path
+        The folders searched.
+    """
+
+    state: str
+    folder: Path | None
+    code: str
+    summary: str
+    checks: pd.DataFrame
+    looked_in: tuple
+
+
+def find_validation(folders=None, code: str | None = None) -> Validation:
+    """The newest validation among ``folders`` made by ``code`` (else the newest at all).
+
+    Parameters
+    ----------
+    folders : sequence of path, optional
+        Folders holding ``validation.csv`` and ``validation.md``; default
+        :data:`DEFAULT_VALIDATION_FOLDER`.
+    code : str, optional
+        The code version that scored the plans (default: this code's
+        :func:`~hotspot_sim.trial.runs.code_version`).
+
+    Returns
+    -------
+    Validation
+        ``state`` says whether it is of this code, of other code, or missing.
+    """
+    if code is None:
+        from ..trial.runs import code_version
+        code = code_version()
+    looked = tuple(Path(f) for f in (folders or (DEFAULT_VALIDATION_FOLDER,)))
+    found = [v for v in (_read_validation(f, code) for f in looked) if v is not None]
+    found.sort(key=lambda v: (v.state == "current", (v.folder / "validation.md").stat().st_mtime),
+               reverse=True)
+    if found:
+        return dataclasses.replace(found[0], looked_in=looked)
+    return Validation("missing", None, "", "", pd.DataFrame(), looked)
+
+
+def _read_validation(folder: Path, code: str) -> Validation | None:
+    """One folder's validation, or None when it holds none."""
+    md, csv = folder / "validation.md", folder / "validation.csv"
+    if not (md.is_file() and csv.is_file()):
+        return None
+    text = md.read_text(encoding="utf-8", errors="replace")
+    made_by = _CODE_RE.search(text)
+    summary = _SUMMARY_RE.search(text)
+    checks = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    made = made_by.group(1) if made_by else "unknown"
+    return Validation("current" if made == code else "other code", folder, made,
+                      summary.group(1) if summary else "", checks, ())
+
+
+def validation_lines(v: Validation, code: str) -> list[str]:
+    """The report's "Validation status" section as Markdown lines.
+
+    Parameters
+    ----------
+    v : Validation
+        From :func:`find_validation`.
+    code : str
+        The code version that scored the plans.
+
+    Returns
+    -------
+    list of str
+    """
+    if v.state == "missing":
+        where = ", ".join(f"`{f}`" for f in v.looked_in)
+        return [f"**No validation of this code ({code}) is on file** (looked in {where}). "
+                "Nothing below has been checked against the published trials on this code: "
+                f"{HOW_TO_VALIDATE}."]
+    lines = []
+    if v.state == "other code":
+        lines.append(f"**The validation on file (`{v.folder}`) was made by other code "
+                     f"({v.code}), not the code that scored these plans ({code})**: its "
+                     f"verdicts are shown for reference only; to validate this code, "
+                     f"{HOW_TO_VALIDATE}.")
+    else:
+        lines.append(f"Validation of this code ({code}), read from `{v.folder}`.")
+    if v.summary:
+        lines += ["", v.summary]
+    lines += ["", "| check | kind | verdict |", "|---|---|---|"]
+    lines += [f"| {_cell(r['check'])} | {r['kind']} | {r['verdict']} |"
+              for _, r in v.checks.iterrows()]
+    return lines
+
+
+def _cell(text: str, width: int = 110) -> str:
+    """A long check name cut for a table cell ('|' would end the cell)."""
+    text = str(text).replace("|", "/")
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def deterrence_evidence(checks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each deterrence parameter, the source of its default and the checks of it.
+
+    Parameters
+    ----------
+    checks : pandas.DataFrame, optional
+        ``validation.csv`` rows (:attr:`Validation.checks`); without them no
+        parameter counts as checked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter, default, source, checked by`` (the validation rows whose "set from
+        this evidence" names the parameter, each with its verdict; "not checked" when
+        none does).
+    """
+    from ..settings import DeterrenceSettings
+
+    rows = []
+    for f in dataclasses.fields(DeterrenceSettings):
+        rows.append({"parameter": f"deterrence.{f.name}", "default": f.default,
+                     "source": f.metadata.get("source", "assumption"),
+                     "checked by": "; ".join(_checks_naming(f.name, checks)) or "not checked"})
+    return pd.DataFrame(rows)
+
+
+def _checks_naming(name: str, checks: pd.DataFrame | None) -> list[str]:
+    """``"<check> (<verdict>)"`` for each validation row that set ``name`` from its evidence."""
+    if checks is None or checks.empty or "set from this evidence" not in checks:
+        return []
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return [f"{_cell(r['check'], 60)} ({r['verdict']})" for _, r in checks.iterrows()
+            if word.search(str(r["set from this evidence"]))]
+
+
+def edge_warnings(plan: Mapping[str, Any], space: Mapping[str, Any]) -> list[str]:
+    """Warnings for each numeric decision variable the plan takes at an end of its range.
+
+    Parameters
+    ----------
+    plan : mapping
+        The recommended plan's decision variables (a row of ``plans.parquet``).
+    space : mapping
+        The searched space as ``manifest.json`` gives it: variable -> its values
+        (``{"values": [...], "step": ..}`` as :meth:`hotspot_sim.plan.space.PlanSpace.to_dict`
+        writes, or a plain list), or ``{"min": .., "max": ..}`` (also ``low``/``high``,
+        ``lo``/``hi``).  Words (``rank_by``, ``mode``) and a single value have no edge.
+
+    Returns
+    -------
+    list of str
+        One sentence per variable at an edge (empty when the plan is inside every range).
+    """
+    out = []
+    for name, spec in space.items():
+        bounds = _numeric_range(spec)
+        if bounds is None or name not in plan:
+            continue
+        lo, hi = bounds
+        value = float(plan[name])
+        near = EDGE_SHARE * (hi - lo)
+        side = "lowest" if value <= lo + near else "highest" if value >= hi - near else ""
+        if side and hi > lo:
+            out.append(f"`{name}` = {value:g} is at the {side} end of the searched range "
+                       f"{lo:g}-{hi:g}: the best plan may lie beyond it; widen the range "
+                       "(`--space`) and search again before relying on this value.")
+    return out
+
+
+def _numeric_range(spec: Any) -> tuple[float, float] | None:
+    """``(low, high)`` of a numeric variable in any of the manifest's forms, else None."""
+    if isinstance(spec, Mapping):
+        if "values" in spec:
+            spec = spec["values"]
+        else:
+            for lo_key, hi_key in (("low", "high"), ("lo", "hi"), ("min", "max")):
+                if lo_key in spec and hi_key in spec:
+                    spec = [spec[lo_key], spec[hi_key]]
+                    break
+            else:
+                return None
+    if (isinstance(spec, (list, tuple)) and spec
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in spec)
+            and all(math.isfinite(x) for x in spec)):
+        return float(min(spec)), float(max(spec))
+    return None
+
+
+#: What a plan's figures rely on, by the deterrence parameters a validation row set: the
+#: objective it touches, in a lead's words.
+RELIANCE = {
+    "diffusion_radius_m": "area-wide harm prevented (the recommendation's objective) counts "
+                          "displacement and diffusion of benefits",
+    "residual_peak": "the size of every plan's harm prevented comes from the strength of "
+                     "residual deterrence, tuned to the trials' effect size",
+    "long_hold_days": "harm prevented between visits and between patrol days rests on the "
+                      "carry-over",
+    "onset_minutes": "the best minutes per visit follow the Koper curve",
+}
+
+
+def reliance_warnings(v: Validation) -> list[str]:
+    """Warnings for what the plans rely on that the validation could not check.
+
+    Parameters
+    ----------
+    v : Validation
+        From :func:`find_validation`.
+
+    Returns
+    -------
+    list of str
+        One sentence per validation row that did not pass (or reproduce its input) and
+        set a parameter the plans rely on; without a validation, one sentence naming the
+        deterrence parameters whose defaults are assumptions.
+    """
+    if v.state == "missing":
+        unchecked = deterrence_evidence()
+        assumed = unchecked[unchecked["source"].str.startswith("assumption")]["parameter"]
+        return ["No validation is on file, so nothing the plans rely on has been checked: "
+                f"in particular {', '.join(assumed)} are assumptions."]
+    out = []
+    for _, row in v.checks.iterrows():
+        if row["verdict"] in CHECKED_VERDICTS:
+            continue
+        used = [why for name, why in RELIANCE.items()
+                if re.search(rf"\b{name}\b", str(row.get("set from this evidence", "")))]
+        for why in used:
+            out.append(f"{why[0].upper()}{why[1:]}, and the validation could not check it: "
+                       f"'{_cell(row['check'], 80)}' {row['verdict']}. "
+                       f"{str(row.get('explanation', '')).strip()}".rstrip())
+    return out
+
+
+__all__ = ["CHECKED_VERDICTS", "DEFAULT_VALIDATION_FOLDER", "Validation", "deterrence_evidence",
+           "edge_warnings", "find_validation", "reliance_warnings", "validation_lines"]
