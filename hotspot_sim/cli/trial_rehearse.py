@@ -151,20 +151,27 @@ def format_rehearsal(files: dict, scenario: str, args) -> str:
 
     info = json.loads(files["rehearsal"].read_text(encoding="utf-8"))
     gps = pd.read_csv(files["gps"], usecols=["officer"])
-    n_crimes = sum(1 for _ in files["crimes"].open(encoding="utf-8")) - 1
-    out = args.out
+    n_crimes = len(pd.read_csv(files["crimes"], usecols=["time"]))
     lines = [f"Rehearsed {info['pack']}: {info['days']} of {info['of_days']} days from "
              f"{info['first_date']} on {scenario}, seed {info['seed']} (the model's figures: "
              "a check of the pack and the analysis, not evidence)",
-             f"files in {out}/:"]
+             f"files in {args.out}/:"]
     notes = {"schedule": "the schedule's rehearsed days",
              "hotspots": "the pack's hot spots",
              "gps": f"{len(gps):,} on-duty pings of {gps['officer'].nunique()} officers",
              "crimes": f"{n_crimes:,} simulated crimes",
              "design": "the pack's design (trial analyse follows it)",
              "rehearsal": "how these files were made"}
-    lines += [f"  {path.name:<15} {notes[name]}" for name, path in files.items()]
-    lines += ["next: analyse them as the real trial will be:",
-              f"  hotspot-sim trial analyse --schedule {out}/schedule.csv --gps {out}/gps.csv "
-              f"--crimes {out}/crimes.csv --out {out}/analysis"]
-    return "\n".join(lines)
+    return "\n".join(lines + file_lines(files, notes) + analyse_command(args.out))
+
+
+def file_lines(files: dict, notes: dict) -> list[str]:
+    """One line per file written: its name and what it holds."""
+    return [f"  {path.name:<15} {notes[name]}" for name, path in files.items()]
+
+
+def analyse_command(folder: Path) -> list[str]:
+    """The ``trial analyse`` command that reads the trial files in ``folder``."""
+    return ["next: analyse them as the real trial will be:",
+            f"  hotspot-sim trial analyse --schedule {folder}/schedule.csv --gps "
+            f"{folder}/gps.csv --crimes {folder}/crimes.csv --out {folder}/analysis"]

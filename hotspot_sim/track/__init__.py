@@ -23,6 +23,8 @@ reads a simulated run folder or a real trial's exports:
   elsewhere) and the one weighted displacement quotient (Bowers & Johnson
   2003), used by the experiment runner too (:func:`zone_crimes`,
   :func:`displacement`, :func:`displacement_quotient`);
+* :mod:`.export` writes a simulated trial's run folder as the real trial's CSV
+  files (:func:`export_trial`), for ``trial analyse``;
 * :mod:`.report` does all of it for a run folder or a set of frames
   (:func:`track_run`, :func:`track_frames`) and writes or prints the tables;
   a run folder's ``gps.parquet`` is read a row group at a time (:mod:`.run_gps`),
@@ -38,6 +40,7 @@ different tick origins still line up.
 
 from .dose import (CALL_STATUS, COMPLIANT_SHARE, OFF_STATUS, call_minutes_by_day, compliance,
                    dose_by_day)
+from .export import export_trial
 from .input_checks import (AREA_MARGIN_M, STRAY_GAP_DAYS, STRAY_RATIO, WARNING_COLUMNS,
                            check_inputs, check_plan, stray_times)
 from .inputs import (DAY_MIN, LINE, day_origin, minutes_since, read_crimes_csv, read_gps_csv,
@@ -66,7 +69,7 @@ __all__ = [
     "Zoning", "zone_crimes", "zone_names", "zone_columns", "ring_labels", "displacement",
     "weighted_displacement", "DisplacementQuotient", "displacement_quotient", "wdq_reading",
     # whole runs
-    "track_frames", "read_run", "track_run", "write_tables", "format_track",
+    "track_frames", "read_run", "track_run", "write_tables", "format_track", "export_trial",
     # settings
     "DEFAULT_RADIUS_M", "DEFAULT_MAX_GAP_MIN", "LENGTH_BINS", "FOLLOW_UP_MIN",
     "DEFAULT_HORIZON_MIN", "COMPLIANT_SHARE", "CALL_STATUS", "OFF_STATUS", "DAY_MIN", "LINE",

@@ -1,8 +1,8 @@
 """Export a simulated trial as the CSV files a force would hand in for ``trial analyse``.
 
 :func:`export_trial` turns a run folder of a randomised policy (``crossover_daily``,
-``crossover_patrol``) into ``schedule.csv`` (the trial pack's schedule, the ``--plan``
-format of ``track``), ``hotspots.csv``, ``gps.csv`` and ``crimes.csv`` in the formats
+``crossover_patrol``, ``parallel_patrol``) into ``schedule.csv`` (the trial pack's
+schedule, the ``--plan`` format of ``track``), ``hotspots.csv``, ``gps.csv`` and ``crimes.csv`` in the formats
 ``hotspot-sim track --help`` documents.  Analysing them with ``trial analyse`` gives
 back the simulated trial's own spot-days and statistics (a test checks it), and small
 exports are the shipped examples (``scripts/make_trial_examples.py``).
@@ -19,6 +19,9 @@ from ..errors import DataError
 from ..io import read_parquet
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+ONE_DRAW_POLICIES = frozenset({"parallel_patrol"})
+"""Policies that draw the assignment once for the whole run (a parallel trial: block 0);
+the others draw it afresh each day (block = the day)."""
 
 
 def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = None,
@@ -56,18 +59,22 @@ def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = 
 
     run_dir, out = Path(run_dir), Path(out)
     run = read_run(run_dir, with_gps=True)
+    if not run["manifest"]:
+        raise DataError(f"{run_dir}: no run.json; give a run folder written by 'hotspot-sim "
+                        "run --policy crossover_daily ...'")
     assignments = run_dir / "assignments.parquet"
     if not assignments.is_file() or run["hotspots"] is None or run["gps"] is None:
         raise DataError(f"{run_dir}: no assignments.parquet, hotspots.parquet or gps.parquet; "
-                        "export a run of a randomised policy (--policy crossover_daily or "
-                        "crossover_patrol)")
+                        "export a run of a randomised policy (--policy crossover_daily, "
+                        "crossover_patrol or parallel_patrol)")
     manifest, origin = run["manifest"], run["origin"]
     n_days = int(np.ceil(float(manifest["minutes"]) / 1440 - 1e-9
                          + (pd.Timestamp(manifest["start"]) - origin) / pd.Timedelta(days=1)))
     frames = {
         "schedule": schedule_frame(read_parquet(assignments, f"rerun the run into {run_dir}"),
                                    manifest.get("policy_params", {}),
-                                   origin, n_days),
+                                   origin, n_days,
+                                   one_draw=manifest.get("policy") in ONE_DRAW_POLICIES),
         "hotspots": hotspots_frame(run["hotspots"], radius_m),
         "gps": gps_frame(run["gps"], ping_every_min, officers, on_duty_only),
         "crimes": crimes_frame(run["crimes"]),
@@ -76,7 +83,7 @@ def export_trial(run_dir: str | Path, out: str | Path, radius_m: float | None = 
 
 
 def schedule_frame(assignments: pd.DataFrame, params: dict, origin: pd.Timestamp,
-                   n_days: int) -> pd.DataFrame:
+                   n_days: int, one_draw: bool = False) -> pd.DataFrame:
     """The trial pack's ``schedule.csv`` from a crossover policy's daily assignments.
 
     Parameters
@@ -89,12 +96,14 @@ def schedule_frame(assignments: pd.DataFrame, params: dict, origin: pd.Timestamp
         Midnight of day 0.
     n_days : int
         Days of the run (an assignment drawn at its closing midnight is left out).
+    one_draw : bool
+        The assignment was drawn once for the run (a parallel trial): block 0; else
+        the policy randomises within each day: block = the day.
 
     Returns
     -------
     pandas.DataFrame
-        ``date, day, hotspot_id, treated, planned_minutes, visits, block`` (block = the
-        day: the policy randomises within each day).
+        ``date, day, hotspot_id, treated, planned_minutes, visits, block``.
     """
     a = assignments[assignments["day"] < n_days].sort_values(["day", "hotspot_id"])
     visits = int(params.get("visits", 1))
@@ -104,7 +113,8 @@ def schedule_frame(assignments: pd.DataFrame, params: dict, origin: pd.Timestamp
         "day": a["day"].to_numpy(np.int64), "hotspot_id": a["hotspot_id"].to_numpy(),
         "treated": np.where(treated, "true", "false"),
         "planned_minutes": np.where(treated, float(params.get("dose_minutes", 15)) * visits, 0.0),
-        "visits": np.where(treated, visits, 0), "block": a["day"].to_numpy(np.int64)})
+        "visits": np.where(treated, visits, 0),
+        "block": 0 if one_draw else a["day"].to_numpy(np.int64)})
 
 
 def hotspots_frame(hotspots: pd.DataFrame, radius_m: float | None = None) -> pd.DataFrame:
