@@ -89,3 +89,82 @@ def test_the_seed_changes_the_simulation(pack, rehearsal, tmp_path):
                  "--out", str(tmp_path)]) == 0
     assert (tmp_path / "crimes.csv").read_bytes() != (out / "crimes.csv").read_bytes()
     assert (tmp_path / "schedule.csv").read_bytes() == (out / "schedule.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- trial export
+
+
+def simulate(folder, policy: str) -> None:
+    """``hotspot-sim run`` of ``policy`` at 4 hot spots for 2 days into ``folder``."""
+    assert main(["run", "--policy", policy, "--param", "k=4", "--days", "2", "--seed", "2",
+                 "--quiet", "--out", str(folder)]) == 0
+
+
+@pytest.mark.parametrize("policy, design", [("crossover_daily", "crossover"),
+                                            ("parallel_patrol", "parallel")])
+def test_export_writes_a_run_as_the_real_trials_files(policy, design, tmp_path, capsys):
+    simulate(tmp_path / "run", policy)
+    capsys.readouterr()
+    assert main(["trial", "export", str(tmp_path / "run"), "--out", str(tmp_path / "files"),
+                 "--ping-every", "2", "--on-duty-only"]) == 0
+    printed = capsys.readouterr().out
+    assert "4 hot spots x 2 days" in printed and "trial analyse --schedule" in printed
+    schedule = pd.read_csv(tmp_path / "files" / "schedule.csv")
+    assignments = pd.read_parquet(tmp_path / "run" / "assignments.parquet")
+    assert schedule["treated"].tolist() == \
+        assignments.sort_values(["day", "hotspot_id"])["treated"].head(8).tolist()
+    assert (schedule["block"] == 0).all() == (design == "parallel")
+    gps = pd.read_csv(tmp_path / "files" / "gps.csv")
+    assert (pd.to_datetime(gps["time"]).dt.minute % 2 == 0).all()
+    assert "off_duty" not in set(gps["status"])
+    assert analyse(tmp_path / "files", tmp_path / "analysis") == 0
+    assert f"({design} design)" in capsys.readouterr().out
+
+
+def test_export_is_in_the_track_package():
+    from hotspot_sim import track
+    from hotspot_sim.track.export import export_trial
+
+    assert track.export_trial is export_trial and "export_trial" in track.__all__
+
+
+# --------------------------------------------------------------------------- the pack's design
+
+
+@pytest.mark.parametrize("design", ["parallel", "block"])
+def test_a_rehearsed_pack_is_analysed_with_its_designs_terms(design, tmp_path, capsys):
+    design_pack(tmp_path / "pack", design, days=2)
+    assert main(["trial", "rehearse", str(tmp_path / "pack"), "--out",
+                 str(tmp_path / "files")]) == 0
+    assert analyse(tmp_path / "files", tmp_path / "analysis") == 0  # no --design
+    captured = capsys.readouterr()
+    assert f"({design} design)" in captured.out and "looks like" not in captured.err
+    stats = pd.read_csv(tmp_path / "analysis" / "statistics.csv")
+    assert (stats["design"] == design).all()
+
+
+def test_the_packs_design_json_decides_over_the_schedules_look(rehearsal, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "files"
+    shutil.copytree(rehearsal[0], folder)
+    record = json.loads((folder / "design.json").read_text())
+    (folder / "design.json").write_text(json.dumps({**record, "design": "parallel"}))
+    assert analyse(folder, tmp_path / "analysis") == 0
+    captured = capsys.readouterr()
+    assert "(parallel design)" in captured.out
+    assert "looks like a crossover design but is analysed as a parallel design (the pack's " \
+           "design.json)" in captured.err
+    (folder / "design.json").write_text(json.dumps({**record, "design": "zigzag"}))
+    assert analyse(folder, tmp_path / "again") == 2
+    assert "design.json: 'design' is 'zigzag'" in capsys.readouterr().err
+
+
+def test_a_daily_draw_is_a_crossover_even_when_a_spot_keeps_its_arm():
+    from hotspot_sim.trial.field import infer_design
+
+    same_arm = pd.DataFrame({"hotspot_id": [1, 2, 1, 2], "treated": [True, False] * 2})
+    assert infer_design(same_arm.assign(block=[0, 0, 1, 1])) == "crossover"  # block = day
+    assert infer_design(same_arm.assign(block=[1, 2, 1, 2])) == "block"      # pairs
+    assert infer_design(same_arm.assign(block=0)) == "parallel"
+    assert infer_design(same_arm.assign(treated=[True, False, False, True])) == "crossover"

@@ -36,6 +36,8 @@ BUFFER_M = 100.0
 """Width of the displacement buffer beyond each hot spot's radius: Bland et al. (2021)
 used 100 m buffers around 100 m hot spots and found no displacement into them."""
 SCHEDULE_COLUMNS = ["date", "day", "hotspot_id", "treated", "planned_minutes"]
+DESIGNS = ("crossover", "parallel", "block")
+"""The designs ``trial design`` draws and ``trial analyse`` analyses."""
 
 
 # --------------------------------------------------------------------------- reading
@@ -59,7 +61,8 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     -------
     dict
         ``schedule`` (the plan frame of :func:`hotspot_sim.track.inputs.read_plan_csv`,
-        with ``block`` when the file has it), ``gps``, ``crimes``, ``hotspots``,
+        with ``block`` when the file has it), ``design`` (the pack's ``design.json``
+        beside the schedule says it, else None), ``gps``, ``crimes``, ``hotspots``,
         ``origin`` (midnight of day 0) and ``files``.
 
     Raises
@@ -81,7 +84,8 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     if "block" in raw:  # the stratum of a block design's draw (read_plan_csv leaves it out)
         plan["block"] = raw["block"].str.strip().to_numpy()
     origin = pd.Timestamp(plan["date"].min())
-    return {"schedule": plan, "gps": read_gps_csv(gps, origin),
+    return {"schedule": plan, "design": declared_design(schedule.parent),
+            "gps": read_gps_csv(gps, origin),
             "crimes": read_crimes_csv(crimes, origin), "hotspots": pack_hotspots(hotspots),
             "origin": origin, "files": {"schedule": schedule, "gps": Path(gps),
                                         "crimes": Path(crimes), "hotspots": hotspots}}
@@ -137,6 +141,25 @@ def pack_design(folder: str | Path) -> dict:
     if not isinstance(record, dict):
         raise DataError(f"{path}: not a trial design record (a JSON object); {fix}")
     return record
+
+
+def declared_design(folder: str | Path) -> str | None:
+    """The design a pack's ``design.json`` in ``folder`` pre-registers (None: no file).
+
+    Raises
+    ------
+    DataError
+        A ``design.json`` naming no design ``trial analyse`` knows.
+    """
+    record = pack_design(folder)
+    if not record:
+        return None
+    design = record.get("design")
+    if design not in DESIGNS:
+        raise DataError(f"{Path(folder) / 'design.json'}: 'design' is {design!r}; expected one "
+                        f"of {', '.join(DESIGNS)} (the pack's design from 'hotspot-sim trial "
+                        "design'); correct it or give --design")
+    return design
 
 
 def check_schedule(plan: pd.DataFrame, path: Path) -> None:
@@ -242,9 +265,12 @@ def check_period(frame: pd.DataFrame, what: str, path, origin: pd.Timestamp,
 def infer_design(plan: pd.DataFrame) -> str:
     """The design that drew a schedule, read from the schedule itself.
 
-    Treatment that changes from day to day at a hot spot is a crossover; treatment
-    fixed per hot spot is a block design when the schedule has several ``block``
-    values (pairs), else a parallel one (:mod:`hotspot_sim.trial.design`).
+    Treatment that changes from day to day at a hot spot is a crossover, and so is a
+    schedule whose ``block`` (the stratum of the draw) changes from day to day at a
+    hot spot: it was drawn afresh each day, even if a short trial happened to give a
+    hot spot the same arm every day.  Treatment fixed per hot spot is a block design
+    when the schedule has several ``block`` values, each hot spot keeping its own
+    (pairs), else a parallel one (:mod:`hotspot_sim.trial.design`).
 
     Parameters
     ----------
@@ -256,11 +282,46 @@ def infer_design(plan: pd.DataFrame) -> str:
     str
         ``"crossover"``, ``"block"`` or ``"parallel"``.
     """
-    if plan.groupby("hotspot_id")["treated"].nunique().max() > 1:
+    by_spot = plan.groupby("hotspot_id")
+    if by_spot["treated"].nunique().max() > 1:
+        return "crossover"
+    if "block" in plan and by_spot["block"].nunique().max() > 1:
         return "crossover"
     if "block" in plan and plan["block"].nunique() > 1:
         return "block"
     return "parallel"
+
+
+def analysis_design(trial: dict, design: str | None = None) -> tuple[str, list[dict]]:
+    """The design a trial is analysed as, with a note when the sources disagree.
+
+    ``design`` (``--design``) decides when given; else the pack's ``design.json`` (the
+    pre-registered design); else the schedule (:func:`infer_design`).
+
+    Parameters
+    ----------
+    trial : dict
+        :func:`read_trial` (``schedule``; ``design`` from ``design.json`` when there).
+    design : str, optional
+        The design asked for.
+
+    Returns
+    -------
+    design : str
+    notes : list of dict
+        A warning row (``check, file, rows, message``) when the design used is not
+        the one the schedule looks like.
+    """
+    plan = trial["schedule"]
+    drawn, declared = infer_design(plan), trial.get("design")
+    chosen = design or declared or drawn
+    if chosen == drawn:
+        return chosen, []
+    src = trial.get("files", {}).get("schedule", "the schedule")
+    why = "(--design), as asked" if design else "(the pack's design.json)"
+    return chosen, [{"check": "design", "file": str(src), "rows": len(plan),
+                     "message": f"{src}: the schedule looks like a {drawn} design but is "
+                                f"analysed as a {chosen} design {why}"}]
 
 
 def trial_hotspots(hotspots: pd.DataFrame, plan: pd.DataFrame, path) -> tuple[pd.DataFrame, list]:
@@ -460,7 +521,8 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
     n_permutations : int
         Re-drawn assignments of the randomisation test.
     design : {"crossover", "parallel", "block"}, optional
-        How the trial assigned treatment (default: :func:`infer_design`).
+        How the trial assigned treatment (default: the pack's ``design.json``, else
+        :func:`infer_design`; see :func:`analysis_design`).
 
     Returns
     -------
@@ -481,13 +543,8 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
     plan, origin = trial["schedule"], trial["origin"]
     where = trial.get("files", {}).get("hotspots", "the hot spots")
     hotspots, notes = trial_hotspots(trial["hotspots"], plan, where)
-    drawn = infer_design(plan)
-    if design is not None and design != drawn:
-        src = trial.get("files", {}).get("schedule", "the schedule")
-        notes.append({"check": "design", "file": str(src), "rows": len(plan),
-                      "message": f"{src}: the schedule looks like a {drawn} design but is "
-                                 f"analysed as a {design} design (--design), as asked"})
-    design = design or drawn
+    design, design_notes = analysis_design(trial, design)
+    notes += design_notes
     n_days = int(plan["day"].max()) + 1
     end = origin + pd.Timedelta(days=n_days)
     files = trial.get("files", {})
