@@ -218,3 +218,33 @@ def test_not_a_plan_folder_is_a_clear_error(tmp_path):
     (tmp_path / "manifest.json").write_text("{}")
     with pytest.raises(DataError, match="no column.*feasible"):
         read_plans(tmp_path)
+
+
+def test_sweep_varies_one_dose_variable_with_the_search_setup(search_folder):
+    from hotspot_sim.plan.dose_response import sweep
+
+    plans, manifest = read_plans(search_folder)
+    rec = recommend(plans, 30.0, None).plan
+    by_id = synthetic_plans(budget=1e9)
+    asked = []
+
+    def evaluate(candidates):  # the synthetic plans stand in for runs
+        asked.append(candidates)
+        keys = ["k", "dwell_minutes", "visits_per_shift"]
+        rows = by_id.merge(pd.DataFrame([c.values for c in candidates])[keys], on=keys)
+        return rows.assign(plan_id=[c.plan_id for c in candidates])
+
+    table = sweep(search_folder, rec, manifest, evaluate)
+    assert [len(a) for a in asked] == [6, 4]  # the space's dwell and visits values
+    for candidates, variable in zip(asked, ("dwell_minutes", "visits_per_shift")):
+        for c in candidates:
+            others = {k: v for k, v in c.values.items() if k != variable}
+            assert others == {k: rec[k] for k in others}
+    assert set(table["variable"]) == {"dwell_minutes", "visits_per_shift"}
+    # without an evaluator or a setup to run with, no sweep
+    assert sweep(search_folder, rec, manifest) is None
+    text, files = write_plan_report(search_folder, evaluate=evaluate,
+                                    validation=[search_folder / "none"])
+    dose = pd.read_csv(files["dose_response.csv"])
+    assert dose["basis"].str.startswith("sweep").sum() == 10
+    assert "re-run the recommended plan" in files["report.md"].read_text()

@@ -13,6 +13,9 @@ Koper (1995) found a stop needs about 10 minutes to deter after police leave, be
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pandas as pd
 
 DOSE_VARIABLES = ("dwell_minutes", "visits_per_shift")
@@ -110,4 +113,72 @@ def sweep_table(results: pd.DataFrame, variable: str,
     })[COLUMNS].sort_values("value", ignore_index=True)
 
 
-__all__ = ["DOSE_VARIABLES", "from_plans", "sweep_candidates", "sweep_table"]
+MAX_SWEEP_VALUES = 7  # values per variable in a sweep: enough for a curve, few runs
+
+
+def sweep_values(manifest: dict, variable: str) -> list:
+    """The values a sweep tries: the searched values of ``variable`` (at most
+    :data:`MAX_SWEEP_VALUES`, spread evenly, both ends kept)."""
+    spec = manifest.get("space", {}).get(variable, {})
+    values = list(spec.get("values", [])) if isinstance(spec, dict) else list(spec)
+    if len(values) <= MAX_SWEEP_VALUES:
+        return values
+    picks = sorted({round(i * (len(values) - 1) / (MAX_SWEEP_VALUES - 1))
+                    for i in range(MAX_SWEEP_VALUES)})
+    return [values[i] for i in picks]
+
+
+def sweep(out: str | Path, recommended: pd.Series, manifest: dict,
+          evaluate: Callable | None = None, workers: int = 1) -> pd.DataFrame | None:
+    """Re-run the recommended plan at each searched value of each dose variable.
+
+    Every swept plan runs with the search's scenario, days, replications and seeds
+    (``manifest["setup"]``), so it meets the same chance as the recommended plan and the
+    baseline (common random numbers); runs already made in ``out/runs`` are reused.
+
+    Parameters
+    ----------
+    out : str or Path
+        The plan search's folder.
+    recommended : pandas.Series
+        The recommended plan.
+    manifest : dict
+        The search's ``manifest.json``.
+    evaluate : callable, optional
+        ``evaluate(plans) -> DataFrame`` of ``plans.parquet`` rows; default
+        :func:`hotspot_sim.plan.evaluate.evaluate_plans` with the search's setup.
+    workers : int
+        Local worker processes for the default evaluator.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :func:`sweep_table` rows for both variables; None when no variable has two
+        values to try, or the manifest holds no setup to run with.
+    """
+    from .space import plan_of
+
+    if evaluate is None:
+        if "setup" not in manifest:
+            return None
+        evaluate = _search_evaluator(Path(out), manifest, workers)
+    parts = []
+    for variable in DOSE_VARIABLES:
+        values = sweep_values(manifest, variable)
+        if len(values) < 2:
+            continue
+        plans = [plan_of(c) for c in sweep_candidates(recommended, variable, values)]
+        parts.append(sweep_table(evaluate(plans), variable))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _search_evaluator(out: Path, manifest: dict, workers: int) -> Callable:
+    """The search's own evaluator: its setup, its runs folder, progress on stderr."""
+    from .evaluate import PlanSetup, evaluate_plans
+
+    setup = PlanSetup(**manifest["setup"])
+    return lambda plans: evaluate_plans(plans, setup, out, workers=workers, progress=True)
+
+
+__all__ = ["DOSE_VARIABLES", "from_plans", "sweep", "sweep_candidates", "sweep_table",
+           "sweep_values"]

@@ -296,7 +296,8 @@ def write_plan_files(plan: pd.Series, manifest: dict, folder: str | Path) -> dic
     plan : pandas.Series
         A row of ``plans.parquet``.
     manifest : dict
-        The search's ``manifest.json`` (its ``scenario``; ``seed`` when it has one).
+        The search's ``manifest.json`` (its ``scenario``, ``root_seed`` and
+        ``measured_hotspots``: the experiment measures the places the search measured).
     folder : str or Path
         Where to write ``plan_scenario.toml`` and ``plan_experiment.toml``.
 
@@ -328,9 +329,12 @@ def _experiment_toml(plan: pd.Series, manifest: dict, params: dict, scenario_fil
     """An experiment comparing the plan with the baseline (random patrol), same officers."""
     from .space import POLICY
 
-    seed = int(manifest.get("seed", 20211101))
     # a JSON string, number or boolean is the same value in TOML
     inline = ", ".join(f"{k} = {json.dumps(v)}" for k, v in params.items())
+    # the search's seed and measured places, so the plan's runs repeat the search's; when
+    # the manifest lacks them, the experiment's own defaults apply
+    same = [f"{key} = {int(manifest[name])}" for key, name in
+            (("seed", "root_seed"), ("hotspots", "measured_hotspots")) if name in manifest]
     return "\n".join([
         f"# Plan {plan['plan_id']} against the baseline (the same officers patrolling at "
         "random), with the search's days, replications and seed.",
@@ -338,8 +342,7 @@ def _experiment_toml(plan: pd.Series, manifest: dict, params: dict, scenario_fil
         "description = " + json.dumps(f"plan {plan['plan_id']}: {plan_words(plan)}; "
                                       "against random patrol"),
         f"scenario = {json.dumps(scenario_file)}", f"days = {float(plan['days']):g}",
-        f"replications = {max(int(plan['n_reps']), 2)}", f"seed = {seed}",
-        'control = "baseline"', f"hotspots = {int(plan['k'])}", "",
+        f"replications = {max(int(plan['n_reps']), 2)}", *same, 'control = "baseline"', "",
         "[quick]", "days = 2", "replications = 3", "",
         "[[arms]]", 'name = "baseline"', 'policy = "random"', "",
         "[[arms]]", 'name = "plan"', f'policy = "{POLICY}"', f"params = {{ {inline} }}", ""])
@@ -348,8 +351,8 @@ def _experiment_toml(plan: pd.Series, manifest: dict, params: dict, scenario_fil
 
 def write_plan_report(out: str | Path, budget_hours: float | None = None,
                       grade1_floor: float | None = None, cost_per_hour: float | None = None,
-                      validation=None, sweep: pd.DataFrame | None = None
-                      ) -> tuple[str, dict[str, Path]]:
+                      validation=None, sweep: bool = True, workers: int = 1,
+                      evaluate=None) -> tuple[str, dict[str, Path]]:
     """Write the plan report of a ``hotspot-sim plan`` output folder into that folder.
 
     Parameters
@@ -368,9 +371,16 @@ def write_plan_report(out: str | Path, budget_hours: float | None = None,
     validation : sequence of path, optional
         Folders to look for ``hotspot-sim validate`` results in (default
         ``results/validation``).
-    sweep : pandas.DataFrame, optional
-        A dose sweep around the recommendation (:func:`hotspot_sim.plan.dose_response.sweep_table`
-        rows), drawn with the nearby plans.
+    sweep : bool
+        Also re-run the recommended plan at each searched minutes per visit and visits
+        per shift with the search's seeds (:func:`hotspot_sim.plan.dose_response.sweep`:
+        up to 14 plans more, fewer when some were evaluated already); False draws the
+        dose-response from the evaluated plans only.
+    workers : int
+        Local worker processes for the sweep.
+    evaluate : callable, optional
+        ``evaluate(plans) -> DataFrame`` for the sweep (default: the search's own
+        :func:`hotspot_sim.plan.evaluate.evaluate_plans` with its setup).
 
     Returns
     -------
@@ -396,12 +406,17 @@ def write_plan_report(out: str | Path, budget_hours: float | None = None,
     ok = within_limits(plans, budget, floor, use_flag)
     front = pareto_front(plans[ok])
     rec = recommend(plans, budget, floor, use_flag)
-    files = _write_tables_and_figures(out, plans, front, rec, budget, sweep)
+    swept = None
+    if sweep and rec.plan is not None:
+        from .dose_response import sweep as dose_sweep
+        swept = dose_sweep(out, rec.plan, manifest, evaluate, workers)
+    files = _write_tables_and_figures(out, plans, front, rec, budget, swept)
     if rec.plan is not None:
         files.update({f"plan_{k}.toml": p for k, p in
                       write_plan_files(rec.plan, manifest, out).items()})
     honest = _honesty(rec, manifest, validation)
-    text = _report_markdown(plans, front, rec, cost, budget, floor, manifest, files, honest)
+    text = _report_markdown(plans, front, rec, cost, (budget, floor), manifest, files, honest,
+                            swept is not None)
     files["report.md"] = out / "report.md"
     from ..io import write_text
     write_text(files["report.md"], text)
@@ -454,9 +469,17 @@ def _honesty(rec: Recommendation, manifest: dict, validation) -> dict:
             "warnings": edges + honesty.reliance_warnings(found)}
 
 
+def shared_decisions(front: pd.DataFrame) -> dict:
+    """The decisions every plan on the front shares (said once, not in every row)."""
+    return {d: plain_value(front[d].iloc[0]) for d in DECISIONS
+            if len(front) > 1 and front[d].nunique() == 1}
+
+
 def compact_front(front: pd.DataFrame) -> pd.DataFrame:
-    """The front for a page: decisions, then each objective as ``mean (lo to hi)``."""
-    table = front[["plan_id", *DECISIONS]].copy()
+    """The front for a page: the decisions that differ, then each objective as
+    ``mean (lo to hi)``."""
+    shared = shared_decisions(front)
+    table = front[["plan_id", *(d for d in DECISIONS if d not in shared)]].copy()
     for name, fmt in (("harm_prevented_area", ".2f"), ("harm_prevented_hotspots", ".2f"),
                       ("officer_hours_per_day", ".1f"), ("grade1_within_target_pct", ".1f")):
         table[name] = [interval_text(row, name, fmt).replace("95% interval ", "")
@@ -476,10 +499,11 @@ def trial_design_command(plan: pd.Series, scenario_file: Path) -> str:
             f"--visits {visits}")
 
 
-def _report_markdown(plans, front, rec, cost, budget, floor, manifest, files, honest) -> str:
+def _report_markdown(plans, front, rec, cost, limits, manifest, files, honest, swept) -> str:
     """report.md: the recommendation first, then the front, the dose, the files, the evidence."""
     from ..trial.report import markdown
 
+    budget, floor = limits
     limits = (f"a budget of {budget:g} officer hours a day" if budget is not None
               else "no budget") + (f" and a floor of {floor:g}% of grade 1 calls within target"
                                    if floor is not None else "")
@@ -496,9 +520,10 @@ def _report_markdown(plans, front, rec, cost, budget, floor, manifest, files, ho
     md += ["", "## Recommended plan", "", *recommendation_lines(rec, cost), "",
            "## Pareto front", "",
            "Plans no other plan within the limits beats on all three of harm prevented "
-           "area-wide, officer hours and grade 1 response (CSV: front.csv).", "",
+           "area-wide, officer hours and grade 1 response (CSV: front.csv, every column)."
+           + _shared_words(front), "",
            "![Pareto front](front.png)", "", markdown(compact_front(front), ".2f"), ""]
-    md += _dose_and_files(rec, files)
+    md += _dose_and_files(rec, files, swept)
     md += ["## Validation status", "", *honest["status"], "",
            "## Evidence for each deterrence parameter", "",
            "Where each default comes from (settings.py) and which validation checks set or "
@@ -506,16 +531,26 @@ def _report_markdown(plans, front, rec, cost, budget, floor, manifest, files, ho
     return "\n".join(md)
 
 
-def _dose_and_files(rec: Recommendation, files: dict) -> list[str]:
+def _shared_words(front: pd.DataFrame) -> str:
+    """" All share: k = 20, mode = foot." for the decisions the front's plans share."""
+    shared = shared_decisions(front)
+    return (" All of them share " + ", ".join(f"{k} = {v}" for k, v in shared.items()) + "."
+            if shared else "")
+
+
+def _dose_and_files(rec: Recommendation, files: dict, swept: bool) -> list[str]:
     """The report's dose-response and plan-files sections."""
     if rec.plan is None:
         return []
     scenario = files["plan_scenario.toml"]
+    line = (" The line and band re-run the recommended plan at each value with the search's "
+            "seeds (common random numbers), everything else unchanged." if swept else "")
     return [
         "## Dose-response", "",
-        "Harm prevented against minutes per visit and visits per shift, from the evaluated "
-        "plans nearest the recommendation (dose_response.csv says how near each is). The "
-        "shaded band is Koper's (1995) 10-15 minutes.", "", "![Dose-response](dose_response.png)",
+        "Harm prevented against minutes per visit and visits per shift: the points are the "
+        "evaluated plans nearest the recommendation (dose_response.csv says how near each "
+        f"is).{line} The shaded band is Koper's (1995) 10-15 minutes.", "",
+        "![Dose-response](dose_response.png)",
         "", "## The plan as files", "",
         f"- `{scenario.name}`: the scenario with the plan's policy and patrol mode: "
         f"`hotspot-sim run --scenario {scenario} --days 30`",
