@@ -77,11 +77,11 @@ def test_hot_spots_off_the_study_area_are_refused(pack):
 
 
 def test_a_packs_own_node_column_does_not_confuse_the_reader(pack):
-    from hotspot_sim.trial.field import pack_hotspots
+    from hotspot_sim.track.inputs import read_hotspots_csv
 
     hotspots = pd.read_csv(pack / "hotspots.csv")
     hotspots.assign(node=123).to_csv(pack / "hotspots.csv", index=False)  # trial design's
-    read = pack_hotspots(pack / "hotspots.csv")
+    read = read_hotspots_csv(pack / "hotspots.csv")
     assert list(read.columns).count("node") == 1 and (read["node"] == -1).all()
     model = model_for(pack / "schedule.csv")
     assert model.policy.hotspots["node"].nunique() == len(hotspots)

@@ -168,3 +168,16 @@ def test_a_daily_draw_is_a_crossover_even_when_a_spot_keeps_its_arm():
     assert infer_design(same_arm.assign(block=[1, 2, 1, 2])) == "block"      # pairs
     assert infer_design(same_arm.assign(block=0)) == "parallel"
     assert infer_design(same_arm.assign(treated=[True, False, False, True])) == "crossover"
+
+
+# --------------------------------------------------------------------------- hot spot files
+
+
+def test_a_hot_spot_files_own_node_column_is_read_once(pack):
+    from hotspot_sim.track.inputs import LINE, read_hotspots_csv
+
+    read = read_hotspots_csv(pack / "hotspots.csv")  # trial design writes its street node
+    assert "node" in pd.read_csv(pack / "hotspots.csv").columns
+    assert list(read.columns).count("node") == 1 and (read["node"] == -1).all()
+    assert list(read.columns).count(LINE) == 1 and read[LINE].tolist() == [2, 3, 4, 5]
+    assert {"rank", "arm", "crimes", "location"} <= set(read.columns)  # the others are kept

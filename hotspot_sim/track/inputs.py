@@ -30,6 +30,8 @@ N_EXAMPLES = 5
 UK_LON = (-11.0, 3.0)
 UK_LAT = (49.0, 61.5)
 """Longitude and latitude (degrees) of the British Isles, to recognise degrees anywhere."""
+READ_HOTSPOT_COLUMNS = ("hotspot_id", "node", "x", "y", "lon", "lat", "radius_m", LINE)
+"""Columns of a hot spot file the reader interprets or sets itself (not kept as they are)."""
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
@@ -282,7 +284,10 @@ def read_crimes_csv(path: str | Path, origin: pd.Timestamp | None = None) -> pd.
 def read_hotspots_csv(path: str | Path) -> pd.DataFrame:
     """Read a hot spot list: ``hotspot_id, x, y`` (or ``lon, lat``), optional ``radius_m``.
 
-    Other columns (``location``, ``lsoa``, ...) are kept.
+    Other columns (``location``, ``lsoa``, ...) are kept, except a file's own ``node``
+    (a trial pack's ``hotspots.csv`` has the street node its design used): the hot
+    spots are placed by their coordinates, so ``node`` is -1 (not snapped) and the
+    frame has one column of that name.
 
     Parameters
     ----------
@@ -309,7 +314,7 @@ def read_hotspots_csv(path: str | Path) -> pd.DataFrame:
     out = pd.DataFrame({"hotspot_id": ids, "node": np.int64(-1), "x": x, "y": y})
     if "radius_m" in df.columns:
         out["radius_m"] = _parse_numbers(df, path, "radius_m", 0)
-    rest = [c for c in df.columns if c not in ("hotspot_id", "x", "y", "lon", "lat", "radius_m")]
+    rest = [c for c in df.columns if c not in READ_HOTSPOT_COLUMNS]
     return _mark_rows(pd.concat([out, df[rest]], axis=1), path)
 
 

@@ -70,7 +70,7 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     DataError
         A file that is missing or cannot be used, naming it (and the line and column).
     """
-    from ..track.inputs import read_crimes_csv, read_gps_csv, read_plan_csv
+    from ..track.inputs import read_crimes_csv, read_gps_csv, read_hotspots_csv, read_plan_csv
 
     schedule = Path(schedule)
     hotspots = Path(hotspots) if hotspots is not None else schedule.parent / "hotspots.csv"
@@ -86,31 +86,9 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     origin = pd.Timestamp(plan["date"].min())
     return {"schedule": plan, "design": declared_design(schedule.parent),
             "gps": read_gps_csv(gps, origin),
-            "crimes": read_crimes_csv(crimes, origin), "hotspots": pack_hotspots(hotspots),
+            "crimes": read_crimes_csv(crimes, origin), "hotspots": read_hotspots_csv(hotspots),
             "origin": origin, "files": {"schedule": schedule, "gps": Path(gps),
                                         "crimes": Path(crimes), "hotspots": hotspots}}
-
-
-def pack_hotspots(path: str | Path) -> pd.DataFrame:
-    """:func:`~hotspot_sim.track.inputs.read_hotspots_csv`, once each column.
-
-    A pack's ``hotspots.csv`` carries the street ``node`` its design used; the reader
-    adds its own ``node`` (-1, not snapped) and keeps the file's as another column of the
-    same name, so the file's is dropped here (the analysis places by coordinates).
-
-    Parameters
-    ----------
-    path : str or Path
-        The hot spots file.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    from ..track.inputs import read_hotspots_csv
-
-    hotspots = read_hotspots_csv(path)
-    return hotspots.loc[:, ~hotspots.columns.duplicated()]
 
 
 def pack_design(folder: str | Path) -> dict:

@@ -91,7 +91,7 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     plan, hotspots : pandas.DataFrame
         :func:`hotspot_sim.track.inputs.read_plan_csv` (with ``visits`` when the file
-        has it) and :func:`hotspot_sim.trial.field.pack_hotspots`.
+        has it) and :func:`hotspot_sim.track.inputs.read_hotspots_csv`.
 
     Raises
     ------
@@ -100,8 +100,8 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     DataError
         A file that is missing or cannot be used.
     """
-    from ..track.inputs import read_plan_csv
-    from .field import check_schedule, pack_hotspots, raw_columns
+    from ..track.inputs import read_hotspots_csv, read_plan_csv
+    from .field import check_schedule, raw_columns
 
     if not str(schedule):
         raise ConfigError("policy 'scheduled_patrol': give params.schedule = the trial pack's "
@@ -116,7 +116,7 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not hotspots.is_file():
         raise DataError(f"{hotspots}: not found; a trial pack has hotspots.csv beside "
                         "schedule.csv")
-    return plan, pack_hotspots(hotspots)
+    return plan, read_hotspots_csv(hotspots)
 
 
 def _on_network(hotspots: pd.DataFrame, network, where) -> pd.DataFrame:
