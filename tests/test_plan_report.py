@@ -248,3 +248,23 @@ def test_sweep_varies_one_dose_variable_with_the_search_setup(search_folder):
     dose = pd.read_csv(files["dose_response.csv"])
     assert dose["basis"].str.startswith("sweep").sum() == 10
     assert "re-run the recommended plan" in files["report.md"].read_text()
+
+
+def test_trial_design_command_from_the_report_takes_the_plans_dose(search_folder, tmp_path):
+    import shlex
+
+    from hotspot_sim.cli import main
+    from hotspot_sim.plan.report import trial_design_command
+
+    _, files = write_plan_report(search_folder, validation=[tmp_path / "none"])
+    rec = recommend(read_plans(search_folder)[0], 30.0, None).plan
+    command = trial_design_command(rec, files["plan_scenario.toml"])
+    assert command in files["report.md"].read_text()
+    pack = tmp_path / "pack"
+    assert main(shlex.split(command)[1:] + ["--out", str(pack), "--seed", "1", "--days",
+                                            "14"]) == 0
+    design = json.loads((pack / "design.json").read_text())
+    assert design["dose_minutes"] == rec["dwell_minutes"]
+    # the plan's 15:00-23:00 patrol hours hold one of the 7, 15, 23 shifts
+    assert design["visits"] == rec["visits_per_shift"]
+    assert design["hotspot_count"] == rec["k"]
