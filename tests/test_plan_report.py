@@ -268,3 +268,28 @@ def test_trial_design_command_from_the_report_takes_the_plans_dose(search_folder
     # the plan's 15:00-23:00 patrol hours hold one of the 7, 15, 23 shifts
     assert design["visits"] == rec["visits_per_shift"]
     assert design["hotspot_count"] == rec["k"]
+
+
+def test_sweep_with_the_search_setup_keeps_the_search_manifest(search_folder, monkeypatch):
+    """The runner writes its own manifest.json into the folder; the search's must survive."""
+    import hotspot_sim.plan.evaluate as evaluate_module
+    from hotspot_sim.plan.dose_response import sweep
+
+    plans, manifest = read_plans(search_folder)
+    manifest["setup"] = {"scenario": "welwyn_hatfield", "days": 7.0, "replications": 2,
+                         "seed": 3, "hotspots": 20, "source": "hotspot-sim plan"}
+    seen = []
+
+    def fake_evaluate_plans(candidates, setup, out, **kwargs):
+        seen.append(setup)
+        (out / "manifest.json").write_text('{"runner": true}')
+        keys = ["k", "dwell_minutes", "visits_per_shift"]
+        rows = synthetic_plans().merge(pd.DataFrame([c.values for c in candidates])[keys],
+                                       on=keys)
+        return rows.assign(plan_id=[c.plan_id for c in candidates])
+
+    monkeypatch.setattr(evaluate_module, "evaluate_plans", fake_evaluate_plans)
+    rec = recommend(plans, 30.0, None).plan
+    assert len(sweep(search_folder, rec, manifest)) == 10
+    assert {s.seed for s in seen} == {3} and {s.days for s in seen} == {7.0}
+    assert json.loads((search_folder / "manifest.json").read_text())["setup"]["seed"] == 3

@@ -13,6 +13,7 @@ Koper (1995) found a stop needs about 10 minutes to deter after police leave, be
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -176,8 +177,17 @@ def _search_evaluator(out: Path, manifest: dict, workers: int) -> Callable:
     """The search's own evaluator: its setup, its runs folder, progress on stderr."""
     from .evaluate import PlanSetup, evaluate_plans
 
+    from ..io import write_text
+
     setup = PlanSetup(**manifest["setup"])
-    return lambda plans: evaluate_plans(plans, setup, out, workers=workers, progress=True)
+
+    def evaluate(plans):
+        table = evaluate_plans(plans, setup, out, workers=workers, progress=True)
+        # the runner writes its own manifest.json into the folder: the search's goes back
+        write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str))
+        return table
+
+    return evaluate
 
 
 __all__ = ["DOSE_VARIABLES", "from_plans", "sweep", "sweep_candidates", "sweep_table",

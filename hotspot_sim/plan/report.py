@@ -311,7 +311,9 @@ def write_plan_files(plan: pd.Series, manifest: dict, folder: str | Path) -> dic
     from .space import POLICY, plan_of
 
     chosen = plan_of({d: plain_value(plan[d]) for d in DECISIONS})
-    base = load_scenario(manifest["scenario"])
+    # the setup's scenario is the file the search ran (the name the user gave may be a
+    # path relative to where the search was started)
+    base = load_scenario(manifest.get("setup", {}).get("scenario") or manifest["scenario"])
     scenario = base.replace({**chosen.overrides, "policy.name": POLICY,
                              "policy.params": chosen.params})
     folder = Path(folder)
