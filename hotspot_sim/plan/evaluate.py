@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,10 +173,28 @@ def evaluate_plans(plans: Sequence[Plan], setup: PlanSetup, out: Path, workers: 
     exp = plan_experiment(setup, everything)
     # every plan ever run here is an arm: the runner checks their stored runs, and runs
     # what an interrupted session left unfinished
-    run_experiment(exp, Path(out), workers=workers, scheduler=scheduler, progress=progress,
-                   study=study)
+    with plan_manifest_kept(Path(out)):
+        run_experiment(exp, Path(out), workers=workers, scheduler=scheduler, progress=progress,
+                       study=study)
     wanted = {p.plan_id for p in plans} | {BASELINE_ARM}
     return measure_plans(plans, _read_runs(Path(out), wanted), setup.days)
+
+
+@contextmanager
+def plan_manifest_kept(out: Path):
+    """Put the plan search's ``manifest.json`` back after the runner wrote its own there."""
+    path = out / "manifest.json"
+    try:
+        before = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None and '"kind": "plan"' in before:
+            from ..io import write_text
+
+            write_text(path, before)
 
 
 def _read_runs(out: Path, arms: set[str]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError
-from .evaluate import DIRECTIONS, OBJECTIVES, UNITS, PlanSetup
+from .evaluate import DIRECTIONS, OBJECTIVES, UNITS, PlanSetup, evaluate_plans
 from .space import VARIABLES, Plan, PlanSpace, Variable, plan_of
 
 JOURNAL = "search.journal"
@@ -227,7 +227,7 @@ def _tell(study, batch: list[tuple[int, Plan]], results: pd.DataFrame,
     for number, plan in batch:
         row = by_id.loc[plan.plan_id]
         row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-        kept = {k: _plain(v) for k, v in row.items()}
+        kept = {"plan_id": plan.plan_id, **{k: _plain(v) for k, v in row.items()}}
         trial = optuna.trial.Trial(study, study._storage.get_trial_id_from_study_id_trial_number(
             study._study_id, number))
         trial.set_user_attr("result", kept)
@@ -331,4 +331,65 @@ def write_manifest(out: Path, setup: PlanSetup, space: PlanSpace, settings: Sear
         "policy": "planned_patrol", "sampler": "optuna TPESampler (multi-objective, multivariate)",
         "code_version": code_version(), "optuna_version": optuna.__version__,
         "setup": asdict(setup)}
+    Path(out).mkdir(parents=True, exist_ok=True)
     write_text(Path(out) / MANIFEST, json.dumps(manifest, indent=2, default=str))
+
+
+class _BatchProgress:
+    """The runner's ``progress(step, done, total)`` shown as a note on the plans' bar."""
+
+    def __init__(self, progress, trials: int):
+        self.progress, self.trials, self.plans_done = progress, trials, 0
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        self.progress("plans", self.plans_done, self.trials, f"runs {done}/{total}")
+
+
+def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: Path,
+             scenario_name: str, workers: int = 1, scheduler: str | None = None,
+             progress: Callable[..., None] | None = None, study=None) -> pd.DataFrame:
+    """Search plans with the simulation: what ``hotspot-sim plan`` does.
+
+    Parameters
+    ----------
+    setup : PlanSetup
+        Scenario, days, replications, seed and measured hot spots of every run.
+    space : PlanSpace
+        The decision variables.
+    settings : SearchSettings
+        Trials, sampler seed, budget, grade 1 floor.
+    out : Path
+        The plan's folder (runs, journal, ``plans.parquet``, ``manifest.json``).
+    scenario_name : str
+        The scenario as named by the user (for the manifest).
+    workers : int
+        Local worker processes running a batch's runs.
+    scheduler : str, optional
+        A Dask scheduler's address.
+    progress : callable, optional
+        ``progress(step, done, total, note)`` (:class:`hotspot_sim.progress.StepProgress`).
+    study : Study, optional
+        A prepared study (tests).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every evaluated plan (``plans.parquet``).
+    """
+    out = Path(out)
+    batch_progress = _BatchProgress(progress, settings.trials) if progress else False
+
+    def evaluate(plans: Sequence[Plan]) -> pd.DataFrame:
+        table = evaluate_plans(plans, setup, out, workers=workers, scheduler=scheduler,
+                               progress=batch_progress, study=study)
+        # the runner rewrites manifest.json for its runs: the plan's goes back on top
+        write_manifest(out, setup, space, settings, scenario_name)
+        return table
+
+    def counted(step: str, done: int, total: int, note: str = "") -> None:
+        if batch_progress:
+            batch_progress.plans_done = done
+        progress(step, done, total, note)
+
+    write_manifest(out, setup, space, settings, scenario_name)
+    return search_plans(space, evaluate, out, settings, counted if progress else None)

@@ -31,8 +31,8 @@ SCENARIO_VARIABLES = {"mode": "officers.mode"}
 """Decision variables that are scenario keys, not policy parameters."""
 
 #: Every decision variable: (kind, lo, hi) for numbers, or ("choice", allowed values).
-#: Bounds are the planned_patrol policy's ranges (k at most the 20 places experiments measure
-#: by default: more is allowed in a --space file up to the data's places).
+#: Bounds are the planned_patrol policy's ranges (k up to the places the data has, which the
+#: run checks).
 VARIABLES: dict[str, tuple] = {
     "k": ("int", 1, 1000),
     "rank_by": ("choice", ("harm", "count", "composite")),
