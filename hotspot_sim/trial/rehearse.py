@@ -43,7 +43,7 @@ class ScheduledPatrol(CrossoverPatrol):
     defaults = {**CrossoverPatrol.defaults, "schedule": ""}
 
     def setup(self) -> None:
-        """Read the pack, place its hot spots on the network and plan day 0.
+        """Read the pack, take its dose, then set up as ``crossover_patrol`` (plan day 0).
 
         Raises
         ------
@@ -51,29 +51,21 @@ class ScheduledPatrol(CrossoverPatrol):
             No schedule given, a schedule starting on another date than the model, a
             hot spot off the network, or two hot spots on one street node.
         """
-        plan, hotspots = read_pack(self.params["schedule"])
+        plan, self._pack_hotspots = read_pack(self.params["schedule"])
         start = pd.Timestamp(plan["date"].min())
         if start != pd.Timestamp(self.model.start).normalize():
             raise ConfigError(f"policy {self.name!r}: the schedule starts on {start:%Y-%m-%d} but "
                               f"the model on {self.model.start:%Y-%m-%d}; set scenario.start = "
                               f"\"{start:%Y-%m-%dT00:00}\"")
-        self.hotspots = _on_network(hotspots, self.model.study.network, self.params["schedule"])
-        self.nodes = self.hotspots["node"].to_numpy(np.int64)
-        self.ids = self.hotspots["hotspot_id"].to_numpy()
-        self.index_of = {int(n): i for i, n in enumerate(self.nodes)}
-        self.model.router.rows_for(self.nodes)
-        self.rng = np.random.default_rng(int(self.model.rng.integers(2**63 - 1)))
-        self.plan_rows: list[tuple] = []
-        self._treated = _treated_by_day(plan, self.ids)
-        treated = plan[plan["treated"]]
-        visits = pd.to_numeric(treated.get("visits", 1), errors="coerce")
-        visits = int(np.nanmax(np.r_[visits, 1]))
-        minutes = treated["planned_minutes"].max() / visits
-        self.params = {**self.params, "visits": visits,
-                       "dose_minutes": max(1, int(round(minutes)))}
-        self.assignments: list[tuple] = []
-        self.pending: list[tuple[int, int]] = []
-        self.on_day_start(self.model.day_index(self.model.tick))
+        # the hot spots keep the pack's order (choose_hotspots), so flags line up with them
+        self._treated = _treated_by_day(plan, self._pack_hotspots["hotspot_id"].to_numpy())
+        self.params = {**self.params, **_scheduled_dose(plan)}
+        super().setup()
+
+    def choose_hotspots(self) -> pd.DataFrame:
+        """The pack's hot spots, each at the street node nearest its centre."""
+        return _on_network(self._pack_hotspots, self.model.study.network,
+                           self.params["schedule"])
 
     def on_day_start(self, day: int) -> None:
         self.schedule_day(day, self._treated.get(day, np.zeros(len(self.nodes), bool)))
@@ -134,6 +126,15 @@ def _on_network(hotspots: pd.DataFrame, network, where) -> pd.DataFrame:
         raise ConfigError(f"{where}: two hot spots share the street node nearest their centres; "
                           "a trial's hot spots must be distinct places")
     return hotspots.assign(node=node).reset_index(drop=True)
+
+
+def _scheduled_dose(plan: pd.DataFrame) -> dict:
+    """``visits`` and ``dose_minutes`` (per visit) of the schedule's treated spot-days."""
+    treated = plan[plan["treated"]]
+    visits = pd.to_numeric(treated.get("visits", 1), errors="coerce")
+    visits = int(np.nanmax(np.r_[visits, 1]))
+    minutes = treated["planned_minutes"].max() / visits
+    return {"visits": visits, "dose_minutes": max(1, int(round(minutes)))}
 
 
 def _treated_by_day(plan: pd.DataFrame, ids: np.ndarray) -> dict[int, np.ndarray]:

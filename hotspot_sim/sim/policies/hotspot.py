@@ -28,7 +28,25 @@ class HotspotPolicy(Policy):
     ranges = {"k": (1, 10_000), "min_separation_m": (0, 10_000)}
 
     def setup(self) -> None:
-        """Choose the hot spots with :func:`hotspot_sim.target.target` (``k``, ``rank_by``).
+        """Choose the hot spots (:meth:`choose_hotspots`), route to them, start the plan."""
+        self.hotspots = self.choose_hotspots().reset_index(drop=True)
+        self.nodes = self.hotspots["node"].to_numpy(np.int64)
+        self.ids = self.hotspots["hotspot_id"].to_numpy()
+        self.index_of = {int(n): i for i, n in enumerate(self.nodes)}
+        self.model.router.rows_for(self.nodes)
+        self.rng = np.random.default_rng(int(self.model.rng.integers(2**63 - 1)))
+        self.plan_rows: list[tuple] = []
+
+    def choose_hotspots(self) -> pd.DataFrame:
+        """The hot spots, by :func:`hotspot_sim.target.target` (``k``, ``rank_by``).
+
+        The one step a policy with hot spots from elsewhere overrides (a trial pack's:
+        :class:`hotspot_sim.trial.rehearse.ScheduledPatrol`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            At least ``hotspot_id`` and ``node`` (the street node each is visited at).
 
         Raises
         ------
@@ -41,15 +59,9 @@ class HotspotPolicy(Policy):
         settings = TargetSettings(k=int(p["k"]), rank_by=p["rank_by"],
                                   min_separation_m=float(p["min_separation_m"]))
         try:
-            self.hotspots = target(self.model.study, settings).reset_index(drop=True)
+            return target(self.model.study, settings)
         except ConfigError as exc:
             raise ConfigError(f"policy {self.name!r} parameter {exc}") from None
-        self.nodes = self.hotspots["node"].to_numpy(np.int64)
-        self.ids = self.hotspots["hotspot_id"].to_numpy()
-        self.index_of = {int(n): i for i, n in enumerate(self.nodes)}
-        self.model.router.rows_for(self.nodes)
-        self.rng = np.random.default_rng(int(self.model.rng.integers(2**63 - 1)))
-        self.plan_rows: list[tuple] = []
 
     def visit(self, node: int, minutes: int, treated: bool = True) -> Visit:
         """A visit order, recorded as planned dose for today.
