@@ -46,8 +46,8 @@ def test_assignments_read_toml_values_and_keep_other_text():
 def test_commands_are_listed_in_the_order_of_the_work():
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["data", "target", "run", "track", "experiment", "report",
-                                 "power", "trial", "calibrate", "validate", "sensitivity", "view",
-                                 "params"]
+                                 "power", "trial", "plan", "calibrate", "validate", "sensitivity",
+                                 "view", "params"]
 
 
 def test_python_m_runs_the_same_command_line():
