@@ -83,17 +83,20 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     plan, hotspots : pandas.DataFrame
         :func:`hotspot_sim.track.inputs.read_plan_csv` (with ``visits`` when the file
-        has it) and :func:`hotspot_sim.track.inputs.read_hotspots_csv`.
+        has it) and the scheduled hot spots of
+        :func:`hotspot_sim.track.inputs.read_hotspots_csv` (others, e.g. reserves,
+        are left out: :func:`hotspot_sim.trial.field.trial_hotspots`).
 
     Raises
     ------
     ConfigError
         No schedule given.
     DataError
-        A file that is missing or cannot be used.
+        A file that is missing or cannot be used, or a scheduled hot spot that is not
+        in ``hotspots.csv``.
     """
     from ..track.inputs import read_hotspots_csv, read_plan_csv
-    from .field import check_schedule, raw_columns
+    from .field import check_schedule, raw_columns, trial_hotspots
 
     if not str(schedule):
         raise ConfigError("policy 'scheduled_patrol': give params.schedule = the trial pack's "
@@ -108,7 +111,8 @@ def read_pack(schedule: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not hotspots.is_file():
         raise DataError(f"{hotspots}: not found; a trial pack has hotspots.csv beside "
                         "schedule.csv")
-    return plan, read_hotspots_csv(hotspots)
+    scheduled, _ = trial_hotspots(read_hotspots_csv(hotspots), plan, hotspots)
+    return plan, scheduled
 
 
 def _on_network(hotspots: pd.DataFrame, network, where) -> pd.DataFrame:
