@@ -614,7 +614,8 @@ What this changes in a simulation (scenario `examples/welwyn_hatfield_force.toml
 offending and calls happen, and how many calls a day of each grade. What it does not change:
 *where* crime concentrates and how much of it there is. The estimated risk is risk per
 opportunity, and simulated crimes by hour are that risk times the offenders out at that hour,
-so they follow the records only partly (`examples/README.md` gives the measured match)."""),
+so they follow the records only partly (the README's section *The real trial* gives the
+measured match)."""),
     code('''\
 from hotspot_sim.data.time_profiles import profiles_figure
 
