@@ -7,16 +7,13 @@ traceback (see ``tests/test_bad_inputs.py`` for the rest of the command line).
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
 
 from hotspot_sim.cli import main
 
-from .conftest import ROOT
-
-EXAMPLES = ROOT / "examples"
+from . import test_rehearse
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str]:
@@ -36,14 +33,7 @@ def assert_one_clear_error(code: int, err: str, expect: str) -> None:
     assert len(errors) == 1 and expect in errors[0], err
 
 
-@pytest.fixture
-def pack(tmp_path):
-    """The shipped example schedule (10 days, 8 hot spots) laid out as a trial pack."""
-    folder = tmp_path / "pack"
-    folder.mkdir()
-    shutil.copyfile(EXAMPLES / "trial_schedule.csv", folder / "schedule.csv")
-    shutil.copyfile(EXAMPLES / "trial_analysis_hotspots.csv", folder / "hotspots.csv")
-    return folder
+pack = test_rehearse.pack  # the shipped example schedule laid out as a trial pack
 
 
 def rehearse(pack, *extra) -> list:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .args import finite_float, number_arg, positive_int
-from .trial_rehearse import analyse_command, file_lines
+from .args import finite_float
+from .trial_rehearse import add_gps_options, analyse_command, file_lines
 
 EXPORT_EPILOG = """\
 run folders it takes:
@@ -50,11 +50,7 @@ def add_export_parser(trial_sub) -> None:
     p.add_argument("--radius", type=finite_float(0, 5000, lo_open=True), default=None,
                    metavar="M", help="hot spots' radius_m in metres (default: the run's, "
                                      "else 100)")
-    p.add_argument("--ping-every", type=positive_int(1440), default=1, metavar="M",
-                   help="keep one GPS ping in M minutes (default 1: every ping)")
-    p.add_argument("--officers", type=number_arg(0, integer=True), nargs="+", default=None,
-                   metavar="ID", help="keep only these officers' pings (default: all, "
-                                      "response cars too)")
+    add_gps_options(p)
     p.add_argument("--on-duty-only", action="store_true",
                    help="leave out off-duty pings (a force's devices are off then)")
     p.set_defaults(handler=cmd_trial_export)

@@ -76,13 +76,19 @@ def add_rehearse_parser(trial_sub) -> None:
                    help="the study to simulate on (default: the pack's, from design.json)")
     p.add_argument("--between", choices=("station", "walk"), default="station",
                    help="what officers do between visits (default station)")
-    p.add_argument("--ping-every", type=positive_int(1440), default=1, metavar="M",
-                   help="keep one GPS ping in M minutes (default 1)")
-    p.add_argument("--officers", type=number_arg(0, integer=True), nargs="+", default=None,
-                   metavar="ID", help="keep only these officers' pings (default: all)")
+    add_gps_options(p)
     p.add_argument("--out", type=Path, default=Path("results") / "trial_rehearsal",
                    metavar="DIR", help="output folder (default results/trial_rehearsal)")
     p.set_defaults(handler=cmd_trial_rehearse)
+
+
+def add_gps_options(p: argparse.ArgumentParser) -> None:
+    """``--ping-every`` and ``--officers``: which simulated GPS pings are written."""
+    p.add_argument("--ping-every", type=positive_int(1440), default=1, metavar="M",
+                   help="keep one GPS ping in M minutes (default 1: every simulated minute)")
+    p.add_argument("--officers", type=number_arg(0, integer=True), nargs="+", default=None,
+                   metavar="ID", help="keep only these officers' pings (default: all, "
+                                      "response cars too)")
 
 
 def cmd_trial_rehearse(args) -> int:
