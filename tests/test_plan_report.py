@@ -106,6 +106,16 @@ def test_plans_not_distinguishable_are_named():
                                & (rec.alike["harm_prevented_area_lo"] <= hi)).all()
     far = plans[plans["harm_prevented_area_hi"] < lo]
     assert not set(far["plan_id"]) & set(rec.alike["plan_id"])
+    assert rec.plan["plan_id"] not in set(rec.alike["plan_id"])
+
+
+def test_a_plan_proposed_twice_counts_once(tmp_path):
+    plans = synthetic_plans()
+    twice = pd.concat([plans, plans.iloc[[5, 5]]], ignore_index=True)
+    twice.to_parquet(tmp_path / "plans.parquet")
+    (tmp_path / "manifest.json").write_text(json.dumps({"scenario": "welwyn_hatfield"}))
+    read, _ = read_plans(tmp_path)
+    assert len(read) == len(plans) and read["plan_id"].is_unique
 
 
 def test_edge_warning_fires_at_range_edge_not_inside():

@@ -138,7 +138,7 @@ def _dose_panel(ax, variable: str, near: pd.DataFrame, sweep: pd.DataFrame | Non
     """One panel: nearby plans as points with bars, the sweep as a line with a band."""
     pts = near[near["variable"] == variable]
     if not pts.empty:
-        ax.errorbar(pts["value"], pts["mean"], yerr=_bars(pts), fmt="o", color="#7f8c8d",
+        ax.errorbar(_dodged(pts["value"]), pts["mean"], yerr=_bars(pts), fmt="o", color="#7f8c8d",
                     ms=4, capsize=2, label="evaluated plans near the recommendation")
         if variable == "visits_per_shift":
             ax.xaxis.get_major_locator().set_params(integer=True)
@@ -154,6 +154,16 @@ def _dose_panel(ax, variable: str, near: pd.DataFrame, sweep: pd.DataFrame | Non
     if pts.empty and line.empty:
         ax.text(0.5, 0.5, "no evaluated plans vary this alone", ha="center", va="center",
                 transform=ax.transAxes, color="grey")
+
+
+def _dodged(values: pd.Series) -> np.ndarray:
+    """``values`` with plans at the same value spread side by side (2% of the axis apart),
+    so their interval bars do not hide one another."""
+    x = values.to_numpy(float)
+    rank = values.groupby(values).cumcount().to_numpy()
+    count = values.groupby(values).transform("size").to_numpy()
+    width = 0.02 * ((x.max() - x.min()) or 1.0)
+    return x + (rank - (count - 1) / 2) * width
 
 
 __all__ = ["KOPER_WINDOW_MINUTES", "dose_response_plot", "front_plot"]

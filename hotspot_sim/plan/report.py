@@ -76,7 +76,8 @@ def read_plans(out: str | Path) -> tuple[pd.DataFrame, dict]:
         raise DataError(f"{out / 'plans.parquet'} has no column(s) {', '.join(missing)}")
     if plans.empty:
         raise DataError(f"{out / 'plans.parquet'} holds no evaluated plan; {RERUN}")
-    return plans.reset_index(drop=True), manifest
+    # the sampler may propose a plan again: its runs are the same (same id, same seeds)
+    return plans.drop_duplicates("plan_id").reset_index(drop=True), manifest
 
 
 def within_limits(plans: pd.DataFrame, budget_hours: float | None,
@@ -179,7 +180,7 @@ def recommend(plans: pd.DataFrame, budget_hours: float | None, grade1_floor: flo
     order = ok.sort_values(["harm_prevented_area_mean", "officer_hours_per_day_mean"],
                            ascending=[False, True])
     best = order.iloc[0]
-    others = order.iloc[1:]
+    others = order[order["plan_id"] != best["plan_id"]]
     overlap = (others["harm_prevented_area_hi"] >= best["harm_prevented_area_lo"]) & \
               (others["harm_prevented_area_lo"] <= best["harm_prevented_area_hi"])
     return Recommendation(best, rule, others[overlap])
@@ -223,13 +224,22 @@ def cost_benefit(plan: pd.Series, cost_per_hour: float) -> dict:
 
 
 def _money(x: float) -> str:
-    return "never pays (no harm prevented)" if math.isinf(x) else f"{x:,.0f}"
+    """An amount for the report: pence shown below 100, whole units above."""
+    if math.isinf(x):
+        return "never pays (no harm prevented)"
+    return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
 def interval_text(plan: pd.Series, name: str, fmt: str = ".1f") -> str:
-    """``"mean (95% interval lo to hi)"`` of one objective of a plan."""
-    return (f"{plan[f'{name}_mean']:{fmt}} (95% interval {plan[f'{name}_lo']:{fmt}} to "
-            f"{plan[f'{name}_hi']:{fmt}})")
+    """``"mean (95% interval lo to hi)"`` of one objective of a plan.
+
+    A percentage's interval is cut to 0-100: a t-interval from few replications can pass
+    the ends of a share, which no share can.
+    """
+    lo, hi = plan[f"{name}_lo"], plan[f"{name}_hi"]
+    if name.endswith("_pct"):
+        lo, hi = max(lo, 0.0), min(hi, 100.0)
+    return f"{plan[f'{name}_mean']:{fmt}} (95% interval {lo:{fmt}} to {hi:{fmt}})"
 
 
 def plan_words(plan: pd.Series) -> str:
@@ -258,7 +268,7 @@ def recommendation_lines(rec: Recommendation, cost_per_hour: float) -> list[str]
               f"- grade 1 calls within target: {interval_text(p, 'grade1_within_target_pct')}%",
               f"- from {int(p['n_reps'])} replications of {float(p['days']):g} days each",
               "", f"Cost-benefit at {cost_per_hour:,.0f} an officer hour: "
-              f"{money['cost_per_day']:,.0f} a day; cost per CHI day prevented "
+              f"{_money(money['cost_per_day'])} a day; cost per CHI day prevented "
               f"{_money(money['per_harm_day'])} (from {_money(money['per_harm_day_best'])} "
               f"to {_money(money['per_harm_day_worst'])} over harm prevented's interval)."]
     if not rec.alike.empty:
@@ -580,7 +590,7 @@ def _summary(rec: Recommendation, cost: float, budget, front: pd.DataFrame, hone
                   f"  harm prevented area-wide {interval_text(p, 'harm_prevented_area', '.2f')} "
                   f"{HARM_UNIT}; officer hours a day {interval_text(p, 'officer_hours_per_day')}"
                   f"; grade 1 within target {interval_text(p, 'grade1_within_target_pct')}%",
-                  f"  cost {money['cost_per_day']:,.0f} a day at {cost:,.0f} an hour; per CHI "
+                  f"  cost {_money(money['cost_per_day'])} a day at {cost:,.0f} an hour; per CHI "
                   f"day prevented {_money(money['per_harm_day'])}"]
         if not rec.alike.empty:
             lines.append(f"  {len(rec.alike)} other plan(s) within the limits are not "
