@@ -228,3 +228,18 @@ def test_the_same_seed_proposes_the_same_plans_whatever_order_results_come_in(tm
     first = plans("a", 3, False)
     assert plans("b", 3, True) == first
     assert plans("c", 4, False) != first
+
+
+def test_a_plan_is_evaluated_once_and_a_small_space_ends_the_search(tmp_path):
+    calls = []
+
+    def counting(plans):
+        calls.extend(p.plan_id for p in plans)
+        return peaked_evaluator(15)(plans)
+
+    small = PlanSpace(tuple(Variable(v.name, v.values[:3] if v.name == "dwell_minutes"
+                                     else v.values[:1]) for v in DEFAULT_SPACE.variables))
+    plans = search_plans(small, counting, tmp_path, SearchSettings(trials=10, seed=3))
+    assert small.size() == 3 and len(plans) == 3  # every plan once, then the search stops
+    assert sorted(calls) == sorted(set(calls)) and plans["plan_id"].is_unique
+    assert sorted(plans["dwell_minutes"]) == [5, 10, 15]

@@ -51,7 +51,8 @@ class SearchSettings:
     Attributes
     ----------
     trials : int
-        Plans evaluated in total (a resumed search adds up to this many).
+        Distinct plans evaluated in total (a resumed search adds up to this many; at most
+        the plans the space holds).
     seed : int
         Seeds the sampler (and, through the setup, every run).
     budget_hours : float, optional
@@ -192,24 +193,61 @@ def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: Sea
 
     out = Path(out)
     study = open_study(out, settings, space)
-    done = _completed(study)
-    study = open_study(out, settings, space, n_done=len(done))
-    _report(progress, len(done), settings.trials, study)
+    study = open_study(out, settings, space, n_done=len(_completed(study)))
+    target = min(settings.trials, space.size())
+    _report(progress, len(evaluated(study)), target)
     # plans asked for by a session that stopped before it told Optuna: evaluate them first
-    pending = [t for t in study.get_trials(deepcopy=False)
+    pending = [(t.number, plan_of(t.params)) for t in study.get_trials(deepcopy=False)
                if t.state == optuna.trial.TrialState.RUNNING]
-    while pending or len(_completed(study)) < settings.trials:
-        if pending:
-            batch = [(t.number, plan_of(t.params)) for t in pending]
-            pending = []
-        else:
-            n = min(settings.batch_size, settings.trials - len(_completed(study)))
-            asked = [study.ask() for _ in range(n)]
-            batch = [(t.number, ask_plan(t, space)) for t in asked]
-        _tell(study, batch, evaluate([p for _, p in batch]), settings)
+    while pending or len(evaluated(study)) < target:
+        batch, pending = pending or _ask_batch(study, space, settings,
+                                               target - len(evaluated(study))), []
+        if not batch:
+            break  # the sampler keeps proposing plans already evaluated
+        known = evaluated(study)
+        new = list({p.plan_id: p for _, p in batch if p.plan_id not in known}.values())
+        results = pd.concat([evaluate(new) if new else pd.DataFrame(),
+                             pd.DataFrame([known[p.plan_id] for _, p in batch
+                                           if p.plan_id in known])], ignore_index=True)
+        _tell(study, batch, results, settings)
         write_plans(out, study, settings)
-        _report(progress, len(_completed(study)), settings.trials, study)
+        _report(progress, len(evaluated(study)), target)
     return write_plans(out, study, settings)
+
+
+ASKS_PER_PLAN = 20
+"""How many proposals a batch may take per new plan before the search stops (a small space
+whose every plan has been evaluated)."""
+
+
+def _ask_batch(study, space: PlanSpace, settings: SearchSettings, wanted: int
+               ) -> list[tuple[int, Plan]]:
+    """Up to ``batch_size`` new plans; a proposal already evaluated is told its result at once.
+
+    A repeated plan would run nothing new (its runs are kept) but take a place in the batch:
+    told from the journal, it still informs the sampler and costs no time.
+    """
+    batch, known = [], evaluated(study)
+    n = min(settings.batch_size, wanted)
+    for _ in range(ASKS_PER_PLAN * n):
+        if len(batch) == n:
+            break
+        trial = study.ask()
+        plan = ask_plan(trial, space)
+        if plan.plan_id in known:
+            _tell(study, [(trial.number, plan)], pd.DataFrame([known[plan.plan_id]]), settings)
+        else:
+            batch.append((trial.number, plan))
+    return batch
+
+
+def evaluated(study) -> dict[str, dict]:
+    """Each plan evaluated so far (plan id -> its result), from the journal, first trial first."""
+    out = {}
+    for t in _completed(study):
+        result = t.user_attrs.get("result", {})
+        out.setdefault(result.get("plan_id"), result)
+    return out
 
 
 def _completed(study) -> list:
@@ -247,7 +285,7 @@ def _plain(value):
 
 
 def plans_table(study, settings: SearchSettings) -> pd.DataFrame:
-    """Every evaluated plan from the journal, in trial order, with ``feasible``.
+    """Every evaluated plan from the journal (once, at its first trial), with ``feasible``.
 
     Returns
     -------
@@ -264,7 +302,7 @@ def plans_table(study, settings: SearchSettings) -> pd.DataFrame:
     columns = ["trial", "plan_id", *VARIABLES,
                *[f"{o}_{s}" for o in OBJECTIVES for s in ("mean", "lo", "hi")],
                "n_reps", "feasible", "days"]
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns).drop_duplicates("plan_id").reset_index(drop=True)
     return table.astype({"feasible": bool, "trial": int}) if len(table) else table
 
 
@@ -277,7 +315,7 @@ def write_plans(out: Path, study, settings: SearchSettings) -> pd.DataFrame:
     return table
 
 
-def _report(progress, done: int, total: int, study) -> None:
+def _report(progress, done: int, total: int) -> None:
     if progress is not None:
         progress("plans", min(done, total), total, f"{done} evaluated")
 
