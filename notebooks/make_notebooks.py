@@ -571,7 +571,7 @@ DAYS = 14                # trial days designed and rehearsed (a real trial: 90 o
 START = "2027-01-04"     # day 0 of the trial (a Monday)
 SEED = 20270104          # randomisation seed, also the rehearsal's simulation seed
 SIMS = 100               # simulated trials behind the power figure (the command line: 200)
-PERMUTATIONS = 999       # re-drawn assignments in the randomisation test (trial analyse: 999)
+PERMUTATIONS = 999       # randomisation-test re-draws (trial analyse's default; the protocol: 9999)
 EXAMPLES = None          # the repository's examples/ folder (None: found beside hotspot_sim)
 OUT = None'''),
     code(SETUP),
