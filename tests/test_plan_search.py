@@ -116,28 +116,6 @@ def test_objectives_are_paired_with_the_baseline_replication_by_replication():
         pytest.approx(7 / 6)
 
 
-GRID_SCENARIO = """\
-[scenario]
-name = "grid"
-seed = 7
-start = "2021-11-05T06:00"
-
-[network]
-osm_file = "synthetic"
-
-[officers]
-count = 4
-shift_starts = [6, 14, 22]
-
-[offenders]
-count = 40
-attractors = 8
-home_places = 20
-
-[risk]
-base_rate = 0.004
-"""
-
 TINY_SPACE = PlanSpace((
     Variable("k", (2, 3), 1), Variable("rank_by", ("harm",)),
     Variable("dwell_minutes", (5, 15, 25), 10), Variable("visits_per_shift", (2,)),
@@ -149,11 +127,11 @@ def test_resume_and_extend_never_rerun_a_finished_plan(tmp_path, monkeypatch):
     from hotspot_sim.settings import load_scenario
     from hotspot_sim.study import synthetic_study
 
-    from .test_runs import CRIME_NODES, GRID
+    from .test_runs import CRIME_NODES, GRID, SCENARIO
 
     monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))  # no data files: the grid only
     scenario = tmp_path / "grid.toml"
-    scenario.write_text(GRID_SCENARIO)
+    scenario.write_text(SCENARIO)
     study = synthetic_study(load_scenario(scenario), GRID, CRIME_NODES)
     setup = PlanSetup(scenario=str(scenario), days=1.0, replications=2, seed=5, hotspots=3)
     out = tmp_path / "plan"
@@ -243,3 +221,15 @@ def test_a_plan_is_evaluated_once_and_a_small_space_ends_the_search(tmp_path):
     assert small.size() == 3 and len(plans) == 3  # every plan once, then the search stops
     assert sorted(calls) == sorted(set(calls)) and plans["plan_id"].is_unique
     assert sorted(plans["dwell_minutes"]) == [5, 10, 15]
+
+
+def test_plans_a_stopped_session_asked_for_are_evaluated_first(tmp_path):
+    from hotspot_sim.plan.search import ask_plan, open_study
+
+    settings = SearchSettings(trials=3, seed=3, budget_hours=40.0)
+    study = open_study(tmp_path, settings, SEARCH_SPACE)
+    asked = ask_plan(study.ask(), SEARCH_SPACE)  # stopped before its runs finished
+    study.ask()  # stopped while being drawn: no values
+    plans = search_plans(SEARCH_SPACE, peaked_evaluator(15), tmp_path, settings)
+    assert plans["plan_id"].iloc[0] == asked.plan_id and plans["trial"].iloc[0] == 0
+    assert len(plans) == 3 and 1 not in plans["trial"].tolist()

@@ -189,16 +189,13 @@ def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: Sea
     pandas.DataFrame
         Every evaluated plan (``plans.parquet``).
     """
-    import optuna
-
     out = Path(out)
     study = open_study(out, settings, space)
     study = open_study(out, settings, space, n_done=len(_completed(study)))
     target = min(settings.trials, space.size())
     _report(progress, len(evaluated(study)), target)
     # plans asked for by a session that stopped before it told Optuna: evaluate them first
-    pending = [(t.number, plan_of(t.params)) for t in study.get_trials(deepcopy=False)
-               if t.state == optuna.trial.TrialState.RUNNING]
+    pending = _unfinished(study)
     while pending or len(evaluated(study)) < target:
         batch, pending = pending or _ask_batch(study, space, settings,
                                                target - len(evaluated(study))), []
@@ -213,6 +210,20 @@ def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: Sea
         write_plans(out, study, settings)
         _report(progress, len(evaluated(study)), target)
     return write_plans(out, study, settings)
+
+
+def _unfinished(study) -> list[tuple[int, Plan]]:
+    """Plans a stopped session asked for but never told; one stopped while being drawn
+    (not every variable suggested) is marked failed."""
+    import optuna
+
+    out = []
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        if set(VARIABLES) <= set(t.params):
+            out.append((t.number, plan_of(t.params)))
+        else:
+            study.tell(t.number, state=optuna.trial.TrialState.FAIL)
+    return out
 
 
 ASKS_PER_PLAN = 20
