@@ -45,7 +45,8 @@ defaults:
   --seed        {DEFAULT_SEED}
   --scenario    the scenario the pack was designed on (its design.json), else
                 {DEFAULT_SCENARIO}
-  --ping-every  1 minute (every simulated minute; a force's export is often coarser)
+  --ping-every  1 minute (every simulated minute; give your force's GPS interval
+                to rehearse with files like its export)
 
 examples:
   hotspot-sim trial design -k 8 --days 14 --out pack/
@@ -93,10 +94,10 @@ def add_gps_options(p: argparse.ArgumentParser) -> None:
 
 def cmd_trial_rehearse(args) -> int:
     """Simulate the pack's trial, write its files and print them with the next command."""
-    from ..trial.rehearse import rehearse_pack
+    from ..trial.rehearse import rehearsal_scenario, rehearse_pack
 
     schedule = pack_schedule(args.pack)
-    scenario = rehearsal_scenario(args.scenario, schedule.parent)
+    scenario = rehearsal_scenario(schedule.parent, args.scenario)
     files = rehearse_pack(schedule, args.out, scenario, args.seed, args.between,
                           args.ping_every, args.officers, args.days)
     print(format_rehearsal(files, scenario.scenario.name, args))
@@ -123,30 +124,6 @@ def pack_schedule(pack: Path) -> Path:
         raise DataError(f"{pack}: no schedule.csv; a trial pack from 'hotspot-sim trial design' "
                         "holds schedule.csv and hotspots.csv")
     return schedule
-
-
-def rehearsal_scenario(given: str | None, pack: Path):
-    """The scenario to simulate on: ``--scenario``, else the pack's, else the default.
-
-    Raises
-    ------
-    ConfigError
-        The scenario cannot be found (naming where the pack's came from).
-    """
-    from ..errors import ConfigError
-    from ..locations import resolve_toml
-    from ..settings import load_scenario
-    from ..trial.rehearse import pack_scenario
-
-    name = given or pack_scenario(pack) or DEFAULT_SCENARIO
-    try:
-        return load_scenario(resolve_toml(name, "scenarios"))
-    except ConfigError as exc:
-        if given:
-            raise
-        raise ConfigError(f"{pack / 'design.json'}: the pack was designed on scenario "
-                          f"{name!r}, which is not a shipped scenario; give its file with "
-                          f"--scenario FILE.toml ({exc})") from None
 
 
 def format_rehearsal(files: dict, scenario: str, args) -> str:

@@ -172,7 +172,7 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
     out : str or Path
         Folder for the files (created).
     scenario : Scenario, optional
-        The study to simulate on (default: the shipped ``welwyn_hatfield``).
+        The study to simulate on (default: :func:`rehearsal_scenario`, the pack's).
     seed : int
         The simulation's seed.
     between : {"station", "walk"}
@@ -197,7 +197,6 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
         A pack that cannot be simulated (see :class:`ScheduledPatrol`), or ``days``
         outside the schedule or leaving out one arm.
     """
-    from ..settings import load_scenario
     from ..sim.model import PatrolModel
     from ..study import load_study
 
@@ -205,9 +204,7 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
     plan, _ = read_pack(schedule)
     n_days = rehearsal_days(plan, days, schedule)
     if scenario is None:
-        from ..locations import resolve_toml
-
-        scenario = load_scenario(resolve_toml("welwyn_hatfield", "scenarios"))
+        scenario = rehearsal_scenario(schedule.parent)
     start = pd.Timestamp(plan["date"].min())
     scenario = scenario.replace({"scenario.start": f"{start:%Y-%m-%dT00:00}",
                                  "scenario.seed": int(seed)})
@@ -326,18 +323,40 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def pack_scenario(pack: str | Path) -> str | None:
-    """The scenario a pack was designed on, from its ``design.json`` (None: not recorded).
+DEFAULT_SCENARIO = "welwyn_hatfield"
+"""The study a pack without a ``design.json`` is rehearsed on (the shipped scenario)."""
+
+
+def rehearsal_scenario(pack: str | Path, given: str | Path | None = None):
+    """The scenario to rehearse a pack on: ``given``, else the pack's, else the default.
 
     Parameters
     ----------
     pack : str or Path
-        The pack's folder.
+        The pack's folder (its ``design.json`` names the scenario it was designed on).
+    given : str or Path, optional
+        A shipped scenario's name or a scenario file.
 
     Returns
     -------
-    str or None
+    Scenario
+
+    Raises
+    ------
+    ConfigError
+        The scenario cannot be found (naming the pack's ``design.json`` when the name
+        came from there).
     """
+    from ..locations import resolve_toml
+    from ..settings import load_scenario
     from .field import pack_design
 
-    return pack_design(pack).get("scenario") or None
+    name = given or pack_design(pack).get("scenario") or DEFAULT_SCENARIO
+    try:
+        return load_scenario(resolve_toml(name, "scenarios"))
+    except ConfigError as exc:
+        if given:
+            raise
+        raise ConfigError(f"{Path(pack) / 'design.json'}: the pack was designed on scenario "
+                          f"{name!r}, which is not a shipped scenario; give its file with "
+                          f"--scenario FILE.toml ({exc})") from None
