@@ -101,6 +101,12 @@ def test_an_unknown_scenario(pack, capsys):
     assert_one_clear_error(code, err, "nowhere_at_all")
 
 
+def test_officers_the_scenario_does_not_have(pack, capsys):
+    code, err = run_cli(rehearse(pack, "--officers", "1", "999"), capsys)
+    assert_one_clear_error(code, err, "officers 999: no such officer; the scenario's officers "
+                                      "are 0 to")
+
+
 # --------------------------------------------------------------------------- trial export
 
 

@@ -194,8 +194,8 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
     Raises
     ------
     ConfigError, DataError
-        A pack that cannot be simulated (see :class:`ScheduledPatrol`), or ``days``
-        outside the schedule or leaving out one arm.
+        A pack that cannot be simulated (see :class:`ScheduledPatrol`), ``days``
+        outside the schedule or leaving out one arm, or an officer id no officer has.
     """
     from ..sim.model import PatrolModel
     from ..study import load_study
@@ -210,6 +210,7 @@ def rehearse_pack(schedule: str | Path, out: str | Path, scenario=None, seed: in
                                  "scenario.seed": int(seed)})
     model = PatrolModel(scenario, load_study(scenario), policy=POLICY, build_space=False,
                         policy_params={"schedule": str(schedule), "between": between})
+    _check_officers(officers, model)
     model.run_days(n_days)
     out = Path(out)
     files = _exported_files(model, out, ping_every_min, officers)
@@ -292,6 +293,24 @@ def write_schedule_days(schedule: Path, plan: pd.DataFrame, n_days: int, path: P
     raw = raw_columns(schedule)
     raw[(plan["day"] < n_days).to_numpy()].to_csv(path, index=False)
     return path
+
+
+def _check_officers(officers, model) -> None:
+    """``officers`` must be ids of the model's officers, checked before the simulation runs.
+
+    Raises
+    ------
+    ConfigError
+        An id no officer has (no ping of it would be written).
+    """
+    if officers is None:
+        return
+    n, patrol = len(model.all_officers), len(model.officer_agents)
+    unknown = [o for o in officers if not 0 <= int(o) < n]
+    if unknown:
+        raise ConfigError(f"officers {', '.join(map(str, unknown))}: no such officer; the "
+                          f"scenario's officers are 0 to {n - 1} (patrol officers 0 to "
+                          f"{patrol - 1}, response cars {patrol} to {n - 1})")
 
 
 def _exported_files(model, out: Path, ping_every_min: int, officers) -> dict[str, Path]:
