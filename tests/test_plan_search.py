@@ -233,3 +233,14 @@ def test_plans_a_stopped_session_asked_for_are_evaluated_first(tmp_path):
     plans = search_plans(SEARCH_SPACE, peaked_evaluator(15), tmp_path, settings)
     assert plans["plan_id"].iloc[0] == asked.plan_id and plans["trial"].iloc[0] == 0
     assert len(plans) == 3 and 1 not in plans["trial"].tolist()
+
+
+def test_the_command_names_a_bad_space_key_in_one_line(tmp_path, capsys):
+    from hotspot_sim.cli import main
+
+    bad = tmp_path / "space.toml"
+    bad.write_text("visits_per_shift = {min = 1, max = 60}\n")
+    assert main(["plan", "--space", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "visits_per_shift = 60" in err and str(bad) in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing written or run

@@ -1,8 +1,9 @@
 """Evaluate candidate plans with the experiment runner, paired against a baseline.
 
 Every candidate is an arm (policy ``planned_patrol``) of one experiment whose first arm
-is the baseline: the same officers with no hot spot patrol (``random`` patrol), run once
-and reused.  The runner gives the same replication seeds to every arm (common random
+is the baseline: the same officers with no hot spot patrol (``random`` patrol, in the
+scenario's own ``[officers] mode``: a plan by car is measured against patrol as it is
+now), run once and reused.  The runner gives the same replication seeds to every arm (common random
 numbers), so each candidate's replication ``r`` meets the same offenders, calls and
 weather of chance as the baseline's: the paired difference is the plan's effect, not
 luck.  All runs go to ``OUT/runs/``, keyed by their settings, so a finished run is never

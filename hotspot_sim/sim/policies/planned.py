@@ -32,17 +32,19 @@ WALK_LEG_MINUTES = 240  # longest random-patrol leg before the officer is asked 
 class PlannedPatrol(HotspotPolicy):
     """Hot spot patrol as a plan sets it: places, visit length, visits a shift, hours, share.
 
-    Defaults: Koper (1995), visits of about 15 minutes (10 needed, 11-15 best); Operation
-    Savvy and Style (Hertfordshire), about 3 visits per hot spot in a late shift; a late
-    shift's hours, 15:00-23:00; a quarter of the officers kept for response (an
-    assumption).  See /work/shared/REFERENCE.md and ``hotspot-sim plan --help``.
+    Defaults: visits of 15 minutes (Koper 1995: a stop needs about 10 minutes, 11-15 is
+    best, little gain beyond 15); about 3 visits per hot spot in a late shift (Operations
+    Savvy, Birmingham, and Style, Peterborough, which left the best number open); the
+    patrol hours are the late shift of the default scenario (15:00-23:00); 10 hot spots
+    and a quarter of each shift kept for response are assumptions.  The plan search
+    (``hotspot-sim plan``) varies every one of them.
     """
 
     name = "planned_patrol"
     defaults = {**HotspotPolicy.defaults, "k": 10,
                 "dwell_minutes": 15,       # Koper 1995: 10-15 minute stops
-                "visits_per_shift": 3,     # Operation Savvy/Style: ~3 visits per late shift
-                "patrol_start_hour": 15,   # the late shift (Savvy/Style patrolled late shifts)
+                "visits_per_shift": 3,     # Operations Savvy/Style: ~3 patrols per late shift
+                "patrol_start_hour": 15,   # the late shift (shifts start 7, 15, 23 by default)
                 "patrol_hours": 8,
                 "response_share": 0.25}    # assumption: officers kept free for calls
     ranges = {**HotspotPolicy.ranges, "dwell_minutes": (1, 240), "visits_per_shift": (0, 48),
