@@ -13,7 +13,8 @@ import pytest
 
 from hotspot_sim.errors import ConfigError
 from hotspot_sim.plan.evaluate import BASELINE_ARM, OBJECTIVES, PlanSetup, measure_plans
-from hotspot_sim.plan.search import SearchSettings, best_plan, run_plan, search_plans
+from hotspot_sim.plan.report import recommend
+from hotspot_sim.plan.search import SearchSettings, run_plan, search_plans
 from hotspot_sim.plan.space import DEFAULT_SPACE, PlanSpace, Variable, load_space, plan_of
 from hotspot_sim.sim.policies import get_policy
 
@@ -189,7 +190,7 @@ def peaked_evaluator(best_dwell: int, reverse: bool = False):
 def test_the_search_recovers_the_visit_length_set_by_construction(tmp_path, best_dwell):
     settings = SearchSettings(trials=24, seed=3, budget_hours=40.0)
     plans = search_plans(SEARCH_SPACE, peaked_evaluator(best_dwell), tmp_path, settings)
-    best = best_plan(plans)
+    best = recommend(plans, 40.0, None).plan  # the report's rule: most harm prevented within budget
     assert best["dwell_minutes"] == best_dwell  # the negative control moves it: 15 -> 25
     assert best["officer_hours_per_day_mean"] <= 40.0
     assert (plans["feasible"] == (plans["officer_hours_per_day_mean"] <= 40.0)).all()

@@ -113,53 +113,16 @@ def cmd_plan(args) -> int:
     settings = SearchSettings(trials=args.trials or sizes["trials"], seed=args.seed,
                               budget_hours=args.budget_hours, grade1_floor=args.grade1_floor)
     with StepProgress(quiet=args.quiet, unit="plan") as progress:
-        plans = run_plan(setup, space, settings, out, args.scenario, workers=args.workers,
-                         scheduler=args.scheduler, progress=progress)
-    print(plan_report(out, plans, settings, args.workers))
+        run_plan(setup, space, settings, out, args.scenario, workers=args.workers,
+                 scheduler=args.scheduler, progress=progress)
+    print(plan_report(out, settings, args.workers))
     return 0
 
 
-def plan_report(out: Path, plans, settings, workers: int = 1) -> str:
-    """The report of part H (``write_plan_report``) when it is there, else a front table."""
-    try:
-        from ..plan.report import write_plan_report
-    except ImportError:
-        return format_plans(out, plans, settings)
+def plan_report(out: Path, settings, workers: int = 1) -> str:
+    """Write the plan's report (:func:`hotspot_sim.plan.report.write_plan_report`); its text."""
+    from ..plan.report import write_plan_report
+
     text, _ = write_plan_report(out, budget_hours=settings.budget_hours,
                                 grade1_floor=settings.grade1_floor, workers=workers)
     return text
-
-
-def format_plans(out: Path, plans, settings, top: int = 8) -> str:
-    """The best plans within the limits, highest harm prevented area-wide first."""
-    from ..plan.search import best_plan
-
-    feasible = plans[plans["feasible"]].drop_duplicates("plan_id")
-    lines = [f"{len(plans)} plans evaluated ({len(feasible)} within the limits: "
-             f"{settings.budget_hours:g} officer hours a day"
-             + (f", grade 1 within target >= {settings.grade1_floor:g}%" if
-                settings.grade1_floor is not None else "") + ")"]
-    if feasible.empty:
-        return "\n".join(lines + ["no plan is within the limits: raise --budget-hours or widen "
-                                  "the space", f"(plans in {out}/plans.parquet)"])
-
-    def interval(row, name, fmt=".1f"):
-        lo, hi = row[f"{name}_lo"], row[f"{name}_hi"]
-        ci = "" if lo != lo else f" ({lo:{fmt}} to {hi:{fmt}})"
-        return f"{row[f'{name}_mean']:{fmt}}{ci}"
-
-    lines.append("harm prevented (CHI days a day) area-wide | at hot spots | officer h/day | "
-                 "grade 1 % | plan")
-    for _, row in feasible.sort_values("harm_prevented_area_mean", ascending=False).head(top).iterrows():
-        lines.append(f"{interval(row, 'harm_prevented_area')} | "
-                     f"{interval(row, 'harm_prevented_hotspots')} | "
-                     f"{interval(row, 'officer_hours_per_day')} | "
-                     f"{interval(row, 'grade1_within_target_pct', '.0f')} | "
-                     f"k={row['k']} by {row['rank_by']}, {row['dwell_minutes']} min x "
-                     f"{row['visits_per_shift']} a shift, {row['patrol_start_hour']:02d}:00 for "
-                     f"{row['patrol_hours']} h, {row['mode']}, "
-                     f"{row['response_share']:.0%} kept for response")
-    best = best_plan(plans)
-    lines.append(f"best within the limits: {best['plan_id']} (trial {best['trial']})")
-    lines.append(f"(every plan in {out}/plans.parquet; settings in {out}/manifest.json)")
-    return "\n".join(lines)

@@ -331,19 +331,6 @@ def _report(progress, done: int, total: int) -> None:
         progress("plans", min(done, total), total, f"{done} evaluated")
 
 
-def best_plan(plans: pd.DataFrame, objective: str = "harm_prevented_area") -> pd.Series | None:
-    """The feasible plan with the highest mean ``objective`` (None when none is feasible).
-
-    Ties go to the fewer officer hours, then the earlier trial.
-    """
-    feasible = plans[plans["feasible"]]
-    if feasible.empty:
-        return None
-    order = feasible.sort_values([f"{objective}_mean", "officer_hours_per_day_mean", "trial"],
-                                 ascending=[False, True, True])
-    return order.iloc[0]
-
-
 def write_manifest(out: Path, setup: PlanSetup, space: PlanSpace, settings: SearchSettings,
                    scenario_name: str) -> None:
     """Write ``manifest.json``: what was searched, with what, by which code.
