@@ -26,6 +26,7 @@ EXPECTED_FIGURES = {
     "03_trial_design.ipynb": 3,      # baseline rates, power curves, effect sizes
     "04_tracking.ipynb": 3,          # traces, dose bars, survival curve
     "05_real_trial.ipynb": 5,        # time profiles, eligible map, schedule, dose per arm, rate ratios
+    "06_plan.ipynb": 2,              # Pareto front, dose-response
 }
 EXPECTED_HTML = {"01_quickstart.ipynb": "leaflet", "04_tracking.ipynb": "leaflet"}
 DOCS_MAX_BYTES = 3_000_000  # all rendered copies with their figures
