@@ -160,6 +160,19 @@ def test_the_packs_design_json_decides_over_the_schedules_look(rehearsal, tmp_pa
     assert "design.json: 'design' is 'zigzag'" in capsys.readouterr().err
 
 
+def test_a_pack_without_design_json_leaves_none_behind(pack, rehearsal, tmp_path):
+    import shutil
+
+    out = tmp_path / "files"
+    shutil.copytree(rehearsal[0], out)  # an earlier rehearsal, with its pack's design.json
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("schedule.csv", "hotspots.csv"):
+        shutil.copyfile(pack / name, bare / name)
+    assert main(["trial", "rehearse", str(bare), "--days", "1", "--out", str(out)]) == 0
+    assert not (out / "design.json").exists()
+
+
 def test_a_daily_draw_is_a_crossover_even_when_a_spot_keeps_its_arm():
     from hotspot_sim.trial.field import infer_design
 

@@ -329,11 +329,17 @@ def _exported_files(model, out: Path, ping_every_min: int, officers) -> dict[str
 
 
 def _copy_pack_files(pack: Path, out: Path) -> dict[str, Path]:
-    """The pack's ``hotspots.csv`` and ``design.json`` (when there) copied into ``out``."""
+    """The pack's ``hotspots.csv`` and ``design.json`` (when there) copied into ``out``.
+
+    A ``design.json`` left in ``out`` by an earlier rehearsal of another pack is
+    removed: ``trial analyse`` would follow its design.
+    """
     copied = {}
     for name, file in (("hotspots", "hotspots.csv"), ("design", "design.json")):
         if (pack / file).is_file():
             copied[name] = Path(shutil.copyfile(pack / file, out / file))
+        else:
+            (out / file).unlink(missing_ok=True)
     return copied
 
 
