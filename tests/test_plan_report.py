@@ -303,3 +303,25 @@ def test_sweep_with_the_search_setup_keeps_the_search_manifest(search_folder, mo
     assert len(sweep(search_folder, rec, manifest)) == 10
     assert {s.seed for s in seen} == {3} and {s.days for s in seen} == {7.0}
     assert json.loads((search_folder / "manifest.json").read_text())["setup"]["seed"] == 3
+
+
+def test_validation_read_from_a_report_without_its_csv(tmp_path):
+    """docs/validation.md (a full run's report, no CSV beside it) is read from its tables."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "validation.md").write_text(
+        "# Validation\n\nScenario `w`; code 0.1.0+src.old.\n\n**Predictions: 1 of 1 pass.**\n\n"
+        "## Predictions\n\n| check | model | verdict | explanation |\n|---|---|---|---|\n"
+        "| Minneapolis | -19% | PASS |  |\n\n## Reproduces its input\n\n"
+        "| check | verdict | set from this evidence | explanation |\n|---|---|---|---|\n"
+        "| Patrol effect | does not reproduce its input | deterrence.residual_peak was set "
+        "| too strong |\n\n## Inputs: each parameter\n\n| parameter | value |\n|---|---|\n"
+        "| deterrence.radius_m | 100 |\n")
+    v = honesty.find_validation([tmp_path / "results", folder], code="0.1.0+src.new")
+    assert v.state == "other code" and v.code == "0.1.0+src.old"
+    assert list(v.checks["kind"]) == ["prediction", "reproduces its input"]
+    warnings = honesty.reliance_warnings(v)
+    assert "made by other code" in warnings[0] and "residual deterrence" in warnings[1]
+    # a report without check tables is no validation
+    (folder / "validation.md").write_text("# Validation\n\ncode 0.1.0+src.old.\n")
+    assert honesty.find_validation([folder], code="x").state == "missing"

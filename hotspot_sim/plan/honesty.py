@@ -32,6 +32,13 @@ import pandas as pd
 #: Where ``hotspot-sim validate`` writes by default (its ``--out``, relative to the
 #: working directory: hotspot_sim/cli/check.py).
 DEFAULT_VALIDATION_FOLDER = Path("results/validation")
+#: The project's own report of its last full validation (docs/validation.md, written by
+#: ``hotspot-sim validate --docs``): read when no results folder holds one (a source checkout).
+SHIPPED_VALIDATION_FOLDER = Path(__file__).resolve().parents[2] / "docs"
+#: The validation report's table sections and the kind of check each holds
+#: (hotspot_sim/validation/report.py).
+SECTION_KINDS = {"Predictions": "prediction", "Operations": "operations",
+                 "Reproduces its input": "reproduces its input"}
 #: Verdicts that mean a check did its job (evidence.py's words).
 CHECKED_VERDICTS = ("PASS", "reproduces its input")
 #: How to make a validation of this code (the full run of hotspot_sim/cli/check.py's help).
@@ -79,8 +86,9 @@ def find_validation(folders=None, code: str | None = None) -> Validation:
     Parameters
     ----------
     folders : sequence of path, optional
-        Folders holding ``validation.csv`` and ``validation.md``; default
-        :data:`DEFAULT_VALIDATION_FOLDER`.
+        Folders holding ``validation.md`` and ``validation.csv`` (or a ``validation.md``
+        alone, its tables read); default :data:`DEFAULT_VALIDATION_FOLDER`, then
+        :data:`SHIPPED_VALIDATION_FOLDER`.
     code : str, optional
         The code version that scored the plans (default: this code's
         :func:`~hotspot_sim.trial.runs.code_version`).
@@ -93,7 +101,8 @@ def find_validation(folders=None, code: str | None = None) -> Validation:
     if code is None:
         from ..trial.runs import code_version
         code = code_version()
-    looked = tuple(Path(f) for f in (folders or (DEFAULT_VALIDATION_FOLDER,)))
+    looked = tuple(Path(f) for f in (folders or (DEFAULT_VALIDATION_FOLDER,
+                                                 SHIPPED_VALIDATION_FOLDER)))
     found = [v for v in (_read_validation(f, code) for f in looked) if v is not None]
     found.sort(key=lambda v: (v.state == "current", (v.folder / "validation.md").stat().st_mtime),
                reverse=True)
@@ -105,15 +114,54 @@ def find_validation(folders=None, code: str | None = None) -> Validation:
 def _read_validation(folder: Path, code: str) -> Validation | None:
     """One folder's validation, or None when it holds none."""
     md, csv = folder / "validation.md", folder / "validation.csv"
-    if not (md.is_file() and csv.is_file()):
+    if not md.is_file():
         return None
     text = md.read_text(encoding="utf-8", errors="replace")
     made_by = _CODE_RE.search(text)
     summary = _SUMMARY_RE.search(text)
-    checks = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    checks = pd.read_csv(csv, dtype=str, keep_default_na=False) if csv.is_file() \
+        else checks_from_markdown(text)
+    if checks.empty:
+        return None
     made = made_by.group(1) if made_by else "unknown"
     return Validation("current" if made == code else "other code", folder, made,
                       summary.group(1) if summary else "", checks, ())
+
+
+def checks_from_markdown(text: str) -> pd.DataFrame:
+    """The checks of a ``validation.md`` (its Predictions, Operations and Reproduces its
+    input tables) as ``validation.csv`` rows, with ``kind`` from the section.
+
+    Parameters
+    ----------
+    text : str
+        A report written by :func:`hotspot_sim.validation.report.report_markdown`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check (empty when the text holds no such table).
+    """
+    rows, kind, header = [], None, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            kind, header = SECTION_KINDS.get(line[3:].strip()), None
+        elif kind and line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if header is None:
+                header = cells
+            elif not set("".join(cells)) <= set("-"):
+                rows.append({**dict(zip(header, cells)), "kind": kind})
+    return pd.DataFrame(rows).fillna("")
+
+
+def shown(path: Path) -> str:
+    """A path for the report: the project's own docs/ relative to the checkout (the same on
+    every machine), any other path as given."""
+    try:
+        return Path(path).relative_to(SHIPPED_VALIDATION_FOLDER.parent).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def validation_lines(v: Validation, code: str) -> list[str]:
@@ -137,12 +185,12 @@ def validation_lines(v: Validation, code: str) -> list[str]:
                 f"{HOW_TO_VALIDATE}."]
     lines = []
     if v.state == "other code":
-        lines.append(f"**The validation on file (`{v.folder}`) was made by other code "
+        lines.append(f"**The validation on file (`{shown(v.folder)}`) was made by other code "
                      f"({v.code}), not the code that scored these plans ({code})**: its "
                      f"verdicts are shown for reference only; to validate this code, "
                      f"{HOW_TO_VALIDATE}.")
     else:
-        lines.append(f"Validation of this code ({code}), read from `{v.folder}`.")
+        lines.append(f"Validation of this code ({code}), read from `{shown(v.folder)}`.")
     if v.summary:
         lines += ["", v.summary]
     lines += ["", "| check | kind | verdict |", "|---|---|---|"]
@@ -278,7 +326,9 @@ def reliance_warnings(v: Validation) -> list[str]:
         assumed = unchecked[unchecked["source"].str.startswith("assumption")]["parameter"]
         return ["No validation is on file, so nothing the plans rely on has been checked: "
                 f"in particular {', '.join(assumed)} are assumptions."]
-    out = []
+    out = [] if v.state == "current" else [
+        f"The validation on file ({shown(v.folder / 'validation.md')}) was made by other code "
+        f"({v.code}): this code is not validated, and what follows is from that code."]
     for _, row in v.checks.iterrows():
         if row["verdict"] in CHECKED_VERDICTS:
             continue
