@@ -158,6 +158,10 @@ def test_resume_and_extend_never_rerun_a_finished_plan(tmp_path, monkeypatch):
     assert '"budget_hours_per_day": 50.0' in manifest and '"optuna_version"' in manifest
     with pytest.raises(ConfigError, match="another budget_hours"):
         search(3, budget_hours=10.0)
+    setup = PlanSetup(scenario=str(scenario), days=1.0, replications=3, seed=5, hotspots=3)
+    with pytest.raises(ConfigError, match="another setup \\(replications 2 -> 3\\)"):
+        search(4)  # every plan is measured alike, or the search is refused
+    assert len(pd.read_parquet(out / "plans.parquet")) == 3
 
 
 # ----------------------------------------------------------------------------- the search

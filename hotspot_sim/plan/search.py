@@ -98,7 +98,8 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def open_study(out: Path, settings: SearchSettings, space: PlanSpace, n_done: int = 0):
+def open_study(out: Path, settings: SearchSettings, space: PlanSpace, n_done: int = 0,
+               setup: dict | None = None):
     """The search's Optuna study in ``out/search.journal`` (created or resumed).
 
     Parameters
@@ -112,6 +113,9 @@ def open_study(out: Path, settings: SearchSettings, space: PlanSpace, n_done: in
     n_done : int
         Plans already evaluated: the sampler's seed is ``seed + n_done``, so a resumed
         search does not redraw the plans it started with.
+    setup : dict, optional
+        What every plan is evaluated with (scenario, days, replications, seed): recorded
+        too, since plans measured otherwise would not be comparable.
 
     Returns
     -------
@@ -120,7 +124,7 @@ def open_study(out: Path, settings: SearchSettings, space: PlanSpace, n_done: in
     Raises
     ------
     ConfigError
-        The journal was made with another space, budget or grade 1 floor.
+        The journal was made with another space, budget, grade 1 floor or setup.
     """
     import optuna
     from optuna.storages import JournalStorage
@@ -138,12 +142,17 @@ def open_study(out: Path, settings: SearchSettings, space: PlanSpace, n_done: in
     study = optuna.create_study(study_name=STUDY_NAME, storage=storage, sampler=sampler,
                                 directions=list(DIRECTIONS), load_if_exists=True)
     recorded = {"space": space.to_dict(), "budget_hours": settings.budget_hours,
-                "grade1_floor": settings.grade1_floor}
+                "grade1_floor": settings.grade1_floor, "setup": setup}
     before = study.user_attrs.get("search")
     if before is None:
         study.set_user_attr("search", json.loads(json.dumps(recorded)))
     elif before != json.loads(json.dumps(recorded)):
-        changed = [k for k in recorded if before.get(k) != json.loads(json.dumps(recorded[k]))]
+        now = json.loads(json.dumps(recorded))
+        changed = [k for k in now if before.get(k) != now[k]]
+        if "setup" in changed and isinstance(before.get("setup"), dict) and now["setup"]:
+            changed[changed.index("setup")] = "setup (" + ", ".join(
+                f"{k} {before['setup'].get(k)} -> {v}" for k, v in now["setup"].items()
+                if before["setup"].get(k) != v) + ")"
         raise ConfigError(f"{out / JOURNAL}: this search was started with another "
                           f"{', '.join(changed)}; resume it with the same settings, or use "
                           "--fresh (moves the old results aside) or another --out")
@@ -167,7 +176,8 @@ def ask_plan(trial, space: PlanSpace) -> Plan:
 
 
 def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: SearchSettings,
-                 progress: Callable[..., None] | None = None) -> pd.DataFrame:
+                 progress: Callable[..., None] | None = None,
+                 setup: dict | None = None) -> pd.DataFrame:
     """Search plans until ``settings.trials`` have been evaluated in ``out``.
 
     Parameters
@@ -183,6 +193,8 @@ def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: Sea
         Trials, seed, constraints, batch size.
     progress : callable, optional
         ``progress(step, done, total, note)`` after each batch.
+    setup : dict, optional
+        What ``evaluate`` runs plans with; a resumed search must have the same.
 
     Returns
     -------
@@ -190,8 +202,8 @@ def search_plans(space: PlanSpace, evaluate: Evaluator, out: Path, settings: Sea
         Every evaluated plan (``plans.parquet``).
     """
     out = Path(out)
-    study = open_study(out, settings, space)
-    study = open_study(out, settings, space, n_done=len(_completed(study)))
+    study = open_study(out, settings, space, setup=setup)
+    study = open_study(out, settings, space, n_done=len(_completed(study)), setup=setup)
     target = min(settings.trials, space.size())
     _report(progress, len(evaluated(study)), target)
     # plans asked for by a session that stopped before it told Optuna: evaluate them first
@@ -428,4 +440,7 @@ def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: 
         progress(step, done, total, note)
 
     write_manifest(out, setup, space, settings, scenario_name)
-    return search_plans(space, evaluate, out, settings, counted if progress else None)
+    # the scenario by its content's runs, not its path: the runner checks that (run keys)
+    recorded = {k: v for k, v in asdict(setup).items() if k not in ("scenario", "source")}
+    return search_plans(space, evaluate, out, settings, counted if progress else None,
+                        setup=recorded)
