@@ -128,6 +128,10 @@ def test_edge_warning_fires_at_range_edge_not_inside():
     assert "`dwell_minutes` = 5 is at the lowest end" in warnings[1]
     # a fixed variable (one value) and words have no edge
     assert honesty.edge_warnings({"patrol_hours": 8, "mode": "car"}, SPACE) == []
+    # nor has the variable's own limit: no share kept for response is below 0
+    shares = {"response_share": {"values": [0.0, 0.25, 0.5]}}
+    assert honesty.edge_warnings({"response_share": 0.0}, shares) == []
+    assert len(honesty.edge_warnings({"response_share": 0.5}, shares)) == 1
 
 
 def _validation_folder(folder, code: str):

@@ -257,7 +257,11 @@ def edge_warnings(plan: Mapping[str, Any], space: Mapping[str, Any]) -> list[str
     -------
     list of str
         One sentence per variable at an edge (empty when the plan is inside every range).
+        An end that is the variable's own limit (no officers kept for response, all 24
+        hours: :data:`hotspot_sim.plan.space.VARIABLES`) is no edge: nothing lies beyond.
     """
+    from .space import VARIABLES
+
     out = []
     for name, spec in space.items():
         bounds = _numeric_range(spec)
@@ -267,7 +271,8 @@ def edge_warnings(plan: Mapping[str, Any], space: Mapping[str, Any]) -> list[str
         value = float(plan[name])
         near = EDGE_SHARE * (hi - lo)
         side = "lowest" if value <= lo + near else "highest" if value >= hi - near else ""
-        if side and hi > lo:
+        limit = VARIABLES.get(name, ())[1:] if len(VARIABLES.get(name, ())) == 3 else ()
+        if side and hi > lo and value not in limit:
             out.append(f"`{name}` = {value:g} is at the {side} end of the searched range "
                        f"{lo:g}-{hi:g}: the best plan may lie beyond it; widen the range "
                        "(`--space`) and search again before relying on this value.")
