@@ -47,6 +47,8 @@ def test_a_space_file_replaces_only_the_variables_it_names(tmp_path):
     assert space.by_name["mode"].fixed and space.by_name["mode"].values == ("car",)
     assert space.by_name["k"] == DEFAULT_SPACE.by_name["k"]
     assert space.size() < DEFAULT_SPACE.size()
+    with pytest.raises(ConfigError, match="needs each of k, rank_by"):
+        PlanSpace(space.variables[1:])
 
 
 def test_a_candidate_maps_to_scenario_overrides_and_policy_parameters():

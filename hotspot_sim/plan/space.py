@@ -69,12 +69,6 @@ class Variable:
         """One allowed value: not searched."""
         return len(self.values) == 1
 
-    def describe(self) -> str:
-        """The values for a message or the manifest, e.g. ``5..30 step 5`` or ``harm, count``."""
-        if self.step is not None and len(self.values) > 2:
-            return f"{self.values[0]}..{self.values[-1]} step {self.step}"
-        return ", ".join(map(str, self.values))
-
 
 @dataclass(frozen=True)
 class PlanSpace:
@@ -86,6 +80,13 @@ class PlanSpace:
         One per decision variable.
     source : str
         Where it came from (``"default"``, ``"quick"`` or a file), named in messages.
+    by_name : dict
+        Variable name -> :class:`Variable` (made from ``variables``).
+
+    Raises
+    ------
+    ConfigError
+        A variable missing, repeated or unknown, or one without values.
     """
 
     variables: tuple[Variable, ...]
@@ -93,11 +94,11 @@ class PlanSpace:
     by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        names = [v.name for v in self.variables]
+        if sorted(names) != sorted(VARIABLES) or not all(v.values for v in self.variables):
+            raise ConfigError(f"plan space {self.source}: needs each of {', '.join(VARIABLES)} "
+                              f"once, each with at least one value (got {', '.join(names)})")
         object.__setattr__(self, "by_name", {v.name: v for v in self.variables})
-
-    def searched(self) -> list[Variable]:
-        """The variables with more than one value."""
-        return [v for v in self.variables if not v.fixed]
 
     def size(self) -> int:
         """How many distinct plans the space holds."""
@@ -109,22 +110,6 @@ class PlanSpace:
     def to_dict(self) -> dict:
         """Each variable's values (and step), for the manifest."""
         return {v.name: {"values": list(v.values), "step": v.step} for v in self.variables}
-
-    def check_candidate(self, candidate: dict) -> None:
-        """Refuse a candidate with a missing, unknown or out-of-space value.
-
-        Raises
-        ------
-        ConfigError
-            Naming the variable and its allowed values.
-        """
-        unknown = set(candidate) - set(self.by_name)
-        if unknown:
-            raise ConfigError(f"plan: unknown decision variable(s) {', '.join(sorted(unknown))}")
-        for v in self.variables:
-            if candidate.get(v.name) not in v.values:
-                raise ConfigError(f"plan: {v.name} = {candidate.get(v.name)!r} is not in the "
-                                  f"space ({v.describe()})")
 
 
 def _range(name: str, lo, hi, step) -> Variable:
