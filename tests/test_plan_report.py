@@ -201,6 +201,9 @@ def test_report_files_load_and_figures_are_written(search_folder, tmp_path):
     assert arms["plan"].params == scenario.policy.params
     report = files["report.md"].read_text()
     assert "No validation of this code" in report and "Koper" in report
+    page = files["report.html"].read_text()
+    assert '<img style="max-width:100%" alt="Pareto front" src="front.png"' in page
+    assert page.count("<table>") == 2  # the front and the deterrence evidence
     assert f"--minutes {rec.plan['dwell_minutes']:g}" in report
 
 

@@ -13,7 +13,7 @@ one row per evaluated plan, and ``manifest.json``: what was searched, written by
 ``plan_scenario.toml``, ``plan_experiment.toml``
     The recommended plan as files ``run --scenario``, ``experiment`` and
     ``trial design --scenario`` take.
-``report.md``
+``report.md``, ``report.html``
     All of it for a lead, with the validation status and warnings
     (:mod:`hotspot_sim.plan.honesty`).
 """
@@ -429,9 +429,14 @@ def write_plan_report(out: str | Path, budget_hours: float | None = None,
     honest = _honesty(rec, manifest, validation)
     text = _report_markdown(plans, front, rec, cost, (budget, floor), manifest, files, honest,
                             swept is not None)
-    files["report.md"] = out / "report.md"
     from ..io import write_text
+    from ..trial.protocol import protocol_html
+
+    files["report.md"], files["report.html"] = out / "report.md", out / "report.html"
     write_text(files["report.md"], text)
+    # the trial protocol's page style; figures fit the page's width
+    write_text(files["report.html"], protocol_html(text, f"Patrol plan: {out.name}")
+               .replace("<img ", '<img style="max-width:100%" '))
     return _summary(rec, cost, budget, front, honest, files), files
 
 
@@ -600,5 +605,5 @@ def _summary(rec: Recommendation, cost: float, budget, front: pd.DataFrame, hone
                                    "other code": f"on file for other code ({v.code}) only",
                                    "missing": "none of this code on file"}[v.state])
     lines += [f"Warning: {w}" for w in honest["warnings"]]
-    lines.append(f"Report: {files['report.md']}")
+    lines.append(f"Report: {files['report.md']} (and report.html)")
     return "\n".join(lines)
