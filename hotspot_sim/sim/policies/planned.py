@@ -8,7 +8,9 @@ of the officers on each shift is kept off hot spot patrol for response
 
 Within the patrol hours each hot spot officer does ``visits_per_shift`` rounds of
 their hot spots a shift (a fresh random order each round, Koper-style), the rounds
-spread evenly over the part of the shift inside the patrol hours; between rounds,
+spread evenly over the part of the shift inside the patrol hours (every shift that
+overlaps the patrol hours does its rounds; a round cut short by a call is not resumed:
+the call comes first; a round that runs late starts the next one at once); between rounds,
 outside the patrol hours and all shift for the officers kept for response, officers
 patrol the streets at random, as the ``random`` policy does.  That random patrol is
 logged as ``available`` rather than ``patrolling``: in a run's status table (and an
