@@ -147,7 +147,8 @@ def test_resume_and_extend_never_rerun_a_finished_plan(tmp_path, monkeypatch):
     first = search(2)
     runs = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     assert len(runs) == 2 * (1 + first["plan_id"].nunique())  # baseline + plans, 2 reps each
-    assert first["n_reps"].eq(2).all() and first[[f"{o}_mean" for o in OBJECTIVES]].notna().all().all()
+    assert first["n_reps"].eq(2).all()
+    assert first[[f"{o}_mean" for o in OBJECTIVES]].notna().all().all()
     again = search(2)  # nothing left to do: nothing runs
     assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")} == runs
     pd.testing.assert_frame_equal(again, first)

@@ -108,7 +108,8 @@ def cmd_plan(args) -> int:
     if args.fresh and (moved := move_aside(out)):
         print(f"moved the old search in {out} to {moved} (nothing deleted)")
     setup = PlanSetup(scenario=str(resolve_toml(args.scenario, "scenarios")),
-                      days=float(args.days or sizes["days"]), replications=args.reps or sizes["reps"],
+                      days=float(args.days or sizes["days"]),
+                      replications=args.reps or sizes["reps"],
                       seed=args.seed, hotspots=max(space.by_name["k"].values))
     settings = SearchSettings(trials=args.trials or sizes["trials"], seed=args.seed,
                               budget_hours=args.budget_hours, grade1_floor=args.grade1_floor)

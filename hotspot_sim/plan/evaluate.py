@@ -244,9 +244,8 @@ def measure_plans(plans: Sequence[Plan], runs: pd.DataFrame, days: float) -> pd.
             row.update(zip((f"{name}_mean", f"{name}_lo", f"{name}_hi"), mean_interval(values)))
         row.update(n_reps=len(mine), days=float(days))
         rows.append(row)
-    return pd.DataFrame(rows, columns=["plan_id", *VARIABLES,
-                                       *[f"{o}_{s}" for o in OBJECTIVES for s in ("mean", "lo", "hi")],
-                                       "n_reps", "days"])
+    objectives = [f"{o}_{s}" for o in OBJECTIVES for s in ("mean", "lo", "hi")]
+    return pd.DataFrame(rows, columns=["plan_id", *VARIABLES, *objectives, "n_reps", "days"])
 
 
 def mean_interval(values, level: float = 0.95) -> tuple[float, float, float]:

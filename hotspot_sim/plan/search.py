@@ -5,8 +5,8 @@ candidate plans, evaluates the batch (:func:`hotspot_sim.plan.evaluate.evaluate_
 or any evaluator with the same contract) and tells Optuna each plan's objective means in
 the order they were asked.  The batch size is fixed, not the number of workers, so the
 same seed gives the same plans whatever runs them.  Constraints (Optuna's
-``Trial.set_constraint``, feasible at <= 0): officer hours a day at most the budget, and grade 1 calls within
-target at least the floor when one is given.
+``Trial.set_constraint``, feasible at <= 0): officer hours a day at most the budget, and
+grade 1 calls within target at least the floor when one is given.
 
 Everything is kept in ``OUT``: the study in ``search.journal`` (so a search resumes
 where it stopped and ``--trials N`` extends it to N plans in total), every evaluated plan

@@ -160,7 +160,8 @@ def _check_value(name: str, value, where: str):
         return value
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not is_number or (kind == "int" and not float(value).is_integer()):
-        raise ConfigError(f"{key} = {value!r}: expected {'a whole number' if kind == 'int' else 'a number'}")
+        wanted = "a whole number" if kind == "int" else "a number"
+        raise ConfigError(f"{key} = {value!r}: expected {wanted}")
     problem = number_problem(value, spec[0], spec[1])
     if problem:
         raise ConfigError(f"{key} = {value!r}: {problem}")
