@@ -109,6 +109,7 @@ FILES: dict[str, str | bytes] = {
     # a real trial's schedule whose day column disagrees with its dates (line 3)
     "schedule_days.csv": "date,day,hotspot_id,treated,planned_minutes\n"
                          "2021-11-01,0,1,true,15\n2021-11-02,5,1,false,0\n",
+    "plan_space_bad.toml": "dwell_minutes = [5, 15]\nbogus = [1, 2]\n",
     "gps_ok.csv": "officer,time,x,y\n1,2021-11-01T10:00:00,523000,209000\n",
     "crimes_ok.csv": "time,x,y,crime_type\n2021-11-01T11:00:00,523010,209000,Burglary\n",
     "run_damaged/run.json": RUN_JSON,
@@ -203,6 +204,7 @@ CASES: list[Case] = [
     *scenario_cases("sensitivity", "--trajectories 2 --days 1 --out {tmp}/sens"),
     *experiment_cases(),
     *scenario_cases("trial design", "--days 5 --sims 5 --out {tmp}/pack"),
+    *scenario_cases("plan", "--quick --quiet --out {tmp}/plan"),
     # command-line values: usage errors naming the option and the value
     case("run-days-nan", "run --days nan", "argument --days: 'nan': must be a finite number"),
     case("run-days-inf", "run --days inf", "argument --days: 'inf': must be a finite number"),
@@ -311,6 +313,12 @@ CASES: list[Case] = [
          "trial analyse --schedule {tmp}/schedule_days.csv --hotspots {tmp}/hotspots.csv "
          "--gps {tmp}/gps_ok.csv --crimes {tmp}/crimes_ok.csv",
          "{tmp}/schedule_days.csv, line 3, column 'day': '5' is not the day of date 2021-11-02"),
+    case("plan-budget-nan", "plan --budget-hours nan",
+         "argument --budget-hours: 'nan': must be a finite number"),
+    case("plan-reps-zero", "plan --reps 0", "argument --reps: '0': must be >= 1"),
+    case("plan-space-unknown-variable",
+         "plan --quick --quiet --space {tmp}/plan_space_bad.toml --out {tmp}/plan",
+         "{tmp}/plan_space_bad.toml: unknown decision variable(s) bogus"),
     case("run-out-holds-another-run", "run --days 1 --out {tmp}/run_taken",
          "{tmp}/run_taken already holds a run (policy hotspot_koper", "--overwrite"),
     case("experiment-unreachable-scheduler",

@@ -332,3 +332,22 @@ def test_cost_benefit_no_benefit_and_errors():
         cost_benefit(arms, "nobody", 30.0, harm_col=None)
     with pytest.raises(ConfigError, match="cost_per_officer_hour"):
         cost_benefit(arms, "none", -1.0, harm_col=None)
+
+
+def test_cluster_robust_errors_with_one_cluster_left_is_a_clear_error():
+    """Two pairs, one with no harm at all: after its empty stratum is dropped one cluster is
+    left, and statsmodels would divide by zero (clusters - 1): a DataError says why."""
+    import pandas as pd
+
+    from hotspot_sim.errors import DataError
+    from hotspot_sim.trial.stats import rate_ratio_glm
+
+    df = pd.DataFrame({"hotspot_id": [1, 1, 2, 2], "day": [0, 1, 0, 1],
+                       "treated": [True, False, True, False], "harm": [5.0, 2.0, 0.0, 0.0],
+                       "block": [0, 0, 1, 1]})
+    with pytest.raises(DataError, match="at least 2 clusters"):
+        rate_ratio_glm(df, outcome="harm", fixed_effects=("block",), cov="cluster",
+                       cluster="block")
+    df.loc[2, "harm"] = 3.0  # the second pair has harm again: two clusters, a fit
+    assert rate_ratio_glm(df, outcome="harm", fixed_effects=("block",), cov="cluster",
+                          cluster="block").rate_ratio > 0

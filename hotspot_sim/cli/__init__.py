@@ -57,6 +57,7 @@ the path from data to a trial, and the real trial:
   hotspot-sim power --design crossover            # how many hot spots and days a trial needs
   hotspot-sim trial design --design crossover     # the real trial's pack: schedule, geofences,
                                                   #   protocol with power and cost
+  hotspot-sim trial rehearse results/trial_pack    # the pack simulated on its own schedule
   hotspot-sim trial analyse --schedule S --gps G --crimes C   # the real trial, analysed
   hotspot-sim calibrate | validate | sensitivity  # fit to data, check against the research
   hotspot-sim view                                # live view in the browser

@@ -38,12 +38,10 @@ what is reported (as for a simulated trial, 'hotspot-sim report'):
 rehearse the analysis on a simulated trial: simulate a designed pack following
 its own schedule (GPS pings and crimes as gps.csv, crimes.csv), or export any
 run of a randomised policy (schedule, hot spots, GPS, crimes):
-  python -c "from hotspot_sim.trial.rehearse import rehearse_pack; \\
-             rehearse_pack('results/trial_pack/schedule.csv', 'results/rehearsal')"
-  hotspot-sim trial analyse --schedule results/trial_pack/schedule.csv \\
+  hotspot-sim trial rehearse results/trial_pack --days 14 --out results/rehearsal
+  hotspot-sim trial analyse --schedule results/rehearsal/schedule.csv \\
       --gps results/rehearsal/gps.csv --crimes results/rehearsal/crimes.csv
-  python -c "from hotspot_sim.track.export import export_trial; \\
-             export_trial('results/runs/xo', 'results/xo_files')"   # a run folder
+  hotspot-sim trial export results/runs/xo --out results/xo_files   # a run folder
 
 examples:
   hotspot-sim trial analyse --schedule examples/trial_schedule.csv \\
@@ -79,9 +77,10 @@ def add_analyse_parser(trial_sub) -> None:
                    help=f"cost of one officer hour (default £{DEFAULT_COST_PER_OFFICER_HOUR:g}, "
                         "an assumption: give your force's figure)")
     p.add_argument("--design", choices=("crossover", "parallel", "block"), default=None,
-                   help="how the trial assigned treatment (default: read from the schedule: "
-                        "treatment changing day to day = crossover; fixed per hot spot = "
-                        "block with several blocks, else parallel)")
+                   help="how the trial assigned treatment (default: the pack's design.json "
+                        "beside the schedule, else read from the schedule: treatment changing "
+                        "day to day = crossover; fixed per hot spot = block with several "
+                        "blocks, else parallel)")
     p.add_argument("--permutations", type=positive_int(100_000), default=999, metavar="N",
                    help="re-drawn assignments of the randomisation test (default 999)")
     p.add_argument("--out", type=Path, default=Path("results") / "trial_analysis",

@@ -73,6 +73,9 @@ def read_trial(schedule: str | Path, gps: str | Path, crimes: str | Path,
     from ..track.inputs import read_crimes_csv, read_gps_csv, read_hotspots_csv, read_plan_csv
 
     schedule = Path(schedule)
+    if not schedule.is_file():  # before the hot spots, whose default is beside it
+        raise DataError(f"schedule file not found: {schedule} (give --schedule FILE.csv: the "
+                        "trial pack's schedule.csv from 'hotspot-sim trial design')")
     hotspots = Path(hotspots) if hotspots is not None else schedule.parent / "hotspots.csv"
     if not hotspots.is_file():
         raise DataError(f"hot spots file not found: {hotspots} (give --hotspots FILE.csv; by "

@@ -286,13 +286,13 @@ def write_schedule_days(schedule: Path, plan: pd.DataFrame, n_days: int, path: P
     -------
     Path
     """
+    from ..io import write_csv
     from .field import raw_columns
 
     if n_days > int(plan["day"].max()):
         return Path(shutil.copyfile(schedule, path))  # the whole schedule, byte for byte
     raw = raw_columns(schedule)
-    raw[(plan["day"] < n_days).to_numpy()].to_csv(path, index=False)
-    return path
+    return write_csv(raw[(plan["day"] < n_days).to_numpy()], path)
 
 
 def _check_officers(officers, model) -> None:

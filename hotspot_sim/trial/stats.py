@@ -123,7 +123,12 @@ def rate_ratio_glm(df: pd.DataFrame, outcome: str = "crimes", family: str = "poi
     y = data[outcome].to_numpy(float)
     fit_kw = {}
     if cov == "cluster":
-        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": _codes(data, [cluster])}}
+        groups = _codes(data, [cluster])
+        if len(np.unique(groups)) < 2:  # statsmodels divides by (clusters - 1)
+            raise DataError(f"cluster-robust errors need at least 2 clusters ({cluster!r}) with "
+                            f"{outcome} after empty strata are dropped; this table has "
+                            f"{len(np.unique(groups))}")
+        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
     res, alpha = _fit_glm(y, X, family, fit_kw)
     beta, se = float(res.params[0]), float(res.bse[0])
     df_t = None
