@@ -332,3 +332,43 @@ def test_validation_read_from_a_report_without_its_csv(tmp_path):
     # a report without check tables is no validation
     (folder / "validation.md").write_text("# Validation\n\ncode 0.1.0+src.old.\n")
     assert honesty.find_validation([folder], code="x").state == "missing"
+
+
+def test_the_plans_experiment_repeats_the_searchs_runs(tmp_path, monkeypatch):
+    """The experiment file runs the recommended plan and the baseline with the search's seeds:
+    the same runs, so the same figures (a one-day search on the synthetic grid)."""
+    from hotspot_sim.plan.evaluate import PlanSetup
+    from hotspot_sim.plan.search import SearchSettings, run_plan
+    from hotspot_sim.plan.space import PlanSpace, Variable
+    from hotspot_sim.settings import load_scenario
+    from hotspot_sim.study import synthetic_study
+    from hotspot_sim.trial import run_experiment
+    from hotspot_sim.trial.experiment import load_experiment
+
+    from .test_runs import CRIME_NODES, GRID, SCENARIO
+
+    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))  # no data files: the grid only
+    scenario = tmp_path / "grid.toml"
+    scenario.write_text(SCENARIO)
+    study = synthetic_study(load_scenario(scenario), GRID, CRIME_NODES)
+    space = PlanSpace((Variable("k", (3,)), Variable("rank_by", ("harm",)),
+                       Variable("dwell_minutes", (5, 15), 10), Variable("visits_per_shift", (2,)),
+                       Variable("patrol_start_hour", (7,)), Variable("patrol_hours", (6,)),
+                       Variable("mode", ("foot",)), Variable("response_share", (0.0,))))
+    setup = PlanSetup(scenario=str(scenario), days=1.0, replications=2, seed=5, hotspots=3)
+    out = tmp_path / "plan"
+    run_plan(setup, space, SearchSettings(trials=2, seed=3, budget_hours=50.0, batch_size=2),
+             out, "grid", study=study)
+    _, files = write_plan_report(out, sweep=False, validation=[tmp_path / "none"])
+    plan_id = read_plans(out)[0].pipe(recommend, 50.0, None).plan["plan_id"]
+    exp = load_experiment(files["plan_experiment.toml"])
+    run_experiment(exp, tmp_path / "again", progress=False, study=study)
+    cols = ["replication", "harm", "harm_hotspots", "patrol_hours"]
+    searched = pd.read_parquet(out / "runs.parquet")
+    again = pd.read_parquet(tmp_path / "again" / "runs.parquet")
+    for arm, searched_arm in (("plan", plan_id), ("baseline", "baseline")):
+        pd.testing.assert_frame_equal(
+            again[again["arm"] == arm][cols].sort_values("replication", ignore_index=True),
+            searched[searched["arm"] == searched_arm][cols].sort_values("replication",
+                                                                        ignore_index=True))
+    assert again.loc[again["arm"] == "plan", "patrol_hours"].gt(0).all()
