@@ -126,17 +126,23 @@ TINY_SPACE = PlanSpace((
     Variable("mode", ("foot",)), Variable("response_share", (0.0,))), source="test")
 
 
-def test_resume_and_extend_never_rerun_a_finished_plan(tmp_path, monkeypatch):
+def grid_setup(folder):
+    """A one-day, two-replication setup on the synthetic grid of test_runs, and its study."""
     from hotspot_sim.settings import load_scenario
     from hotspot_sim.study import synthetic_study
 
     from .test_runs import CRIME_NODES, GRID, SCENARIO
 
-    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))  # no data files: the grid only
-    scenario = tmp_path / "grid.toml"
+    scenario = folder / "grid.toml"
     scenario.write_text(SCENARIO)
     study = synthetic_study(load_scenario(scenario), GRID, CRIME_NODES)
-    setup = PlanSetup(scenario=str(scenario), days=1.0, replications=2, seed=5, hotspots=3)
+    return PlanSetup(scenario=str(scenario), days=1.0, replications=2, seed=5, hotspots=3), study
+
+
+def test_resume_and_extend_never_rerun_a_finished_plan(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))  # no data files: the grid only
+    setup, study = grid_setup(tmp_path)
+    scenario = setup.scenario
     out = tmp_path / "plan"
 
     def search(trials, **changes):
@@ -161,10 +167,22 @@ def test_resume_and_extend_never_rerun_a_finished_plan(tmp_path, monkeypatch):
     assert '"budget_hours_per_day": 50.0' in manifest and '"optuna_version"' in manifest
     with pytest.raises(ConfigError, match="another budget_hours"):
         search(3, budget_hours=10.0)
-    setup = PlanSetup(scenario=str(scenario), days=1.0, replications=3, seed=5, hotspots=3)
+    setup = PlanSetup(scenario=scenario, days=1.0, replications=3, seed=5, hotspots=3)
     with pytest.raises(ConfigError, match="another setup \\(replications 2 -> 3\\)"):
         search(4)  # every plan is measured alike, or the search is refused
     assert len(pd.read_parquet(out / "plans.parquet")) == 3
+
+
+def test_two_workers_evaluate_the_same_plans_to_the_same_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SIM_DATA", str(tmp_path))
+    setup, study = grid_setup(tmp_path)
+    settings = SearchSettings(trials=2, seed=3, batch_size=2)
+    one, two = (run_plan(setup, TINY_SPACE, settings, tmp_path / f"w{w}", "grid", workers=w,
+                         study=study) for w in (1, 2))
+    pd.testing.assert_frame_equal(one, two)
+    other = run_plan(setup, TINY_SPACE, SearchSettings(trials=2, seed=4, batch_size=2),
+                     tmp_path / "seed4", "grid", study=study)
+    assert other["plan_id"].tolist() != one["plan_id"].tolist()
 
 
 # ----------------------------------------------------------------------------- the search
