@@ -834,8 +834,8 @@ dwell_minutes = {min = 5, max = 25, step = 10}
 visits_per_shift = [1, 3]
 """)
 space = load_space(space_file, quick=True)
-pd.DataFrame([{"decision": v.name, "values": v.describe(), "searched": not v.fixed}
-              for v in space.variables])'''),
+pd.DataFrame([{"decision": v.name, "values": ", ".join(map(str, v.values)),
+               "searched": not v.fixed} for v in space.variables])'''),
     md("""\
 ## 2. The search
 

@@ -67,9 +67,14 @@ def front_plot(plans: pd.DataFrame, front: pd.DataFrame, recommended: pd.Series 
         ax.axvline(budget_hours, color="#c0392b", ls="--", lw=1.2,
                    label=f"budget {budget_hours:g} h a day")
     if recommended is not None:
-        ax.scatter([recommended[f"{x}_mean"]], [recommended[f"{y}_mean"]], s=260,
-                   facecolors="none", edgecolors="black", lw=2, zorder=4,
+        at = (recommended[f"{x}_mean"], recommended[f"{y}_mean"])
+        ax.scatter(*at, s=260, facecolors="none", edgecolors="black", lw=2, zorder=4,
                    label=f"recommended: {recommended['plan_id']}")
+        ax.annotate(f"{int(recommended['k'])} hot spots, {int(recommended['visits_per_shift'])}"
+                    f" visit(s) of {float(recommended['dwell_minutes']):g} min a shift", at,
+                    xytext=(12, -16), textcoords="offset points", fontsize=8,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                          "alpha": 0.8}, zorder=5)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xlabel(HOURS_LABEL)
     ax.set_ylabel(HARM_LABEL)
