@@ -113,6 +113,9 @@ def cmd_plan(args) -> int:
                       seed=args.seed, hotspots=max(space.by_name["k"].values))
     settings = SearchSettings(trials=args.trials or sizes["trials"], seed=args.seed,
                               budget_hours=args.budget_hours, grade1_floor=args.grade1_floor)
+    if settings.trials > space.size():
+        print(f"the space holds {space.size()} plans: each is evaluated once, not "
+              f"{settings.trials}")
     with StepProgress(quiet=args.quiet, unit="plan") as progress:
         run_plan(setup, space, settings, out, args.scenario, workers=args.workers,
                  scheduler=args.scheduler, progress=progress)

@@ -440,7 +440,11 @@ def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: 
         progress(step, done, total, note)
 
     write_manifest(out, setup, space, settings, scenario_name)
-    # the scenario by its content's runs, not its path: the runner checks that (run keys)
-    recorded = {k: v for k, v in asdict(setup).items() if k not in ("scenario", "source")}
+    from ..trial.runs import code_version
+
+    # the scenario by its content's runs, not its path: the runner checks that (run keys);
+    # plans simulated by other model code are not comparable either
+    recorded = {**{k: v for k, v in asdict(setup).items() if k not in ("scenario", "source")},
+                "code_version": code_version()}
     return search_plans(space, evaluate, out, settings, counted if progress else None,
                         setup=recorded)
