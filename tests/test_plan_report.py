@@ -203,7 +203,7 @@ def test_report_files_load_and_figures_are_written(search_folder, tmp_path):
     assert "No validation of this code" in report and "Koper" in report
     page = files["report.html"].read_text()
     assert '<img style="max-width:100%" alt="Pareto front" src="front.png"' in page
-    assert page.count("<table>") == 2  # the front and the deterrence evidence
+    assert page.count("<table>") == 3  # the front, other budgets, the deterrence evidence
     assert f"--minutes {rec.plan['dwell_minutes']:g}" in report
 
 
@@ -372,3 +372,17 @@ def test_the_plans_experiment_repeats_the_searchs_runs(tmp_path, monkeypatch):
             searched[searched["arm"] == searched_arm][cols].sort_values("replication",
                                                                         ignore_index=True))
     assert again.loc[again["arm"] == "plan", "patrol_hours"].gt(0).all()
+
+
+def test_other_budgets_buy_more_harm_prevented_with_more_hours():
+    from hotspot_sim.plan.report import budget_table
+
+    plans = synthetic_plans(budget=1e9)
+    table = budget_table(plans, 20.0)
+    assert list(table["budget_hours"]) == [10.0, 15.0, 20.0, 25.0, 30.0]
+    hours = table["officer_hours_per_day"].astype(float)
+    assert (hours <= table["budget_hours"]).all()
+    harm = table["harm_prevented_area"].str.split(" ").str[0].astype(float)
+    assert harm.is_monotonic_increasing and harm.iloc[-1] > harm.iloc[0]
+    assert table.loc[2, "plan_id"] == recommend(plans, 20.0, None).plan["plan_id"]
+    assert budget_table(plans, 0.1).eq("none").any(axis=None)

@@ -540,12 +540,63 @@ def _report_markdown(plans, front, rec, cost, limits, manifest, files, honest, s
            "area-wide, officer hours and grade 1 response (CSV: front.csv, every column)."
            + _shared_words(front), "",
            "![Pareto front](front.png)", "", markdown(compact_front(front), ".2f"), ""]
+    md += _other_budgets(plans, budget, floor)
     md += _dose_and_files(rec, files, swept)
     md += ["## Validation status", "", *honest["status"], "",
            "## Evidence for each deterrence parameter", "",
            "Where each default comes from (settings.py) and which validation checks set or "
            "tested it.", "", markdown(honest["evidence"], ".2f"), ""]
     return "\n".join(md)
+
+
+#: Budgets shown beside the stated one, as shares of it.
+BUDGET_SHARES = (0.5, 0.75, 1.0, 1.25, 1.5)
+
+
+def budget_table(plans: pd.DataFrame, budget: float, grade1_floor: float | None = None
+                 ) -> pd.DataFrame:
+    """The plan :func:`recommend` would choose at other budgets, among the evaluated plans.
+
+    Parameters
+    ----------
+    plans : pandas.DataFrame
+        Every evaluated plan.
+    budget : float
+        The stated budget (officer hours a day); the table shows the shares of it in
+        :data:`BUDGET_SHARES`.
+    grade1_floor : float, optional
+        The floor, kept at every budget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``budget_hours, plan_id, officer_hours_per_day, harm_prevented_area`` (mean and
+        interval as text; "none" where no plan fits).
+    """
+    rows = []
+    for share in BUDGET_SHARES:
+        rec = recommend(plans, budget * share, grade1_floor, use_flag=False)
+        p = rec.plan
+        rows.append({"budget_hours": budget * share,
+                     "plan_id": "none" if p is None else p["plan_id"],
+                     "officer_hours_per_day": "" if p is None else
+                     f"{p['officer_hours_per_day_mean']:.1f}",
+                     "harm_prevented_area": "" if p is None else
+                     interval_text(p, "harm_prevented_area", ".2f").replace("95% interval ", "")})
+    return pd.DataFrame(rows)
+
+
+def _other_budgets(plans: pd.DataFrame, budget: float | None, floor: float | None) -> list[str]:
+    """The report's "What other budgets would buy" section (none without a budget)."""
+    from ..trial.report import markdown
+
+    if budget is None:
+        return []
+    return ["## What other budgets would buy", "",
+            "The plan the same rule picks at other budgets, among the plans already evaluated. "
+            "The search spent its plans within the stated budget, so plans for larger budgets "
+            "were explored less: search again with that budget before relying on a row for a "
+            "larger budget.", "", markdown(budget_table(plans, budget, floor), ".1f"), ""]
 
 
 def _shared_words(front: pd.DataFrame) -> str:
