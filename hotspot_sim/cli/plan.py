@@ -78,8 +78,10 @@ def add_plan_command(sub) -> None:
                    help="root seed of the runs and the sampler (default 20211101)")
     p.add_argument("--workers", "-j", type=positive_int(1024), default=1,
                    help="local worker processes running each batch's runs (default 1)")
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="local processes, or Dask (a LocalCluster unless --scheduler is given)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="address of a running Dask scheduler to run on")
+                   help="address of a running Dask scheduler to run on (implies --backend dask)")
     p.add_argument("--quick", action="store_true",
                    help="a small space, week-long runs, 2 replications, 12 plans "
                         "(results/plan-quick)")
@@ -118,7 +120,7 @@ def cmd_plan(args) -> int:
               f"{settings.trials}")
     with StepProgress(quiet=args.quiet, unit="plan") as progress:
         run_plan(setup, space, settings, out, args.scenario, workers=args.workers,
-                 scheduler=args.scheduler, progress=progress)
+                 scheduler=args.scheduler, backend=args.backend, progress=progress)
     print(plan_report(out, settings, args.workers))
     return 0
 

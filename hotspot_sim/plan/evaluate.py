@@ -135,7 +135,7 @@ def remember_candidates(out: Path, plans: Sequence[Plan]) -> list[Plan]:
 
 
 def evaluate_plans(plans: Sequence[Plan], setup: PlanSetup, out: Path, workers: int = 1,
-                   scheduler: str | None = None,
+                   scheduler: str | None = None, backend: str = "local",
                    progress: bool | Callable[[str, int, int], None] = False,
                    study: Study | None = None) -> pd.DataFrame:
     """Run the plans (and the baseline) not yet run in ``out`` and measure each plan.
@@ -152,6 +152,8 @@ def evaluate_plans(plans: Sequence[Plan], setup: PlanSetup, out: Path, workers: 
         Local worker processes.
     scheduler : str, optional
         A Dask scheduler's address (``tcp://HOST:PORT``).
+    backend : {"local", "dask"}
+        ``"dask"`` starts a local Dask cluster of ``workers`` when no scheduler is given.
     progress : bool or callable
         The runner's progress (:func:`hotspot_sim.trial.runner.run_experiment`).
     study : Study, optional
@@ -175,8 +177,8 @@ def evaluate_plans(plans: Sequence[Plan], setup: PlanSetup, out: Path, workers: 
     # every plan ever run here is an arm: the runner checks their stored runs, and runs
     # what an interrupted session left unfinished
     with plan_manifest_kept(Path(out)):
-        run_experiment(exp, Path(out), workers=workers, scheduler=scheduler, progress=progress,
-                       study=study)
+        run_experiment(exp, Path(out), workers=workers, scheduler=scheduler,
+                       backend="dask" if scheduler else backend, progress=progress, study=study)
     wanted = {p.plan_id for p in plans} | {BASELINE_ARM}
     return measure_plans(plans, _read_runs(Path(out), wanted), setup.days)
 

@@ -395,6 +395,7 @@ class _BatchProgress:
 
 def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: Path,
              scenario_name: str, workers: int = 1, scheduler: str | None = None,
+             backend: str = "local",
              progress: Callable[..., None] | None = None, study=None) -> pd.DataFrame:
     """Search plans with the simulation: what ``hotspot-sim plan`` does.
 
@@ -414,6 +415,8 @@ def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: 
         Local worker processes running a batch's runs.
     scheduler : str, optional
         A Dask scheduler's address.
+    backend : {"local", "dask"}
+        Local processes, or a local Dask cluster when no scheduler is given.
     progress : callable, optional
         ``progress(step, done, total, note)`` (:class:`hotspot_sim.progress.StepProgress`).
     study : Study, optional
@@ -429,6 +432,7 @@ def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: 
 
     def evaluate(plans: Sequence[Plan]) -> pd.DataFrame:
         table = evaluate_plans(plans, setup, out, workers=workers, scheduler=scheduler,
+                               backend=backend,
                                progress=batch_progress, study=study)
         # the runner rewrites manifest.json for its runs: the plan's goes back on top
         write_manifest(out, setup, space, settings, scenario_name)
