@@ -59,6 +59,7 @@ the path from data to a trial, and the real trial:
                                                   #   protocol with power and cost
   hotspot-sim trial rehearse results/trial_pack    # the pack simulated on its own schedule
   hotspot-sim trial analyse --schedule S --gps G --crimes C   # the real trial, analysed
+  hotspot-sim plan --quick --budget-hours 16      # the best patrol plan for the hours you have
   hotspot-sim calibrate | validate | sensitivity  # fit to data, check against the research
   hotspot-sim view                                # live view in the browser
   hotspot-sim params                              # every scenario key, default and meaning
