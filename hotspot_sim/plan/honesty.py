@@ -42,9 +42,10 @@ SECTION_KINDS = {"Predictions": "prediction", "Operations": "operations",
 #: Verdicts that mean a check did its job (evidence.py's words).
 CHECKED_VERDICTS = ("PASS", "reproduces its input")
 #: How to make a validation of this code (the full run of hotspot_sim/cli/check.py's help).
-HOW_TO_VALIDATE = ("run `hotspot-sim validate --workers 2` (about 30-60 minutes; writes "
-                   "results/validation/) and make the report again, or pass its folder as "
-                   "`validation=`")
+HOW_TO_VALIDATE = ("run `hotspot-sim validate --workers 2` in the folder you plan from (about "
+                   "30-60 minutes; it writes results/validation/, which this report reads), then "
+                   "run the same `hotspot-sim plan` again: it resumes and writes the report anew "
+                   "(from Python: `write_plan_report(out, validation=[folder])`)")
 #: A recommendation within this share of a numeric range's width of its end is "at the edge".
 EDGE_SHARE = 0.05
 
