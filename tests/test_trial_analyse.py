@@ -216,3 +216,21 @@ def test_a_parallel_schedule_analysed_as_a_crossover_says_why_there_is_no_ratio(
     assert "looks like a parallel design" in captured.err
     assert "not identified" in captured.out
     assert pd.read_csv(tmp_path / "out" / "statistics.csv")["rate_ratio"].isna().all()
+
+
+def test_the_randomisation_test_draws_follow_the_pack(tmp_path):
+    """Without --permutations the analysis runs the draws design.json pre-registered; without a
+    pack (or with a broken record) the default."""
+    import json
+
+    from hotspot_sim.cli.trial_analyse import DEFAULT_PERMUTATIONS, preregistered_permutations
+
+    schedule = tmp_path / "schedule.csv"
+    assert preregistered_permutations(schedule) == DEFAULT_PERMUTATIONS
+    record = {"design": "crossover",
+              "analysis": {"randomisation_test": {"n_permutations": 9999}}}
+    (tmp_path / "design.json").write_text(json.dumps(record))
+    assert preregistered_permutations(schedule) == 9999
+    record["analysis"]["randomisation_test"]["n_permutations"] = "many"
+    (tmp_path / "design.json").write_text(json.dumps(record))
+    assert preregistered_permutations(schedule) == DEFAULT_PERMUTATIONS

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from .args import finite_float, positive_int
 
+# Randomisation test draws when no pack says how many (as 'report' uses for simulated trials)
+DEFAULT_PERMUTATIONS = 999
+
 ANALYSE_EPILOG = """\
 files (CSV, header row, column names case-insensitive):
   --schedule  date, day, hotspot_id, treated, planned_minutes [, visits, block]
@@ -81,11 +84,23 @@ def add_analyse_parser(trial_sub) -> None:
                         "beside the schedule, else read from the schedule: treatment changing "
                         "day to day = crossover; fixed per hot spot = block with several "
                         "blocks, else parallel)")
-    p.add_argument("--permutations", type=positive_int(100_000), default=999, metavar="N",
-                   help="re-drawn assignments of the randomisation test (default 999)")
+    p.add_argument("--permutations", type=positive_int(100_000), default=None, metavar="N",
+                   help="re-drawn assignments of the randomisation test (default: the number "
+                        "the pack's design.json pre-registers, 9,999 from 'trial design'; "
+                        f"{DEFAULT_PERMUTATIONS} without one)")
     p.add_argument("--out", type=Path, default=Path("results") / "trial_analysis",
                    metavar="DIR", help="output folder (default results/trial_analysis)")
     p.set_defaults(handler=cmd_trial_analyse)
+
+
+def preregistered_permutations(schedule: Path) -> int:
+    """The randomisation test's draws the pack beside ``schedule`` pre-registered, else the
+    default: the analysis run is the one the protocol promised."""
+    from ..trial.field import pack_design
+
+    test = pack_design(Path(schedule).parent).get("analysis", {}).get("randomisation_test", {})
+    n = test.get("n_permutations") if isinstance(test, dict) else None
+    return int(n) if isinstance(n, int) and 0 < n <= 100_000 else DEFAULT_PERMUTATIONS
 
 
 def cmd_trial_analyse(args) -> int:
@@ -93,7 +108,8 @@ def cmd_trial_analyse(args) -> int:
     from ..trial.field import analyse_trial, headline, read_trial, write_analysis
 
     trial = read_trial(args.schedule, args.gps, args.crimes, args.hotspots)
-    tables = analyse_trial(trial, args.radius, args.cost_per_hour, args.permutations,
+    tables = analyse_trial(trial, args.radius, args.cost_per_hour,
+                           args.permutations or preregistered_permutations(args.schedule),
                            args.design)
     for message in tables["warnings"]["message"]:
         print(f"hotspot-sim: warning: {message}", file=sys.stderr)
