@@ -21,6 +21,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from contextlib import contextmanager
 
 
 class StepProgress:
@@ -123,8 +124,34 @@ class WarningTally:
         return [m + (f" (repeated in {n} runs)" if n > 1 else "") for m, n in self.counts.items()]
 
     def report(self, stream=None) -> None:
-        """Print the summary lines to ``stream`` (default stderr), above any progress bar."""
+        """Print the summary lines to ``stream`` (default stderr), above any progress bar.
+
+        Inside :func:`each_warning_once`, a message already printed there is not printed
+        again.
+        """
         from tqdm import tqdm
 
-        for line in self.lines():
-            tqdm.write(line, file=stream or sys.stderr)
+        for message, line in zip(self.counts, self.lines()):
+            if _reported is None or message not in _reported:
+                tqdm.write(line, file=stream or sys.stderr)
+                if _reported is not None:
+                    _reported.add(message)
+
+
+_reported: set[str] | None = None
+"""Messages printed inside :func:`each_warning_once` (None: outside it)."""
+
+
+@contextmanager
+def each_warning_once():
+    """Within the block, :meth:`WarningTally.report` prints each distinct message once.
+
+    A plan search runs the runner batch after batch; its workers load the data again each
+    time and would repeat the data's warnings after every batch.
+    """
+    global _reported
+    outer, _reported = _reported, set() if _reported is None else _reported
+    try:
+        yield
+    finally:
+        _reported = outer

@@ -125,3 +125,22 @@ def test_calibrate_without_simulated_crime_is_one_clear_error(real_data, tmp_pat
                  "--warmup", "0", "--seeds", "1", "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "no crime was simulated in 0.002 days" in err and "Traceback" not in err
+
+
+def test_each_warning_once_across_tallies(capsys):
+    """A plan search reports batch after batch: inside each_warning_once a message is printed
+    once; outside it every tally prints its own lines again."""
+    from hotspot_sim.progress import each_warning_once
+
+    def batch():
+        tally = WarningTally()
+        tally.add(["WARNING data: dropped 5 rows"])
+        tally.report()
+
+    with each_warning_once():
+        batch()
+        batch()
+    assert capsys.readouterr().err.count("dropped 5 rows") == 1
+    batch()
+    batch()
+    assert capsys.readouterr().err.count("dropped 5 rows") == 2

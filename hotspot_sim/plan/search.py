@@ -450,5 +450,8 @@ def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: 
     # plans simulated by other model code are not comparable either
     recorded = {**{k: v for k, v in asdict(setup).items() if k not in ("scenario", "source")},
                 "code_version": code_version()}
-    return search_plans(space, evaluate, out, settings, counted if progress else None,
-                        setup=recorded)
+    from ..progress import each_warning_once
+
+    with each_warning_once():  # every batch's workers load the data again: say its warnings once
+        return search_plans(space, evaluate, out, settings, counted if progress else None,
+                            setup=recorded)
