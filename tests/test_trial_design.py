@@ -346,3 +346,27 @@ def test_design_settings_are_checked():
         plan_trial(pd.DataFrame({"hotspot_id": [1, 1], "x": [0, 1], "y": [0, 1],
                                  "radius_m": [100, 100], "crimes": [3, 4]}),
                    design("crossover"), 30.0)
+
+
+def test_a_plan_scenario_gives_the_pack_its_dose_and_hot_spots(tmp_path, monkeypatch):
+    """'hotspot-sim plan' writes its recommended plan as a planned_patrol scenario: trial
+    design takes the plan's minutes, visits a day (visits per shift x shifts in its patrol
+    hours), hot spot count and ranking from it; options given on the command line win."""
+    from hotspot_sim.settings import load_scenario, to_toml
+
+    monkeypatch.chdir(tmp_path)
+    plan = {"k": 6, "rank_by": "count", "dwell_minutes": 12, "visits_per_shift": 2,
+            "patrol_start_hour": 15, "patrol_hours": 8, "response_share": 0.25}
+    scenario = load_scenario("welwyn_hatfield").replace(
+        {"policy.name": "planned_patrol", "policy.params": plan})
+    (tmp_path / "plan.toml").write_text(to_toml(scenario))
+    common = ["trial", "design", "--scenario", str(tmp_path / "plan.toml"), "--days", "7",
+              "--sims", "5", "--seed", "1", "--quiet"]
+    assert main([*common, "--out", "from_plan"]) == 0
+    record = json.loads((tmp_path / "from_plan" / "design.json").read_text())
+    # shifts start 7, 15, 23 (8 h): only the 15:00 shift overlaps 15:00-23:00
+    assert (record["dose_minutes"], record["visits"], record["hotspot_count"]) == (12, 2, 6)
+    assert main([*common, "--minutes", "20", "--visits", "1", "-k", "4",
+                 "--out", "given"]) == 0
+    record = json.loads((tmp_path / "given" / "design.json").read_text())
+    assert (record["dose_minutes"], record["visits"], record["hotspot_count"]) == (20, 1, 4)

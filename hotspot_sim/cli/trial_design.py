@@ -88,7 +88,7 @@ def add_design_parser(trial_sub) -> None:
     p.add_argument("-k", type=positive_int(10_000), default=None,
                    help=f"hot spots in the trial (default {DEFAULT_HOTSPOTS}; with --hotspots: "
                         "all in the file)")
-    p.add_argument("--rank-by", choices=("harm", "count", "composite"), default="harm",
+    p.add_argument("--rank-by", choices=("harm", "count", "composite"), default=None,
                    help="what to rank places by (default harm, as 'target')")
     p.add_argument("--design", choices=("crossover", "block", "parallel"), default="crossover",
                    help="how patrol is assigned (default crossover; see below)")
@@ -97,10 +97,13 @@ def add_design_parser(trial_sub) -> None:
     p.add_argument("--start", type=_iso_date, metavar="YYYY-MM-DD",
                    help="first day of the trial (default: next Monday)")
     p.add_argument("--minutes", type=finite_float(0, 1440, lo_open=True),
-                   default=DEFAULT_MINUTES, metavar="MIN",
-                   help=f"minutes per visit (default {DEFAULT_MINUTES:g})")
-    p.add_argument("--visits", type=positive_int(96), default=DEFAULT_VISITS, metavar="N",
-                   help=f"visits per patrolled hot spot per day (default {DEFAULT_VISITS})")
+                   default=None, metavar="MIN",
+                   help=f"minutes per visit (default: a planned_patrol scenario's "
+                        f"dwell_minutes, else {DEFAULT_MINUTES:g})")
+    p.add_argument("--visits", type=positive_int(96), default=None, metavar="N",
+                   help="visits per patrolled hot spot per day (default: a planned_patrol "
+                        "scenario's visits per shift x the shifts in its patrol hours, else "
+                        f"{DEFAULT_VISITS})")
     p.add_argument("--treat-share", type=finite_float(0, 1, lo_open=True), default=None,
                    metavar="SHARE",
                    help="share of hot spots patrolled (default 0.4 crossover, 0.5 otherwise)")
@@ -129,7 +132,9 @@ def cmd_design(args) -> int:
     from ..trial.design import TrialDesign, design_trial, next_monday
     from ..trial.pack import write_pack
 
-    study = load_study(load_scenario(args.scenario))
+    scenario = load_scenario(args.scenario)
+    take_plan_dose(args, scenario)
+    study = load_study(scenario)
     today = dt.date.today()
     start = args.start or next_monday(today)
     seed = secrets.randbelow(FRESH_SEED_BELOW) if args.seed is None else args.seed
@@ -144,6 +149,34 @@ def cmd_design(args) -> int:
                        "given" if args.start else f"default: the next Monday after {today}")
     print(format_design(plan, args, files))
     return 0
+
+
+def take_plan_dose(args, scenario) -> None:
+    """Fill the options not given from a ``planned_patrol`` scenario (``hotspot-sim plan``
+    writes its recommended plan as one), else from the defaults: the pack then tests the
+    plan's own dose and hot spots."""
+    from ..trial.design_defaults import DEFAULT_MINUTES, DEFAULT_VISITS
+
+    plan = scenario.policy.params if scenario.policy.name == "planned_patrol" else {}
+    if args.minutes is None:
+        args.minutes = float(plan.get("dwell_minutes", DEFAULT_MINUTES))
+    if args.visits is None:
+        args.visits = DEFAULT_VISITS if not plan else planned_visits_per_day(plan, scenario)
+    if args.rank_by is None:
+        args.rank_by = plan.get("rank_by", "harm")
+    if args.k is None and args.hotspots is None and "k" in plan:
+        args.k = int(plan["k"])
+
+
+def planned_visits_per_day(plan: dict, scenario) -> int:
+    """Visits a hot spot gets a day under a ``planned_patrol`` plan: visits per shift times
+    the shifts that overlap its patrol hours (at least 1)."""
+    from ..sim.policies import get_policy
+    from ..sim.policies.planned import visits_per_day
+
+    params = {**get_policy("planned_patrol").defaults, **plan}
+    officers = scenario.officers
+    return max(visits_per_day(params, officers.shift_starts, officers.shift_hours), 1)
 
 
 def reproduce_command(args, seed: int, start: dt.date) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from ..sim.policies.planned import visits_per_day
 
 OBJECTIVES = ("harm_prevented_hotspots", "harm_prevented_area", "officer_hours_per_day",
               "grade1_within_target_pct")
@@ -288,16 +289,6 @@ def plain_value(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def visits_per_day(plan: pd.Series, shift_starts, shift_hours: float) -> int:
-    """Visits a hot spot gets a day: visits per shift times the shifts that overlap the
-    patrol hours (the dose ``trial design --visits`` asks for)."""
-    start, hours = int(plan["patrol_start_hour"]), int(plan["patrol_hours"])
-    patrol = {(start + h) % 24 for h in range(hours)}
-    shifts = sum(1 for s in shift_starts
-                 if patrol & {(int(s) + h) % 24 for h in range(math.ceil(shift_hours))})
-    return int(plan["visits_per_shift"]) * shifts
-
-
 def write_plan_files(plan: pd.Series, manifest: dict, folder: str | Path) -> dict[str, Path]:
     """The plan as a scenario and an experiment (plan against the baseline).
 
@@ -505,8 +496,8 @@ def compact_front(front: pd.DataFrame) -> pd.DataFrame:
 
 
 def trial_design_command(plan: pd.Series, scenario_file: Path) -> str:
-    """The ``trial design`` command that tests the plan's dose (it reads the dose from its
-    options, not from the scenario's policy)."""
+    """The ``trial design`` command that tests the plan's dose, every choice spelled out
+    (``trial design --scenario`` alone takes the same from the plan's policy)."""
     from ..settings import load_scenario
 
     officers = load_scenario(scenario_file).officers

@@ -20,12 +20,39 @@ travelling to and staying at hot spots, the plan's measured officer hours.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from ...errors import ConfigError
 from ..kernels import AVAILABLE
 from .base import DAY_START, Walk
 from .hotspot import HotspotPolicy
+
+
+def visits_per_day(params: Mapping, shift_starts: Sequence[int], shift_hours: float) -> int:
+    """Visits a hot spot gets a day under a plan: visits per shift times the shifts that
+    overlap the patrol hours (the dose ``trial design --visits`` asks for).
+
+    Parameters
+    ----------
+    params : mapping
+        The plan's ``patrol_start_hour``, ``patrol_hours`` and ``visits_per_shift``.
+    shift_starts : sequence of int
+        Hours at which shifts begin (``[officers] shift_starts``).
+    shift_hours : float
+        Length of a shift (``[officers] shift_hours``).
+
+    Returns
+    -------
+    int
+    """
+    start, hours = int(params["patrol_start_hour"]), int(params["patrol_hours"])
+    patrol = {(start + h) % 24 for h in range(hours)}
+    shifts = sum(1 for s in shift_starts
+                 if patrol & {(int(s) + h) % 24 for h in range(math.ceil(shift_hours))})
+    return int(params["visits_per_shift"]) * shifts
 
 MAX_ORDERS = 31  # an officer's order queue holds 32 orders: a round's visits and one walk
 WALK_LEG_MINUTES = 240  # longest random-patrol leg before the officer is asked again
