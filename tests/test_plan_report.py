@@ -386,3 +386,13 @@ def test_other_budgets_buy_more_harm_prevented_with_more_hours():
     assert harm.is_monotonic_increasing and harm.iloc[-1] > harm.iloc[0]
     assert table.loc[2, "plan_id"] == recommend(plans, 20.0, None).plan["plan_id"]
     assert budget_table(plans, 0.1).eq("none").any(axis=None)
+
+
+def test_few_replications_make_the_ranking_provisional():
+    """Two replications (the quick search) get a warning that the ranking is provisional;
+    the default's five do not."""
+    from hotspot_sim.plan.honesty import MIN_REPS_FOR_DECISIONS, precision_warnings
+
+    (warning,) = precision_warnings(2, 7)
+    assert "only 2 time(s) for 7 days" in warning and "provisional" in warning
+    assert precision_warnings(MIN_REPS_FOR_DECISIONS, 28) == []

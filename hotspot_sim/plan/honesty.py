@@ -312,6 +312,36 @@ RELIANCE = {
 }
 
 
+MIN_REPS_FOR_DECISIONS = 5
+"""Replications per plan below which the report calls its figures provisional: a t-interval
+on fewer than four degrees of freedom is wide and unstable (and the default search runs 5)."""
+
+
+def precision_warnings(n_reps: int, days: float) -> list[str]:
+    """A warning when the plans rest on too few replications to decide on.
+
+    Parameters
+    ----------
+    n_reps : int
+        Replications each plan was run.
+    days : float
+        Simulated days per run.
+
+    Returns
+    -------
+    list of str
+        Empty from :data:`MIN_REPS_FOR_DECISIONS` replications on.
+    """
+    if n_reps >= MIN_REPS_FOR_DECISIONS:
+        return []
+    return [f"Each plan was run only {n_reps} time(s) for {days:g} days: the 95% intervals "
+            f"rest on {max(n_reps - 1, 0)} degree(s) of freedom, and harm differences this "
+            "small come from a few serious crimes (one rape weighs 2,555 CHI days), so the "
+            "ranking of plans is provisional. Use these figures to see the search work; "
+            f"decide on a search with at least {MIN_REPS_FOR_DECISIONS} replications "
+            "(the default, without --quick, runs 5 of 28 days) or more with --reps."]
+
+
 def reliance_warnings(v: Validation) -> list[str]:
     """Warnings for what the plans rely on that the validation could not check.
 
@@ -348,4 +378,5 @@ def reliance_warnings(v: Validation) -> list[str]:
 
 
 __all__ = ["CHECKED_VERDICTS", "DEFAULT_VALIDATION_FOLDER", "Validation", "deterrence_evidence",
-           "edge_warnings", "find_validation", "reliance_warnings", "validation_lines"]
+           "edge_warnings", "find_validation", "MIN_REPS_FOR_DECISIONS", "precision_warnings",
+           "reliance_warnings", "validation_lines"]

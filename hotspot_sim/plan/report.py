@@ -418,6 +418,7 @@ def write_plan_report(out: str | Path, budget_hours: float | None = None,
         files.update({f"plan_{k}.toml": p for k, p in
                       write_plan_files(rec.plan, manifest, out).items()})
     honest = _honesty(rec, manifest, validation)
+    honest["warnings"] = honesty_precision(plans) + honest["warnings"]
     text = _report_markdown(plans, front, rec, cost, (budget, floor), manifest, files, honest,
                             swept is not None)
     from ..io import write_text
@@ -460,6 +461,13 @@ def front_columns(front: pd.DataFrame) -> pd.DataFrame:
     cols = ["plan_id", *DECISIONS] + [f"{o}_{s}" for o in OBJECTIVES
                                       for s in ("mean", "lo", "hi")] + ["n_reps", "days"]
     return front[cols]
+
+
+def honesty_precision(plans: pd.DataFrame) -> list[str]:
+    """The precision warning for the fewest replications any plan had."""
+    from .honesty import precision_warnings
+
+    return precision_warnings(int(plans["n_reps"].min()), float(plans["days"].max()))
 
 
 def _honesty(rec: Recommendation, manifest: dict, validation) -> dict:
