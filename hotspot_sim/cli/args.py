@@ -79,6 +79,25 @@ def add_scenario_arg(p: argparse.ArgumentParser) -> None:
                         f"(default: {DEFAULT_SCENARIO}; 'hotspot-sim params' lists the keys)")
 
 
+def add_parallel_args(p: argparse.ArgumentParser, workers_help: str) -> None:
+    """Add ``--workers/-j``, ``--backend`` and ``--scheduler`` (where a command's runs go).
+
+    ``workers_help`` says what the workers run for this command.
+    """
+    p.add_argument("--workers", "-j", type=positive_int(1024), default=1, help=workers_help)
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="local processes, or Dask (a LocalCluster unless --scheduler is given)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="address of a running Dask scheduler (implies --backend dask)")
+
+
+def add_fresh_arg(p: argparse.ArgumentParser, kept: str) -> None:
+    """Add ``--fresh``: move the output folder's old ``kept`` (e.g. "results") aside first."""
+    p.add_argument("--fresh", action="store_true",
+                   help=f"move the folder's old {kept} aside to <folder>.old-<date-time> "
+                        "(nothing is deleted) and start again")
+
+
 def parse_assignments(items: list[str], what: str) -> dict:
     """``["a.b=3", "c=x"]`` -> ``{"a.b": 3, "c": "x"}`` with TOML-like values."""
     import tomllib

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .args import add_scenario_arg, days_arg, finite_float, positive_int, seed_arg
+from .args import (add_fresh_arg, add_parallel_args, add_scenario_arg, days_arg, finite_float,
+                   positive_int, seed_arg)
 
 FULL = {"days": 28.0, "reps": 5, "trials": 40}
 """Default search: 4 weeks a run (every weekday 4 times), 5 replications, 40 plans."""
@@ -76,21 +77,14 @@ def add_plan_command(sub) -> None:
                         f"{QUICK['days']:g})")
     p.add_argument("--seed", type=seed_arg, default=20211101,
                    help="root seed of the runs and the sampler (default 20211101)")
-    p.add_argument("--workers", "-j", type=positive_int(1024), default=1,
-                   help="local worker processes running each batch's runs (default 1)")
-    p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="local processes, or Dask (a LocalCluster unless --scheduler is given)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="address of a running Dask scheduler to run on (implies --backend dask)")
+    add_parallel_args(p, "local worker processes running each batch's runs (default 1)")
     p.add_argument("--quick", action="store_true",
                    help="a small space, week-long runs, 2 replications, 12 plans "
                         "(results/plan-quick)")
     p.add_argument("--space", type=Path, metavar="TOML",
                    help="decision variables' values (see below); default: the built-in space")
     p.add_argument("--out", type=Path, help="folder (default results/plan, or results/plan-quick)")
-    p.add_argument("--fresh", action="store_true",
-                   help="move the folder's old search aside (<folder>.old-<date-time>) and start "
-                        "again")
+    add_fresh_arg(p, "search")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_plan)
 

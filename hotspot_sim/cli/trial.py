@@ -8,7 +8,8 @@ from pathlib import Path
 from ..checks import MAX_DAYS, parse_range
 from ..errors import HotspotSimError
 from ..locations import shipped_names
-from .args import add_scenario_arg, finite_float, positive_int, range_arg, seed_arg
+from .args import (add_fresh_arg, add_parallel_args, add_scenario_arg, finite_float,
+                   positive_int, range_arg, seed_arg)
 
 
 def add_experiment_command(sub) -> None:
@@ -33,20 +34,13 @@ def add_experiment_command(sub) -> None:
     p.add_argument("file", metavar="NAME|TOML",
                    help="a shipped experiment's name ("
                         f"{', '.join(shipped_names('experiments'))}) or a TOML file")
-    p.add_argument("--workers", "-j", type=positive_int(1024), default=1,
-                   help="local worker processes (default 1); with --backend dask, the "
-                        "LocalCluster size")
-    p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="local processes, or Dask (a LocalCluster unless --scheduler is given)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="address of a running Dask scheduler (implies --backend dask)")
+    add_parallel_args(p, "local worker processes (default 1); with --backend dask, the "
+                         "LocalCluster size")
     p.add_argument("--quick", action="store_true",
                    help="the file's [quick] settings: few days and replications (for CI, "
                         "trying); written to results/<experiment>-quick")
     p.add_argument("--out", type=Path, help="results folder (default results/<experiment>)")
-    p.add_argument("--fresh", action="store_true",
-                   help="move the folder's old results aside to <folder>.old-<date-time> "
-                        "(nothing is deleted) and start again")
+    add_fresh_arg(p, "results")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_experiment)
 
