@@ -396,3 +396,17 @@ def test_few_replications_make_the_ranking_provisional():
     (warning,) = precision_warnings(2, 7)
     assert "only 2 time(s) for 7 days" in warning and "provisional" in warning
     assert precision_warnings(MIN_REPS_FOR_DECISIONS, 28) == []
+
+
+def test_a_recommendation_not_shown_to_prevent_harm_is_said_so():
+    """The best of the plans tried is not a plan that works: when its interval of harm
+    prevented area-wide includes 0 the report says so; when it is above 0 it does not."""
+    from hotspot_sim.plan.report import Recommendation, no_effect_warning
+
+    plan = pd.Series({"harm_prevented_area_mean": 50.0, "harm_prevented_area_lo": -130.0,
+                      "harm_prevented_area_hi": 230.0})
+    (warning,) = no_effect_warning(Recommendation(plan, "rule", pd.DataFrame()))
+    assert "not distinguishable from no hot spot patrol" in warning and "-130.00" in warning
+    plan["harm_prevented_area_lo"] = 5.0
+    assert no_effect_warning(Recommendation(plan, "rule", pd.DataFrame())) == []
+    assert no_effect_warning(Recommendation(None, "rule", pd.DataFrame(), "none fit")) == []

@@ -418,7 +418,7 @@ def write_plan_report(out: str | Path, budget_hours: float | None = None,
         files.update({f"plan_{k}.toml": p for k, p in
                       write_plan_files(rec.plan, manifest, out).items()})
     honest = _honesty(rec, manifest, validation)
-    honest["warnings"] = honesty_precision(plans) + honest["warnings"]
+    honest["warnings"] = honesty_precision(plans) + no_effect_warning(rec) + honest["warnings"]
     text = _report_markdown(plans, front, rec, cost, (budget, floor), manifest, files, honest,
                             swept is not None)
     from ..io import write_text
@@ -461,6 +461,18 @@ def front_columns(front: pd.DataFrame) -> pd.DataFrame:
     cols = ["plan_id", *DECISIONS] + [f"{o}_{s}" for o in OBJECTIVES
                                       for s in ("mean", "lo", "hi")] + ["n_reps", "days"]
     return front[cols]
+
+
+def no_effect_warning(rec: Recommendation) -> list[str]:
+    """A warning when even the recommended plan is not shown to prevent harm: the search
+    found the best of the plans tried, not a plan that works."""
+    if rec.plan is None or not rec.plan["harm_prevented_area_lo"] <= 0:
+        return []
+    return [f"The recommended plan's harm prevented area-wide "
+            f"({interval_text(rec.plan, 'harm_prevented_area', '.2f')}) is not distinguishable "
+            "from no hot spot patrol: its 95% interval includes 0. On this evidence no plan "
+            "searched is shown to prevent harm; run more replications or days (--reps, "
+            "--days), or widen the search, before acting on it."]
 
 
 def honesty_precision(plans: pd.DataFrame) -> list[str]:
