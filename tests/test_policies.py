@@ -143,3 +143,25 @@ def test_plugin_policy_by_module_path_is_told_of_arrivals():
     assert ArrivalRecorder.arrivals and all(node == 17 for _, node, _ in ArrivalRecorder.arrivals)
     gps = m.gps_table()
     assert {17, 200} <= set(gps.loc[gps["status"].astype(str) == "at_hotspot", "node"])
+
+
+def test_a_text_parameter_outside_its_choices_is_refused_with_the_choices_named():
+    """``Policy.choices`` is checked for every policy, a plugin's and a subclass's alike."""
+    from hotspot_sim.errors import ConfigError
+    from hotspot_sim.sim.policies.base import Policy
+
+    class Shaded(Policy):
+        name = "shaded"
+        defaults = {"shade": "blue"}
+        choices = {"shade": ("blue", "green")}
+
+    assert Shaded.check_params({"shade": "green"}) == {"shade": "green"}
+    with pytest.raises(ConfigError, match=r"^policy 'shaded': parameter shade = 'red'; "
+                                          r"choose one of blue, green$"):
+        Shaded.check_params({"shade": "red"})
+    with pytest.raises(ConfigError, match=r"^policy 'parallel_patrol': parameter between = "
+                                          r"'loiter'; choose one of station, walk$"):
+        get_policy("parallel_patrol").check_params({"between": "loiter"})
+    with pytest.raises(ConfigError, match=r"^policy 'planned_patrol': parameter rank_by = "
+                                          r"'nearest'; choose one of harm, count, composite$"):
+        get_policy("planned_patrol").check_params({"rank_by": "nearest"})

@@ -78,6 +78,9 @@ class Policy:
     #: (lo, hi) of numeric parameters (hi None: no upper bound); any other number must be a
     #: finite number >= 0.  Checked before anything runs, with nan and inf refused.
     ranges: ClassVar[dict] = {}
+    #: The values a text parameter may take (``{"between": ("station", "walk")}``); any other
+    #: is a ConfigError naming them, checked before anything runs.
+    choices: ClassVar[dict] = {}
 
     def __init__(self, model: PatrolModel, params: dict | None = None):
         self.model = model
@@ -100,8 +103,8 @@ class Policy:
         Raises
         ------
         ConfigError
-            An unknown key, a value of the wrong type, or a number out of its ``ranges``
-            (nan and inf included).
+            An unknown key, a value of the wrong type, a number out of its ``ranges``
+            (nan and inf included), or a text value not among its ``choices``.
         """
         unknown = set(params) - set(cls.defaults)
         if unknown:
@@ -122,6 +125,10 @@ class Policy:
             if problem:
                 raise ConfigError(f"policy {cls.name!r}: parameter {key} = {value!r}: {problem}")
             merged[key] = value
+        for key, allowed in cls.choices.items():
+            if merged[key] not in allowed:
+                raise ConfigError(f"policy {cls.name!r}: parameter {key} = {merged[key]!r}; "
+                                  f"choose one of {', '.join(allowed)}")
         return merged
 
     def setup(self) -> None:

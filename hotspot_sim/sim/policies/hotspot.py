@@ -271,15 +271,7 @@ class CrossoverPatrol(CrossoverDaily):
     name = "crossover_patrol"
     defaults = {**CrossoverDaily.defaults, "between": "station"}
     BETWEEN = ("station", "walk")
-
-    @classmethod
-    def check_params(cls, params: dict) -> dict:
-        """As :meth:`Policy.check_params`, and ``between`` must be one of ``BETWEEN``."""
-        merged = super().check_params(params)
-        if merged["between"] not in cls.BETWEEN:
-            raise ConfigError(f"policy {cls.name!r}: parameter between = "
-                              f"{merged['between']!r}; choose one of {', '.join(cls.BETWEEN)}")
-        return merged
+    choices = {**CrossoverDaily.choices, "between": BETWEEN}
 
     def decide(self, officer, event):
         orders = super().decide(officer, event)

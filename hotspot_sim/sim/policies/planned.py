@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ...errors import ConfigError
 from ..kernels import AVAILABLE
 from .base import DAY_START, Walk
 from .hotspot import HotspotPolicy
@@ -81,15 +80,7 @@ class PlannedPatrol(HotspotPolicy):
     # as hotspot_sim.target.settings.RANK_BY (not imported: listing policies needs no pandas);
     # "composite" is the Hertfordshire harm index (harm + ASB incidents)
     RANK_BY = ("harm", "count", "composite")
-
-    @classmethod
-    def check_params(cls, params: dict) -> dict:
-        """As :meth:`Policy.check_params`; ``rank_by`` must be one of ``RANK_BY``."""
-        merged = super().check_params(params)
-        if merged["rank_by"] not in cls.RANK_BY:
-            raise ConfigError(f"policy {cls.name!r}: parameter rank_by = {merged['rank_by']!r}; "
-                              f"choose one of {', '.join(cls.RANK_BY)}")
-        return merged
+    choices = {**HotspotPolicy.choices, "rank_by": RANK_BY}
 
     def setup(self) -> None:
         super().setup()
