@@ -31,11 +31,11 @@ random numbers), and measured per day, mean and 95% interval over replications:
 Optuna's multi-objective sampler (TPE, seeded) proposes plans in batches of 4; plans
 over --budget-hours (or under --grade1-floor) are infeasible.
 
-How long (measured on two cores, --workers 2): a run of 7 days takes about 2 s, of 28
-days about 5 s, so a plan costs about reps x days x 0.2 s of one core. --quick (12 plans
-x 2 reps x 7 days) searches in under a minute; the default (40 plans x 5 reps x 28 days)
-in about 10-15 minutes. The report then re-runs the recommended plan at each visit length
-and visits per shift for its dose-response curves (up to 14 plans more).
+How long (measured on two cores, --workers 2, Welwyn Hatfield): --quick (12 plans x 2 reps
+x 7 days) about 25 s in all; the default (40 plans x 5 reps x 28 days) searches in 4 min
+and ends in under 5 min, at most ~440 MB. The report's dose-response curves re-run the
+recommended plan at each visit length and visits per shift (up to 14 plans more, most
+already run). A plan costs about reps x days x 0.1 s of one core.
 
 Resume and extend: everything is kept in --out (runs/ keyed by their settings, the
 Optuna journal search.journal, plans.parquet, manifest.json). Running the same command
