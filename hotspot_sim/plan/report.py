@@ -228,7 +228,7 @@ def _money(x: float) -> str:
     """An amount for the report: pence shown below 100, whole units above."""
     if math.isinf(x):
         return "never pays (no harm prevented)"
-    return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
+    return f"£{x:,.2f}" if abs(x) < 100 else f"£{x:,.0f}"
 
 
 def interval_text(plan: pd.Series, name: str, fmt: str = ".1f") -> str:
@@ -268,7 +268,7 @@ def recommendation_lines(rec: Recommendation, cost_per_hour: float) -> list[str]
               f"{interval_text(p, 'officer_hours_per_day')}",
               f"- grade 1 calls within target: {interval_text(p, 'grade1_within_target_pct')}%",
               f"- from {int(p['n_reps'])} replications of {float(p['days']):g} days each",
-              "", f"Cost-benefit at {cost_per_hour:,.0f} an officer hour: "
+              "", f"Cost-benefit at £{cost_per_hour:,.0f} an officer hour: "
               f"{_money(money['cost_per_day'])} a day; cost per CHI day prevented "
               f"{_money(money['per_harm_day'])} (from {_money(money['per_harm_day_best'])} "
               f"to {_money(money['per_harm_day_worst'])} over harm prevented's interval)."]
@@ -657,7 +657,7 @@ def _summary(rec: Recommendation, cost: float, budget, front: pd.DataFrame, hone
                   f"  harm prevented area-wide {interval_text(p, 'harm_prevented_area', '.2f')} "
                   f"{HARM_UNIT}; officer hours a day {interval_text(p, 'officer_hours_per_day')}"
                   f"; grade 1 within target {interval_text(p, 'grade1_within_target_pct')}%",
-                  f"  cost {_money(money['cost_per_day'])} a day at {cost:,.0f} an hour; per CHI "
+                  f"  cost {_money(money['cost_per_day'])} a day at £{cost:,.0f} an hour; per CHI "
                   f"day prevented {_money(money['per_harm_day'])}"]
         if not rec.alike.empty:
             lines.append(f"  {len(rec.alike)} other plan(s) within the limits are not "
