@@ -326,7 +326,12 @@ def test_bad_hotspots_files_name_the_file(tmp_path, capsys, real_data):
     far = tmp_path / "far.csv"  # Edinburgh: no crime of the scenario's data near
     far.write_text("hotspot_id,lon,lat\n1,-3.19,55.95\n2,-3.20,55.95\n")
     assert main(["trial", "design", "--hotspots", str(far), "--out", str(tmp_path)]) == 2
-    assert "no crime at all" in capsys.readouterr().err
+    assert "2 of 2 hot spot(s) (e.g. 1, 2) have no street" in capsys.readouterr().err
+    mixed = tmp_path / "mixed.csv"  # one in the scenario's area, one in Edinburgh
+    mixed.write_text("hotspot_id,lon,lat\nA,-0.24093,51.76423\nB,-3.19,55.95\n")
+    assert main(["trial", "design", "--hotspots", str(mixed), "--out", str(tmp_path)]) == 2
+    assert "1 of 2 hot spot(s) (e.g. B) have no street" in capsys.readouterr().err
+    assert not (tmp_path / "schedule.csv").exists()
 
 
 def test_design_settings_are_checked():

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from .design_defaults import DEFAULT_HOTSPOTS
 #: Radius of a hot spot read from a file without ``radius_m``: ``target``'s catchment.
 DEFAULT_RADIUS_M = 100.0
@@ -106,8 +106,26 @@ def _hotspots_from_file(path: Path, k: int | None, study):
     if "radius_m" not in table:
         table["radius_m"] = DEFAULT_RADIUS_M
         note = f" (no radius_m column: {DEFAULT_RADIUS_M:g} m, as 'target')"
+    _check_on_streets(study, table, path)
     table["crimes"] = crimes_within(study, table["x"], table["y"], table["radius_m"])
     return table, f"From {path}, in its order{note}."
+
+
+def _check_on_streets(study, table: pd.DataFrame, path: Path) -> None:
+    """DataError naming the hot spots with no street node of the study within their radius.
+
+    Such a hot spot is from another place (or has swapped or mis-projected
+    coordinates): its baseline would silently be 0 crimes.
+    """
+    centres = np.column_stack([table["x"].to_numpy(float), table["y"].to_numpy(float)])
+    distance, _ = study.network.kdtree.query(centres)
+    off = distance > table["radius_m"].to_numpy(float)
+    if off.any():
+        ids = ", ".join(str(i) for i in table.loc[off, "hotspot_id"].head(5))
+        raise DataError(f"{path}: {int(off.sum())} of {len(table)} hot spot(s) (e.g. {ids}) "
+                        f"have no street of the scenario within their radius (nearest "
+                        f"{distance[off].min():,.0f} m away): are they inside the scenario's "
+                        "study area, with x, y in EPSG:27700 metres or lon, lat in degrees?")
 
 
 def crimes_within(study, x, y, radius_m) -> np.ndarray:
