@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
@@ -379,10 +380,13 @@ def spot_days(model: PatrolModel, crimes: pd.DataFrame, hotspots: pd.DataFrame,
     table["treated"] = False
     assign = getattr(model.policy, "assignment_table", None)
     if assign is not None:
-        node_treated = {(int(r.node), int(r.day)): bool(r.treated) for r in assign().itertuples()}
-        nodes = hotspots["node"].to_numpy()
-        table["treated"] = [node_treated.get((int(nodes[s]), int(d)), False)
-                            for s, d in zip(table["spot"], table["day"])]
+        # one lookup for the whole table (no Python loop over spot-days); the last row
+        # of a (node, day) the policy recorded twice decides, as it did
+        flags = assign().drop_duplicates(["node", "day"], keep="last").set_index(
+            ["node", "day"])["treated"].astype(bool)
+        nodes = hotspots["node"].to_numpy(np.int64)[table["spot"].to_numpy()]
+        key = pd.MultiIndex.from_arrays([nodes, table["day"].to_numpy(np.int64)])
+        table["treated"] = flags.reindex(key, fill_value=False).to_numpy(bool)
     table = table.drop(columns="spot")[["hotspot_id", "day", "treated", "crimes", "harm"]]
     return table if dose is None else add_dose(table, dose)
 
