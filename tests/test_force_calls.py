@@ -78,6 +78,17 @@ def test_without_months_only_future_dates_are_out_of_period(tmp_path):
     assert list(calls["call_id"]) == ["a"] and report.outside_period == 1
 
 
+def test_times_with_a_utc_offset_are_read_as_uk_local_time(tmp_path):
+    # GMT and BST stamps mixed in one export, and a UTC 'Z' stamp in summer time
+    path = _write(tmp_path, ["a,2024-03-30T23:00+00:00,1,523000,209000",
+                             "b,2024-04-01T10:00+01:00,1,523000,209000",
+                             "c,2024-04-01T10:00Z,1,523000,209000"])
+    calls, _ = read_force_calls(path, calls_mapping_from_dict(_mapping()))
+    assert calls["datetime"].dt.tz is None
+    assert calls["datetime"].dt.strftime("%m-%d %H:%M").tolist() == ["03-30 23:00", "04-01 10:00",
+                                                                     "04-01 11:00"]
+
+
 def test_grade_values_read_through_the_map_without_case_or_spaces(tmp_path):
     path = _write(tmp_path, ["a,2024-01-02T10:00, immediate ,523000,209000",
                              "b,2024-01-02T11:00,P2,523000,209000",

@@ -56,6 +56,9 @@ GB_GRID_BOX: tuple[float, float, float, float] = (0.0, 0.0, 700_000.0, 1_300_000
 """The extent of the British National Grid (metres): the default study area, so
 only coordinates that cannot be in Great Britain are dropped as outside it."""
 
+UK_TIME_ZONE = "Europe/London"
+"""Local time of the records: date-times exported with a UTC offset are converted to it."""
+
 MAX_LINES_NAMED = 10
 """Line numbers listed in one warning; the count is always complete."""
 
@@ -294,13 +297,21 @@ def parse_datetimes(table: pd.DataFrame, mapping: ExportMapping, path: Path) -> 
 
     A format that is not a format, or that reads none of the dates, is the
     mapping's fault rather than the rows': that is an error, not 100% dropped.
+    Date-times with a UTC offset (``2024-04-01T10:00+01:00``, ``...Z``) are
+    converted to UK local time (:data:`UK_TIME_ZONE`), as times without one are read.
     """
     column, fmt = mapping.columns["datetime"], mapping.datetime_format
     text = table[column].str.strip()
     try:
         when = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
     except ValueError as exc:
-        raise ConfigError(f"{mapping.source}: [format] datetime {fmt!r} is not a date format: {exc}") from None
+        if "timezone" not in str(exc).lower():
+            raise ConfigError(f"{mapping.source}: [format] datetime {fmt!r} is not a date format: "
+                              f"{exc}") from None
+        # mixed UTC offsets (GMT and BST stamps in one export): read them all as instants
+        when = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
+    if when.dt.tz is not None:  # stamps with an offset: the UK clock time the profiles count by
+        when = when.dt.tz_convert(UK_TIME_ZONE).dt.tz_localize(None)
     if when.isna().all():
         raise DataError(f"{path}: no value of column {column!r} reads as a date-time with "
                         f"{mapping.source} [format] datetime = {fmt or 'ISO 8601'!r} (line 2 holds "
