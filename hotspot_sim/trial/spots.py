@@ -117,8 +117,7 @@ def _check_on_streets(study, table: pd.DataFrame, path: Path) -> None:
     Such a hot spot is from another place (or has swapped or mis-projected
     coordinates): its baseline would silently be 0 crimes.
     """
-    centres = np.column_stack([table["x"].to_numpy(float), table["y"].to_numpy(float)])
-    distance, _ = study.network.kdtree.query(centres)
+    _, distance = study.network.nearest_nodes(table["x"], table["y"])
     off = distance > table["radius_m"].to_numpy(float)
     if off.any():
         ids = ", ".join(str(i) for i in table.loc[off, "hotspot_id"].head(5))
@@ -176,8 +175,6 @@ def harm_weights_within(study, x, y, radius_m) -> np.ndarray:
 
 def _crime_rows_within(study, x, y, radius_m) -> list[np.ndarray]:
     """Row numbers in ``study.crimes`` (ASB excluded) near each centre (nodes within radius)."""
-    from scipy.spatial import cKDTree
-
     net = study.network
     crimes = study.crimes
     keep = ~crimes["is_asb"].to_numpy(bool)
@@ -187,7 +184,7 @@ def _crime_rows_within(study, x, y, radius_m) -> list[np.ndarray]:
     rows, sorted_nodes = rows[order], node[rows][order]
     centres = np.column_stack([np.atleast_1d(np.asarray(x, float)),
                                np.atleast_1d(np.asarray(y, float))])
-    near = cKDTree(np.column_stack([net.x, net.y])).query_ball_point(
+    near = net.kdtree.query_ball_point(  # the network's own tree, built once
         centres, np.broadcast_to(np.asarray(radius_m, float), len(centres)))
     out = []
     for nodes in near:
