@@ -292,23 +292,30 @@ def test_sweep_with_the_search_setup_keeps_the_search_manifest(search_folder, mo
     import hotspot_sim.plan.evaluate as evaluate_module
     from hotspot_sim.plan.dose_response import sweep
 
+    import hotspot_sim.trial.runner as runner_module
+
     plans, manifest = read_plans(search_folder)
-    manifest["setup"] = {"scenario": "welwyn_hatfield", "days": 7.0, "replications": 2,
-                         "seed": 3, "hotspots": 20, "source": "hotspot-sim plan"}
+    manifest.update(kind="plan", setup={"scenario": "welwyn_hatfield", "days": 7.0,
+                                        "replications": 2, "seed": 3, "hotspots": 20,
+                                        "source": "hotspot-sim plan"})
+    (search_folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     seen = []
 
-    def fake_evaluate_plans(candidates, setup, out, **kwargs):
-        seen.append(setup)
+    def fake_run_experiment(exp, out, **kwargs):  # the runner's manifest replaces the search's
+        seen.append(exp)
         (out / "manifest.json").write_text('{"runner": true}')
+
+    def fake_measure_plans(candidates, runs, days):
         keys = ["k", "dwell_minutes", "visits_per_shift"]
         rows = synthetic_plans().merge(pd.DataFrame([c.values for c in candidates])[keys],
                                        on=keys)
         return rows.assign(plan_id=[c.plan_id for c in candidates])
 
-    monkeypatch.setattr(evaluate_module, "evaluate_plans", fake_evaluate_plans)
+    monkeypatch.setattr(runner_module, "run_experiment", fake_run_experiment)
+    monkeypatch.setattr(evaluate_module, "measure_plans", fake_measure_plans)
     rec = recommend(plans, 30.0, None).plan
     assert len(sweep(search_folder, rec, manifest)) == 10
-    assert {s.seed for s in seen} == {3} and {s.days for s in seen} == {7.0}
+    assert {e.seed for e in seen} == {3} and {e.days for e in seen} == {7.0}
     assert json.loads((search_folder / "manifest.json").read_text())["setup"]["seed"] == 3
 
 

@@ -13,7 +13,6 @@ Koper (1995) found a stop needs about 10 minutes to deter after police leave, be
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,18 +174,15 @@ def sweep(out: str | Path, recommended: pd.Series, manifest: dict,
 
 def _search_evaluator(out: Path, manifest: dict, workers: int) -> Callable:
     """The search's own evaluator: its setup, its runs folder, progress on stderr."""
-    from ..io import write_text
     from .evaluate import PlanSetup, evaluate_plans, known_candidates
 
     setup = PlanSetup(**manifest["setup"])
 
     def evaluate(plans):
         new = any(p.plan_id not in known_candidates(out) for p in plans)
-        # a progress bar only when there is something to run (else every run is reused)
-        table = evaluate_plans(plans, setup, out, workers=workers, progress=new)
-        # the runner writes its own manifest.json into the folder: the search's goes back
-        write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str))
-        return table
+        # a progress bar only when there is something to run (else every run is reused);
+        # evaluate_plans puts the search's manifest.json back after the runner's
+        return evaluate_plans(plans, setup, out, workers=workers, progress=new)
 
     return evaluate
 

@@ -431,12 +431,9 @@ def run_plan(setup: PlanSetup, space: PlanSpace, settings: SearchSettings, out: 
     batch_progress = _BatchProgress(progress, settings.trials) if progress else False
 
     def evaluate(plans: Sequence[Plan]) -> pd.DataFrame:
-        table = evaluate_plans(plans, setup, out, workers=workers, scheduler=scheduler,
-                               backend=backend,
-                               progress=batch_progress, study=study)
-        # the runner rewrites manifest.json for its runs: the plan's goes back on top
-        write_manifest(out, setup, space, settings, scenario_name)
-        return table
+        # evaluate_plans puts the plan's manifest.json back after the runner writes its own
+        return evaluate_plans(plans, setup, out, workers=workers, scheduler=scheduler,
+                              backend=backend, progress=batch_progress, study=study)
 
     def counted(step: str, done: int, total: int, note: str = "") -> None:
         if batch_progress:
