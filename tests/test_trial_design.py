@@ -279,6 +279,8 @@ def test_a_pack_from_python_as_a_notebook_writes_it(tmp_path, wh_study):
     text = files["protocol.md"].read_text()
     assert "Operations Savvy/Style rules" in text and "same hot spots, design and seed" in text
     assert (plan.hotspots["radius_m"] == 150).all()  # the rules' radius
+    # the table 'target --eligibility' writes: officers get each place's name
+    assert {"location", "lsoa"} <= set(plan.hotspots) and plan.hotspots["location"].ne("").all()
     assert sorted(plan.hotspots["arm"]) == ["control"] * 2 + ["treatment"] * 2
     with pytest.raises(ConfigError, match="not both"):
         design_trial(wh_study, TrialDesign("parallel", 7, dt.date(2027, 1, 4)),

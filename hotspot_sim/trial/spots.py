@@ -74,18 +74,17 @@ def trial_hotspots(study, k: int | None = None, rank_by: str = "harm",
 
 
 def _eligible_hotspots(study, k: int, rank_by: str, w_asb: float):
-    from ..projection import to_lonlat
-    from ..target import EligibilityRules, apply_eligibility, eligibility_candidates
+    from ..target import EligibilityRules, eligible_hotspots
 
     rules = EligibilityRules()
-    candidates = eligibility_candidates(study, rules, rank_by=rank_by, w_asb=w_asb)
-    chosen = apply_eligibility(candidates, rules, study.months)
+    # as 'target --eligibility' writes them: location, LSOA and counts by type too
+    eligible = eligible_hotspots(study, rules, k=k, rank_by=rank_by, w_asb=w_asb)
+    chosen = eligible.result
     if len(chosen.chosen) < k:
         counts = ", ".join(f"{n} {rule}" for rule, n in chosen.summary().items())
         raise ConfigError(f"k = {k}: only {len(chosen.chosen)} places meet the eligibility "
                           f"rules (excluded: {counts}); ask for at most {len(chosen.chosen)}")
-    table = chosen.chosen.head(k).copy()
-    table["lon"], table["lat"] = to_lonlat(table["x"], table["y"])
+    table = eligible.table
     low, high = chosen.crime_band
     return table, (f"The best {k} places by {rank_by} meeting the Operations Savvy/Style "
                    f"rules: {low:g}-{high:g} crimes in {chosen.months} months within "
