@@ -89,6 +89,12 @@ def test_times_with_a_utc_offset_are_read_as_uk_local_time(tmp_path):
                                                                      "04-01 11:00"]
 
 
+def test_degrees_mapped_as_bng_metres_are_a_config_error_not_kept(tmp_path):
+    path = _write(tmp_path, ["a,2024-01-02T10:00,1,0.12,51.7", "b,2024-01-02T11:00,1,,"])
+    with pytest.raises(ConfigError, match="degrees.*lon and lat"):
+        read_force_calls(path, calls_mapping_from_dict(_mapping()))
+
+
 def test_grade_values_read_through_the_map_without_case_or_spaces(tmp_path):
     path = _write(tmp_path, ["a,2024-01-02T10:00, immediate ,523000,209000",
                              "b,2024-01-02T11:00,P2,523000,209000",

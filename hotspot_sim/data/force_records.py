@@ -320,10 +320,23 @@ def parse_datetimes(table: pd.DataFrame, mapping: ExportMapping, path: Path) -> 
 
 
 def export_coordinates(df: pd.DataFrame, mapping: ExportMapping) -> tuple[np.ndarray, ...]:
-    """The mapped coordinate pair as floats (NaN when missing or non-numeric)."""
+    """The mapped coordinate pair as floats (NaN when missing or non-numeric).
+
+    Raises
+    ------
+    ConfigError
+        If the pair is mapped as BNG ``x``/``y`` but every coordinate reads as
+        degrees: BNG metres that small lie in the sea off Scilly, and near the
+        Greenwich meridian they would pass the whole-grid area check unnoticed.
+    """
     a_key, b_key = ("x", "y") if mapping.has_bng else ("lon", "lat")
     a = pd.to_numeric(df[mapping.columns[a_key]].str.strip(), errors="coerce").to_numpy(float)
     b = pd.to_numeric(df[mapping.columns[b_key]].str.strip(), errors="coerce").to_numpy(float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if mapping.has_bng and ok.any() and np.all((np.abs(a[ok]) <= 180) & (np.abs(b[ok]) <= 90)):
+        raise ConfigError(f"{mapping.source}: [columns] x = {mapping.columns['x']!r}, y = "
+                          f"{mapping.columns['y']!r} hold degrees (e.g. {a[ok][0]:g}, {b[ok][0]:g}), "
+                          "not British National Grid metres: map them as lon and lat instead")
     return a, b
 
 
