@@ -243,6 +243,52 @@ def check_period(frame: pd.DataFrame, what: str, path, origin: pd.Timestamp,
                         "Give the files of the trial the schedule describes")
 
 
+def gps_coverage_notes(gps: pd.DataFrame, path, origin: pd.Timestamp, n_days: int
+                       ) -> list[dict]:
+    """Warnings for a GPS log that covers only part of the schedule's days.
+
+    :func:`check_period` refuses a log with no ping on a trial day; one that covers
+    some days only (an export of the first week of a fortnight) would otherwise count
+    the missing days as no presence at all, in both arms.
+
+    Parameters
+    ----------
+    gps : pandas.DataFrame
+        GPS pings (``time``).
+    path : str or Path
+        Their file, for the message.
+    origin : Timestamp
+        Midnight of day 0.
+    n_days : int
+        Days of the schedule.
+
+    Returns
+    -------
+    list of dict
+        ``check, file, rows, message``: schedule days without a ping, and pings
+        outside the schedule's days (left out of the dose).
+    """
+    day = np.floor(minutes_since(gps["time"], origin) / DAY_MIN)
+    inside = (day >= 0) & (day < n_days)
+    missing = np.setdiff1d(np.arange(n_days), day[inside].astype(np.int64))
+    notes = []
+    if len(missing):
+        dates = ", ".join(f"{origin + pd.Timedelta(days=int(d)):%Y-%m-%d}" for d in missing[:5])
+        more = f" and {len(missing) - 5:,} more" if len(missing) > 5 else ""
+        notes.append({"check": "schedule days without GPS", "file": str(path),
+                      "rows": len(missing),
+                      "message": f"{path}: {len(missing):,} of the schedule's {n_days:,} days "
+                                 f"have no GPS ping ({dates}{more}); they count as no "
+                                 "presence at all. Give the GPS of the whole trial"})
+    if not inside.all():
+        notes.append({"check": "GPS outside the schedule", "file": str(path),
+                      "rows": int((~inside).sum()),
+                      "message": f"{path}: {int((~inside).sum()):,} of {len(gps):,} pings are "
+                                 f"not on a day of the schedule, e.g. "
+                                 f"{_rows(gps, ~inside, ['time'])}; left out"})
+    return notes
+
+
 def infer_design(plan: pd.DataFrame) -> str:
     """The design that drew a schedule, read from the schedule itself.
 
@@ -531,6 +577,7 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
     files = trial.get("files", {})
     for name, what in (("gps", "GPS pings"), ("crimes", "crimes")):
         check_period(trial[name], what, files.get(name, f"the {what}"), origin, n_days)
+    notes += gps_coverage_notes(trial["gps"], files.get("gps", "the GPS pings"), origin, n_days)
     track = track_frames(trial["gps"], hotspots, trial["crimes"], plan,
                          radius_m, origin=origin, end_time=end)
     hs, dose = track["hotspots"], track["dose"]
