@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspot_sim.errors import ConfigError
+from hotspot_sim.errors import ConfigError, DataError
 from hotspot_sim.plan.evaluate import BASELINE_ARM, OBJECTIVES, PlanSetup, measure_plans
 from hotspot_sim.plan.report import recommend
 from hotspot_sim.plan.search import SearchSettings, run_plan, search_plans
@@ -117,6 +117,24 @@ def test_objectives_are_paired_with_the_baseline_replication_by_replication():
     shuffled = runs.sample(frac=1.0, random_state=1)  # pairs by replication, not by row order
     assert measure_plans([plan], shuffled, 2.0).iloc[0]["harm_prevented_area_mean"] == \
         pytest.approx(7 / 6)
+
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda r: r.assign(harm=r["harm"].where(r.index != 4)), "NaN or infinite"),
+    (lambda r: r.drop(columns="patrol_hours"), "no column\\(s\\) patrol_hours"),
+    (lambda r: r[r.index != 2], "baseline has no run of replication\\(s\\) \\[2\\]"),
+    (lambda r: r[r["arm"] == BASELINE_ARM], "no finished runs"),
+])
+def test_runs_that_would_give_a_nan_or_unpaired_objective_are_refused(damage, words):
+    plan = plan_of({v.name: v.values[0] for v in DEFAULT_SPACE.variables})
+    runs = pd.DataFrame({
+        "arm": [BASELINE_ARM] * 3 + [plan.plan_id] * 3, "replication": [0, 1, 2] * 2,
+        "harm": [10.0, 20.0, 30.0, 8.0, 17.0, 28.0], "harm_hotspots": [4.0, 6.0, 8.0, 2, 3, 4],
+        "patrol_hours": [0.0, 0, 0, 6.0, 6.0, 6.0], "grade1_met_target_pct": [90.0] * 6})
+    assert measure_plans([plan], runs, 2.0)["harm_prevented_area_mean"].notna().all()
+    with pytest.raises(DataError, match=words):
+        measure_plans([plan], damage(runs), 2.0)
 
 
 TINY_SPACE = PlanSpace((

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from .space import POLICY, VARIABLES, Plan, plan_of
 
 if TYPE_CHECKING:
@@ -228,7 +228,13 @@ def measure_plans(plans: Sequence[Plan], runs: pd.DataFrame, days: float) -> pd.
     -------
     pandas.DataFrame
         One row per plan, as :func:`evaluate_plans` returns.
+
+    Raises
+    ------
+    DataError
+        Runs that would leave an objective NaN or unpaired (:func:`_check_runs`).
     """
+    _check_runs(plans, runs)
     base = runs[runs["arm"] == BASELINE_ARM].set_index("replication")
     rows = []
     for p in plans:
@@ -237,7 +243,7 @@ def measure_plans(plans: Sequence[Plan], runs: pd.DataFrame, days: float) -> pd.
         per_rep = {
             "harm_prevented_hotspots": (b["harm_hotspots"] - mine["harm_hotspots"]) / days,
             "harm_prevented_area": (b["harm"] - mine["harm"]) / days,
-            "officer_hours_per_day": mine.get("patrol_hours", 0.0 * mine["harm"]) / days,
+            "officer_hours_per_day": mine["patrol_hours"] / days,
             "grade1_within_target_pct": mine.get("grade1_met_target_pct",
                                                  np.nan * mine["harm"]),
         }
@@ -248,6 +254,38 @@ def measure_plans(plans: Sequence[Plan], runs: pd.DataFrame, days: float) -> pd.
         rows.append(row)
     objectives = [f"{o}_{s}" for o in OBJECTIVES for s in ("mean", "lo", "hi")]
     return pd.DataFrame(rows, columns=["plan_id", *VARIABLES, *objectives, "n_reps", "days"])
+
+
+MEASURED = ("harm", "harm_hotspots", "patrol_hours")
+"""Run columns every objective but grade 1 needs, finite in every run (a run with no grade 1
+call has no grade 1 share: NaN there is allowed)."""
+
+
+def _check_runs(plans: Sequence[Plan], runs: pd.DataFrame) -> None:
+    """Refuse runs that would give a plan a NaN or unpaired objective (Optuna would drop it
+    as failed and the search would propose it again and again).
+
+    Raises
+    ------
+    DataError
+        A measured column missing or not finite, a plan without runs, or a plan's
+        replication the baseline lacks.
+    """
+    where = "in the plan folder's runs/ (delete the damaged run files to run them again)"
+    missing = [c for c in ("arm", "replication", *MEASURED) if c not in runs]
+    if missing:
+        raise DataError(f"runs {where} have no column(s) {', '.join(missing)}")
+    bad = runs[~np.isfinite(runs[list(MEASURED)].to_numpy(float)).all(axis=1)]
+    if len(bad):
+        raise DataError(f"runs {where} hold NaN or infinite harm or patrol hours: arm "
+                        f"{bad['arm'].iloc[0]}, replication {bad['replication'].iloc[0]}")
+    base = set(runs.loc[runs["arm"] == BASELINE_ARM, "replication"])
+    for p in plans:
+        reps = set(runs.loc[runs["arm"] == p.plan_id, "replication"])
+        if not reps or reps - base:
+            raise DataError(f"plan {p.plan_id} has no finished runs {where}" if not reps else
+                            f"the baseline has no run of replication(s) "
+                            f"{sorted(reps - base)} {where}: plan {p.plan_id} cannot be paired")
 
 
 def mean_interval(values, level: float = 0.95) -> tuple[float, float, float]:
