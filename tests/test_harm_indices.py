@@ -123,6 +123,7 @@ def test_same_weights_give_full_overlap_and_correlation_one():
     ("crime_type,weight\nRobbery,-1\n", "line 2 (crime_type 'Robbery'): weight '-1' is negative"),
     ("crime_type,weight\nRobbery,nan\n", "weight 'nan' is not a number"),
     ("crime_type,weight\nRobbery,\n", "weight '' is not a number"),
+    ("crime_type,weight\nRobbery,\"1,5\"\n", "weight '1,5' is not a number"),  # decimal comma
     ("crime_type,days\nRobbery,1\n", "missing column(s)"),
     ("crime_type,weight\nRobbery,1\nRobbery,2\n", "listed more than once (lines [2, 3])"),
     ("crime_type,weight\nRobbery,1\n", "no weight for crime type(s)"),
@@ -144,6 +145,11 @@ def test_bad_css_tables_name_file_and_row(tmp_path):
     same_code = write(tmp_path, "css3.csv", "Offence code,Weight\n028,5\n28,6\n")
     with pytest.raises(DataError, match="'28' listed more than once"):
         hi.load_css_table(same_code)
+
+
+def test_css_weights_read_thousands_separators(tmp_path):
+    path = write(tmp_path, "css.csv", 'Offence code,Weight\n1,"7,259.5"\n2,12\n')
+    assert hi.load_css_table(path)["weight"].tolist() == [7259.5, 12.0]
 
 
 def test_code_map_with_unknown_crime_type_is_an_error(tmp_path):

@@ -169,8 +169,15 @@ def _table(path: Path, what: str, required: dict[str, tuple[str, ...]],
 
 
 def _weights(df: pd.DataFrame, path: Path, label: str) -> np.ndarray:
-    """The ``weight`` column as floats; DataError naming file, line and row on junk or < 0."""
-    values = pd.to_numeric(df["weight"].str.replace(",", ""), errors="coerce").to_numpy(float)
+    """The ``weight`` column as floats; DataError naming file, line and row on junk or < 0.
+
+    Commas are read only as thousands separators (``1,234.5``): a decimal comma
+    (``1,5``) is junk, not the 15 that dropping every comma would make of it.
+    """
+    text = df["weight"].str.strip()
+    thousands = text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+    values = pd.to_numeric(text.where(~thousands, text.str.replace(",", "")),
+                           errors="coerce").to_numpy(float)
     for bad, what in ((~np.isfinite(values), "is not a number"), (values < 0, "is negative")):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
