@@ -333,6 +333,10 @@ def test_bad_hotspots_files_name_the_file(tmp_path, capsys, real_data):
     mixed.write_text("hotspot_id,lon,lat\nA,-0.24093,51.76423\nB,-3.19,55.95\n")
     assert main(["trial", "design", "--hotspots", str(mixed), "--out", str(tmp_path)]) == 2
     assert "1 of 2 hot spot(s) (e.g. B) have no street" in capsys.readouterr().err
+    flat = tmp_path / "flat.csv"
+    flat.write_text("hotspot_id,lon,lat,radius_m\nA,-0.24093,51.76423,0\n")
+    assert main(["trial", "design", "--hotspots", str(flat), "--out", str(tmp_path)]) == 2
+    assert "flat.csv: radius_m must be above 0 m" in capsys.readouterr().err
     assert not (tmp_path / "schedule.csv").exists()
 
 

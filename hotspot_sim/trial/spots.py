@@ -105,9 +105,23 @@ def _hotspots_from_file(path: Path, k: int | None, study):
     if "radius_m" not in table:
         table["radius_m"] = DEFAULT_RADIUS_M
         note = f" (no radius_m column: {DEFAULT_RADIUS_M:g} m, as 'target')"
+    _check_radius(table, path)
     _check_on_streets(study, table, path)
     table["crimes"] = crimes_within(study, table["x"], table["y"], table["radius_m"])
     return table, f"From {path}, in its order{note}."
+
+
+def _check_radius(table: pd.DataFrame, path: Path) -> None:
+    """DataError naming hot spots of radius 0 (the reader allows it; a trial cannot use it).
+
+    Checked here, before the power simulation, rather than when the pack's
+    geofences are drawn at the end.
+    """
+    flat = table["radius_m"].to_numpy(float) <= 0
+    if flat.any():
+        ids = ", ".join(str(i) for i in table.loc[flat, "hotspot_id"].head(5))
+        raise DataError(f"{path}: radius_m must be above 0 m for a trial's hot spot (its "
+                        f"baseline and geofence); {int(flat.sum())} have 0 (e.g. {ids})")
 
 
 def _check_on_streets(study, table: pd.DataFrame, path: Path) -> None:
