@@ -416,4 +416,7 @@ def test_a_recommendation_not_shown_to_prevent_harm_is_said_so():
     assert "not distinguishable from no hot spot patrol" in warning and "-130.00" in warning
     plan["harm_prevented_area_lo"] = 5.0
     assert no_effect_warning(Recommendation(plan, "rule", pd.DataFrame())) == []
+    plan["harm_prevented_area_lo"] = float("nan")  # one replication: no interval, no evidence
+    (warning,) = no_effect_warning(Recommendation(plan, "rule", pd.DataFrame()))
+    assert "one replication gives no 95% interval" in warning and "nan" not in warning
     assert no_effect_warning(Recommendation(None, "rule", pd.DataFrame(), "none fit")) == []

@@ -465,12 +465,17 @@ def front_columns(front: pd.DataFrame) -> pd.DataFrame:
 
 def no_effect_warning(rec: Recommendation) -> list[str]:
     """A warning when even the recommended plan is not shown to prevent harm: the search
-    found the best of the plans tried, not a plan that works."""
-    if rec.plan is None or not rec.plan["harm_prevented_area_lo"] <= 0:
+    found the best of the plans tried, not a plan that works (nor one run once: no interval)."""
+    if rec.plan is None or rec.plan["harm_prevented_area_lo"] > 0:  # NaN > 0 is False
         return []
-    return [f"The recommended plan's harm prevented area-wide "
-            f"({interval_text(rec.plan, 'harm_prevented_area', '.2f')}) is not distinguishable "
-            "from no hot spot patrol: its 95% interval includes 0. On this evidence no plan "
+    if math.isnan(rec.plan["harm_prevented_area_lo"]):
+        measured = (f"({rec.plan['harm_prevented_area_mean']:.2f} CHI days a day) is not "
+                    "shown to differ from no hot spot patrol: one replication gives no "
+                    "95% interval")
+    else:
+        measured = (f"({interval_text(rec.plan, 'harm_prevented_area', '.2f')}) is not "
+                    "distinguishable from no hot spot patrol: its 95% interval includes 0")
+    return [f"The recommended plan's harm prevented area-wide {measured}. On this evidence no plan "
             "searched is shown to prevent harm; run more replications or days (--reps, "
             "--days), or widen the search, before acting on it."]
 
