@@ -39,7 +39,6 @@ class World(NamedTuple):
     station: int                    # where shifts begin
     crime_types: list[str]
     type_harm: np.ndarray           # Crime Harm Index days per crime type
-    risk_profile: TimeProfile | None = None  # the hour and weekday risk profile used
 
 
 def build_world(config: Scenario, study: Study, router: Router) -> World:
@@ -94,7 +93,7 @@ def build_world(config: Scenario, study: Study, router: Router) -> World:
         res_decay=K.decay_table(d.short_decay_minutes), hop=router.hop)
     crime_types = study.crime_types
     type_harm = study.harm_table.loc[crime_types, "chi_days"].to_numpy(float)
-    return World(kernel_net, total, attractors, station, crime_types, type_harm, study.risk_profile)
+    return World(kernel_net, total, attractors, station, crime_types, type_harm)
 
 
 def risk_time_factor(profile: TimeProfile) -> np.ndarray:
