@@ -374,8 +374,7 @@ def local_harm_index(crimes: pd.DataFrame, calls: pd.DataFrame | None = None,
     if w.scale == "share":  # each layer as its LSOAs' shares, times the layer's weight
         for part, weight in zip(parts, (w.crime_harm, w.asb, 1.0)):
             total = table[part].sum()
-            table[part] = table[part] / total * (weight if part != "calls_part" else 1.0) \
-                if total > 0 else 0.0
+            table[part] = table[part] / total * weight if total > 0 else 0.0
     table["local_harm_index"] = table[parts].sum(axis=1)
     total = table["local_harm_index"].where(table["local_harm_index"] > 0)
     for part, layer in zip(parts, LOCAL_LAYERS):
