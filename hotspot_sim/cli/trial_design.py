@@ -67,8 +67,9 @@ examples:
 
 def add_design_parser(trial_sub) -> None:
     """Add ``trial design`` to the ``trial`` group."""
+    from ..choices import DEFAULT_COST_PER_OFFICER_HOUR
     from ..trial.design_defaults import (DEFAULT_DAYS, DEFAULT_EFFECT, DEFAULT_HOTSPOTS,
-                                         DEFAULT_MINUTES, DEFAULT_VISITS)
+                                         DEFAULT_MINUTES, DEFAULT_TREAT_SHARE, DEFAULT_VISITS)
 
     p = trial_sub.add_parser(
         "design", help="randomisation schedule, geofences and a one-page protocol",
@@ -106,7 +107,8 @@ def add_design_parser(trial_sub) -> None:
                         f"{DEFAULT_VISITS})")
     p.add_argument("--treat-share", type=finite_float(0, 1, lo_open=True), default=None,
                    metavar="SHARE",
-                   help="share of hot spots patrolled (default 0.4 crossover, 0.5 otherwise)")
+                   help="share of hot spots patrolled (default " + ", ".join(
+                       f"{share:g} {kind}" for kind, share in DEFAULT_TREAT_SHARE.items()) + ")")
     p.add_argument("--seed", type=seed_arg, default=None,
                    help="randomisation seed (default: a fresh one, printed and recorded)")
     p.add_argument("--effect", type=finite_float(0, 100, lo_open=True), default=DEFAULT_EFFECT,
@@ -115,7 +117,8 @@ def add_design_parser(trial_sub) -> None:
     p.add_argument("--sims", type=positive_int(1_000_000), default=200, metavar="N",
                    help="simulated trials for the power figure (default 200)")
     p.add_argument("--cost-per-hour", type=finite_float(0, 1e6), default=None, metavar="GBP",
-                   help="cost of an officer hour in pounds (default 40, an assumption)")
+                   help="cost of an officer hour in pounds (default "
+                        f"{DEFAULT_COST_PER_OFFICER_HOUR:g}, an assumption)")
     p.add_argument("--out", type=Path, default=Path("results/trial_pack"), metavar="DIR",
                    help="folder for the pack (default results/trial_pack)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
