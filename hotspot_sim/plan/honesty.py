@@ -334,6 +334,8 @@ def precision_warnings(n_reps: int, days: float) -> list[str]:
     """
     if n_reps >= MIN_REPS_FOR_DECISIONS:
         return []
+    # rape's weight: Cambridge Crime Harm Index median, Sherman, Neyroud & Neyroud 2016
+    # (/work/shared/REFERENCE.md, "Harm")
     return [f"Each plan was run only {n_reps} time(s) for {days:g} days: the 95% intervals "
             f"rest on {max(n_reps - 1, 0)} degree(s) of freedom, and harm differences this "
             "small come from a few serious crimes (one rape weighs 2,555 CHI days), so the "
