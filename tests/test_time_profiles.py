@@ -102,10 +102,11 @@ def test_call_demand_by_grade_recovers_rates_and_shapes():
     assert "over 91 days" in demand.per_day_source and demand.estimated
 
 
-def test_call_demand_with_midnight_times_keeps_rates_but_not_hours():
+def test_call_demand_with_midnight_times_keeps_rates_but_not_hours(caplog):
     calls = pd.DataFrame({"datetime": pd.date_range("2024-01-01", periods=10, freq="D"),
                           "grade": [1, 2] * 5})
     demand = call_demand(calls, "cad.csv")
+    assert "cad.csv: no call of grade 3 in 10 days" in caplog.text and "grade 1" not in caplog.text
     assert demand.hourly_source.startswith("assumed: all 10 call times in cad.csv are 00:00")
     assert demand.per_day == pytest.approx([0.5, 0.5, 0.0])
 

@@ -33,12 +33,15 @@ leans towards the assumed profile.)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+
+log = logging.getLogger(__name__)
 
 # Offending risk by hour of day and by day of week, relative to the mean.  An
 # assumption (police.uk gives months only): risk lowest before dawn, highest
@@ -242,6 +245,9 @@ def call_demand(calls: pd.DataFrame, label: str) -> CallDemand:
     grade = calls["grade"].to_numpy(int)
     days = (when.max().normalize() - when.min().normalize()).days + 1
     per_day = np.array([np.count_nonzero(grade == g) / days for g in GRADES])
+    for g in np.asarray(GRADES)[per_day == 0]:  # the simulation then makes no call of the grade
+        log.warning("%s: no call of grade %d in %d days: the estimated demand has none (check "
+                    "[grade_map] if the export has such calls)", label, g, days)
     unknown = time_unknown(when)
     hourly = np.empty((3, 24))
     for i, g in enumerate(GRADES):
