@@ -85,3 +85,12 @@ def test_a_packs_own_node_column_does_not_confuse_the_reader(pack):
     assert list(read.columns).count("node") == 1 and (read["node"] == -1).all()
     model = model_for(pack / "schedule.csv")
     assert model.policy.hotspots["node"].nunique() == len(hotspots)
+
+
+def test_a_schedule_with_several_doses_is_refused(pack):
+    schedule = pd.read_csv(pack / "schedule.csv")
+    first = schedule.index[schedule["treated"]][0]
+    schedule.loc[first, "planned_minutes"] = 30.0  # the rehearsal gives one dose to all
+    schedule.to_csv(pack / "schedule.csv", index=False)
+    with pytest.raises(ConfigError, match="2 different doses .30 planned minutes in 1 visit.s., 15 planned"):
+        model_for(pack / "schedule.csv")

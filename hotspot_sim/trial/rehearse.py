@@ -59,7 +59,7 @@ class ScheduledPatrol(CrossoverPatrol):
                               f"\"{start:%Y-%m-%dT00:00}\"")
         # the hot spots keep the pack's order (choose_hotspots), so flags line up with them
         self._treated = _treated_by_day(plan, self._pack_hotspots["hotspot_id"].to_numpy())
-        self.params = {**self.params, **_scheduled_dose(plan)}
+        self.params = {**self.params, **_scheduled_dose(plan, self.params["schedule"])}
         super().setup()
 
     def choose_hotspots(self) -> pd.DataFrame:
@@ -132,13 +132,33 @@ def _on_network(hotspots: pd.DataFrame, network, where) -> pd.DataFrame:
     return hotspots.assign(node=node).reset_index(drop=True)
 
 
-def _scheduled_dose(plan: pd.DataFrame) -> dict:
-    """``visits`` and ``dose_minutes`` (per visit) of the schedule's treated spot-days."""
+def _scheduled_dose(plan: pd.DataFrame, where) -> dict:
+    """``visits`` and ``dose_minutes`` (per visit) of the schedule's treated spot-days.
+
+    Raises
+    ------
+    ConfigError
+        The treated spot-days have different doses: the rehearsal gives each one dose,
+        and taking the largest would rehearse another trial than the schedule's.
+    """
     treated = plan[plan["treated"]]
     visits = pd.to_numeric(treated.get("visits", 1), errors="coerce")
+    doses = pd.DataFrame({"minutes": treated["planned_minutes"].to_numpy(float),
+                          "visits": np.broadcast_to(visits, len(treated))}).drop_duplicates()
+    if len(doses) > 1:
+        raise ConfigError(f"{where}: the treated spot-days have {len(doses)} different doses "
+                          f"({_dose_list(doses)}); a rehearsal gives "
+                          "every treated spot-day the same dose. Rehearse a schedule with one "
+                          "dose (as 'trial design' writes)")
     visits = int(np.nanmax(np.r_[visits, 1]))
     minutes = treated["planned_minutes"].max() / visits
     return {"visits": visits, "dose_minutes": max(1, int(round(minutes)))}
+
+
+def _dose_list(doses: pd.DataFrame) -> str:
+    """'15 planned minutes in 1 visit(s), ...' (at most 5)."""
+    shown = [f"{m:g} planned minutes in {v:g} visit(s)" for m, v in doses.head(5).itertuples(index=False)]
+    return ", ".join(shown) + (f" and {len(doses) - 5} more" if len(doses) > 5 else "")
 
 
 def _treated_by_day(plan: pd.DataFrame, ids: np.ndarray) -> dict[int, np.ndarray]:
