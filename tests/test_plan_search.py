@@ -101,12 +101,17 @@ def test_the_policy_makes_its_visits_within_the_patrol_hours(visits):
 # ----------------------------------------------------------------------------- evaluation
 
 
-def test_objectives_are_paired_with_the_baseline_replication_by_replication():
+def paired_runs():
+    """A plan and its three replications' runs beside the baseline's (harm falls by 2, 3, 2)."""
     plan = plan_of({v.name: v.values[0] for v in DEFAULT_SPACE.variables})
-    runs = pd.DataFrame({
+    return plan, pd.DataFrame({
         "arm": [BASELINE_ARM] * 3 + [plan.plan_id] * 3, "replication": [0, 1, 2] * 2,
         "harm": [10.0, 20.0, 30.0, 8.0, 17.0, 28.0], "harm_hotspots": [4.0, 6.0, 8.0, 2, 3, 4],
         "patrol_hours": [0.0, 0, 0, 6.0, 6.0, 6.0], "grade1_met_target_pct": [90.0] * 6})
+
+
+def test_objectives_are_paired_with_the_baseline_replication_by_replication():
+    plan, runs = paired_runs()
     row = measure_plans([plan], runs, days=2.0).iloc[0]
     # paired differences 2, 3, 2 CHI days over 2 days: 7/6 a day, a narrow interval
     assert row["harm_prevented_area_mean"] == pytest.approx(7 / 6)
@@ -127,11 +132,7 @@ def test_objectives_are_paired_with_the_baseline_replication_by_replication():
     (lambda r: r[r["arm"] == BASELINE_ARM], "no finished runs"),
 ])
 def test_runs_that_would_give_a_nan_or_unpaired_objective_are_refused(damage, words):
-    plan = plan_of({v.name: v.values[0] for v in DEFAULT_SPACE.variables})
-    runs = pd.DataFrame({
-        "arm": [BASELINE_ARM] * 3 + [plan.plan_id] * 3, "replication": [0, 1, 2] * 2,
-        "harm": [10.0, 20.0, 30.0, 8.0, 17.0, 28.0], "harm_hotspots": [4.0, 6.0, 8.0, 2, 3, 4],
-        "patrol_hours": [0.0, 0, 0, 6.0, 6.0, 6.0], "grade1_met_target_pct": [90.0] * 6})
+    plan, runs = paired_runs()
     assert measure_plans([plan], runs, 2.0)["harm_prevented_area_mean"].notna().all()
     with pytest.raises(DataError, match=words):
         measure_plans([plan], damage(runs), 2.0)
