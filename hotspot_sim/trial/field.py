@@ -212,6 +212,11 @@ def _check_days_match_dates(path: Path, plan: pd.DataFrame) -> None:
                         "dates or the days")
 
 
+def trial_day(frame: pd.DataFrame, origin: pd.Timestamp) -> np.ndarray:
+    """Each row's day of the trial (0 = ``origin``'s day; negative before it), from ``time``."""
+    return np.floor(minutes_since(frame["time"], origin) / DAY_MIN)
+
+
 def check_period(frame: pd.DataFrame, what: str, path, origin: pd.Timestamp,
                  n_days: int) -> None:
     """Some of ``frame``'s times must fall on the schedule's days, else name both periods.
@@ -234,7 +239,7 @@ def check_period(frame: pd.DataFrame, what: str, path, origin: pd.Timestamp,
     DataError
         None of the times is on a trial day.
     """
-    day = np.floor(minutes_since(frame["time"], origin) / DAY_MIN)
+    day = trial_day(frame, origin)
     if not ((day >= 0) & (day < n_days)).any():
         last = origin + pd.Timedelta(days=n_days - 1)
         raise DataError(f"{path}: none of the {len(frame):,} {what} is on a day of the "
@@ -268,7 +273,7 @@ def gps_coverage_notes(gps: pd.DataFrame, path, origin: pd.Timestamp, n_days: in
         ``check, file, rows, message``: schedule days without a ping, and pings
         outside the schedule's days (left out of the dose).
     """
-    day = np.floor(minutes_since(gps["time"], origin) / DAY_MIN)
+    day = trial_day(gps, origin)
     inside = (day >= 0) & (day < n_days)
     missing = np.setdiff1d(np.arange(n_days), day[inside].astype(np.int64))
     notes = []
@@ -426,7 +431,7 @@ def spot_day_table(plan: pd.DataFrame, crimes: pd.DataFrame, hotspots: pd.DataFr
         schedule's order.
     """
     zoning = zone_crimes(crimes["x"], crimes["y"], hotspots, rings, None)
-    day = np.floor(minutes_since(crimes["time"], origin) / DAY_MIN).astype(np.int64)
+    day = trial_day(crimes, origin).astype(np.int64)
     ids = hotspots["hotspot_id"].to_numpy(object)
     here = zoning.zone == zone
     harm = crimes["harm"].to_numpy(float)
@@ -606,7 +611,7 @@ def analyse_trial(trial: dict, radius_m: float | None = None,
 
 def _trial_crimes(crimes: pd.DataFrame, origin: pd.Timestamp, n_days: int) -> pd.DataFrame:
     """The crimes on the trial's days (day 0 .. n_days - 1)."""
-    day = np.floor(minutes_since(crimes["time"], origin) / DAY_MIN)
+    day = trial_day(crimes, origin)
     return crimes[(day >= 0) & (day < n_days)].reset_index(drop=True)
 
 
