@@ -289,3 +289,15 @@ def test_the_command_names_a_bad_space_key_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "visits_per_shift = 60" in err and str(bad) in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing written or run
+
+
+def test_a_round_that_does_not_fit_the_order_queue_is_refused(monkeypatch):
+    """More visits a round than an officer's queue holds would be cut short silently (some hot
+    spots never visited): the plan is refused at setup, naming the shift and the numbers."""
+    from hotspot_sim.sim.policies import planned
+
+    monkeypatch.setattr(planned, "MAX_ORDERS", 1)  # the test grid has 4 places at most
+    with pytest.raises(ConfigError, match="visits a round; at most 1 fit"):
+        planned_run()
+    monkeypatch.setattr(planned, "MAX_ORDERS", 4)  # every officer's share fits
+    planned_run()

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ...errors import ConfigError
 from ..kernels import AVAILABLE
 from .base import DAY_START, Walk
 from .hotspot import HotspotPolicy
@@ -85,6 +86,7 @@ class PlannedPatrol(HotspotPolicy):
     def setup(self) -> None:
         super().setup()
         self.responders = self.response_officers()
+        self.check_round_fits()
         self.shift_plans: dict[int, tuple[int, list[int], list[tuple[int, int]]]] = {}
         self.rounds_done: dict[int, int] = {}
 
@@ -102,6 +104,19 @@ class PlannedPatrol(HotspotPolicy):
             group = [a.index for a in self.model.officer_agents if a.shift_start_hour == hour]
             kept.update(group[:int(np.floor(self.params["response_share"] * len(group) + 0.5))])
         return kept
+
+    def check_round_fits(self) -> None:
+        """Refuse a plan whose round of visits does not fit an officer's order queue (the
+        round would otherwise be cut short and some hot spots never visited)."""
+        for hour in sorted({a.shift_start_hour for a in self.model.officer_agents}):
+            patrol = [a for a in self.model.officer_agents
+                      if a.shift_start_hour == hour and a.index not in self.responders]
+            if patrol and math.ceil(len(self.nodes) / len(patrol)) > MAX_ORDERS:
+                raise ConfigError(
+                    f"policy 'planned_patrol': {len(self.nodes)} hot spots shared by "
+                    f"{len(patrol)} hot spot officer(s) on the {hour:02d}:00 shift is "
+                    f"{math.ceil(len(self.nodes) / len(patrol))} visits a round; at most "
+                    f"{MAX_ORDERS} fit: lower k or response_share, or add officers")
 
     def assigned(self, officer) -> np.ndarray:
         """The officer's share of the hot spots among the shift's hot spot officers."""
